@@ -1,0 +1,73 @@
+"""The command line: parses, dispatches, and renders every error once, as one line."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from scanner import __version__, exitcodes
+from scanner.errors import RollreadyError, UsageError
+
+log = logging.getLogger(__name__)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors, which is our NO-GO code; raise 64 instead."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _command_modules() -> list[ModuleType]:
+    """One explicit list of sub-commands; each module has register(subparsers)."""
+    from scanner.cli import evaluate, rules_cmd
+
+    return [evaluate, rules_cmd]
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="rollready",
+        description="Readiness scanner for Windows Server failover cluster rolling upgrades.",
+    )
+    parser.add_argument("--version", action="version", version=f"rollready {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in _command_modules():
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = parser.parse_args(argv)
+        func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+        if func is None:
+            parser.print_help(sys.stderr)
+            return exitcodes.USAGE
+        return func(args)
+    except RollreadyError as exc:
+        for problem in exc.problems:
+            print(f"rollready: error: {problem.render()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rollready: interrupted", file=sys.stderr)
+        return exitcodes.INTERRUPTED
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return exitcodes.INTERNAL
+    except Exception as exc:  # the one catch-all: the CLI edge
+        if debug:
+            raise
+        msg = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"rollready: internal error: {msg} (run with --debug for a traceback)", file=sys.stderr)
+        return exitcodes.INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""Exit codes: the verdict codes first, then sysexits-style errors."""
+GO = 0
+GO_WITH_WARNINGS = 1
+NO_GO = 2
+INCOMPLETE = 3
+LOCKED = 75  # another scheduled run holds the lock (EX_TEMPFAIL)
+USAGE = 64
+DATAERR = 65
+INTERNAL = 70
+INTERRUPTED = 130

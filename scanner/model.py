@@ -1,0 +1,66 @@
+"""The shared value types: Finding, Verdict and the versioned result document every report reads."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["pass", "fail", "unknown", "error", "not_applicable", "waived", "manual"]
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Phase = Literal["pre", "mixed", "post"]
+VerdictStatus = Literal["GO", "GO WITH WARNINGS", "NO-GO", "INCOMPLETE"]
+
+STATUSES: tuple[Status, ...] = ("fail", "unknown", "error", "manual", "waived", "pass", "not_applicable")
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+PHASES: tuple[Phase, ...] = ("pre", "mixed", "post")
+RESULT_SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact value that decided a finding, next to what was expected of it."""
+
+    fact: str
+    actual: Any
+    op: str
+    expected: Any = None
+    result: Literal["true", "false", "unknown"] = "unknown"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule applied to one subject."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    status: Status
+    scope: str
+    subject: str  # e.g. "NODE1", "NODE1:E:", "cluster"
+    area: str
+    node: str | None = None  # the node the subject lives on, for the node x area matrix
+    message: str = ""
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    blocking: bool = True  # may this finding hold the verdict back (critical/high)?
+    catalog: str | None = None  # which catalog file decided it, when one did
+    waiver: dict[str, Any] | None = None  # the matching waiver (status waived)
+    attestation: dict[str, Any] | None = None  # the attestation used (manual rules)
+    detail: str | None = None  # error or unknown reason, one line
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["references"] = list(self.references)
+        d["evidence"] = [asdict(e) for e in self.evidence]
+        return d
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: VerdictStatus
+    reason: str
+    exit_code: int
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # status -> severity -> n
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
