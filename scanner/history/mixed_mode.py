@@ -1,0 +1,112 @@
+"""The mixed-mode clock: how long a cluster has run with nodes on different OS builds.
+
+Microsoft asks that a rolling upgrade finish "within four weeks" (domain.md §1.4); rule CLU-013
+warns from day 21 and fails after day 28 and reads `scan.mixed_mode_since`, which this sets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from scanner.history.times import format_utc, parse_utc, utc_now
+
+if TYPE_CHECKING:
+    from scanner.history.store import HistoryStore
+
+Source = Literal["history", "install_date", "this_scan"]
+
+
+def facts_mixed_mode(facts: dict[str, Any]) -> bool | None:
+    """True when nodes run different OS builds or a node's registry says MixedMode=1.
+
+    Builds come from reachable nodes and from Get-ClusterNode (which also covers nodes we could
+    not reach). None when no build and no registry flag could be collected: unknown, not "no".
+    """
+    builds: set[int] = set()
+    flags: list[int] = []
+    for node in facts.get("nodes") or []:
+        if not node.get("reachable"):
+            continue
+        build = (node.get("os") or {}).get("build")
+        if isinstance(build, int):
+            builds.add(build)
+        flag = (node.get("cluster_registry") or {}).get("mixed_mode")
+        if isinstance(flag, int):
+            flags.append(flag)
+    for member in (facts.get("cluster") or {}).get("nodes") or []:
+        build = member.get("build_number")
+        if isinstance(build, int):
+            builds.add(build)
+    if len(builds) > 1 or 1 in flags:
+        return True
+    if builds or flags:
+        return False
+    return None
+
+
+@dataclass(frozen=True)
+class MixedModeClock:
+    """Whether the scanned cluster is in mixed mode, since when, and for how many days."""
+
+    mixed: bool | None
+    since: datetime | None = None
+    age_days: float | None = None
+    source: Source | None = None
+
+    @property
+    def since_iso(self) -> str | None:
+        """The value for facts `scan.mixed_mode_since` (ISO UTC or null)."""
+        return format_utc(self.since) if self.since else None
+
+
+def mixed_mode_clock(facts: dict[str, Any], store: HistoryStore | None,
+                     now: datetime | None = None) -> MixedModeClock:
+    """Start and age of the mixed-mode window this scan is in; age counted at the scan time.
+
+    The start is the earliest of: when the history first saw the current window, and the OS
+    install date of the nodes on the newest build (an upgraded node's InstallDate is when it
+    was upgraded, so the first one marks the window's start when the history begins mid-window).
+    With neither, the window starts with this scan.
+    """
+    mixed = facts_mixed_mode(facts)
+    if not mixed:
+        return MixedModeClock(mixed=mixed)
+    scan_time = _scan_time(facts) or now or utc_now()
+    candidates: list[tuple[datetime, Source]] = []
+    cluster = (facts.get("cluster") or {}).get("name")
+    if store is not None and cluster:
+        seen = store.first_mixed_mode_seen(cluster)
+        if seen is not None:
+            candidates.append((seen, "history"))
+    installed = _newest_build_install_date(facts)
+    if installed is not None:
+        candidates.append((installed, "install_date"))
+    since, source = min(candidates, default=(scan_time, "this_scan"), key=lambda c: c[0])
+    since = min(since, scan_time)
+    age = max((scan_time - since).total_seconds(), 0.0) / 86400.0
+    return MixedModeClock(mixed=True, since=since, age_days=round(age, 2), source=source)
+
+
+def _scan_time(facts: dict[str, Any]) -> datetime | None:
+    text = (facts.get("scan") or {}).get("collected_at")
+    try:
+        return parse_utc(text) if text else None
+    except ValueError:
+        return None
+
+
+def _newest_build_install_date(facts: dict[str, Any]) -> datetime | None:
+    nodes = [n for n in facts.get("nodes") or [] if n.get("reachable") and isinstance((n.get("os") or {}).get("build"), int)]
+    if not nodes:
+        return None
+    newest = max(n["os"]["build"] for n in nodes)
+    dates: list[datetime] = []
+    for node in nodes:
+        text = node["os"].get("install_date")
+        if node["os"]["build"] == newest and text:
+            try:
+                dates.append(parse_utc(text))
+            except ValueError:
+                continue  # an unparsable date is no evidence; other sources still count
+    return min(dates, default=None)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from scanner.history import HistoryStore, compute_drift
+
+
+def _two_runs(tmp_path, make_scan, before: dict, after: dict):
+    with HistoryStore.open(tmp_path / "h.db") as store:
+        a_id = store.record(*_rec(make_scan(collected_at="2026-11-20T02:00:00Z", **before)))
+        b_id = store.record(*_rec(make_scan(collected_at="2026-11-21T02:00:00Z", **after)))
+        return store.get(a_id), store.get(b_id)
+
+
+def _rec(scan):
+    result, facts, _, sha = scan
+    return result, facts, sha, None
+
+
+def test_drift_names_new_failures_resolved_and_verdict_change(tmp_path, make_scan):
+    a, b = _two_runs(tmp_path, make_scan, before=dict(verdict="GO WITH WARNINGS", findings=[
+        ("CLU-001", "cluster", "pass", "critical"),
+        ("PAT-002", "cluster", "fail", "medium"),
+        ("WMI-001", "N2", "pass", "high"),
+    ]), after=dict(verdict="NO-GO", findings=[
+        ("CLU-001", "cluster", "fail", "critical"),
+        ("PAT-002", "cluster", "pass", "medium"),
+        ("WMI-001", "N2", "unknown", "high"),
+        ("DDP-003", "N1:E:", "fail", "critical"),
+    ]))
+    drift = compute_drift(a, b)
+    assert drift.verdict_changed
+    assert [(c.rule_id, c.subject, c.before, c.after) for c in drift.new_failures] == [
+        ("CLU-001", "cluster", "pass", "fail"), ("DDP-003", "N1:E:", None, "fail")]
+    assert [(c.rule_id, c.before, c.after) for c in drift.resolved] == [("PAT-002", "fail", "pass")]
+    assert [(c.rule_id, c.before, c.after) for c in drift.other_changes] == [("WMI-001", "pass", "unknown")]
+    assert drift.new_failures[1].message == "DDP-003 on N1:E: is fail"
+    assert drift.to_dict()["verdict"] == {"before": "GO WITH WARNINGS", "after": "NO-GO", "changed": True}
+
+
+def test_drift_names_nodes_that_changed_os(tmp_path, make_scan):
+    a, b = _two_runs(tmp_path, make_scan,
+                     before=dict(builds={"N1": 9600, "N2": 9600, "N3": 9600}),
+                     after=dict(builds={"N1": 14393, "N2": 9600, "N3": None, "N4": 14393}))
+    changes = {c.name: c.summary for c in compute_drift(a, b).node_changes}
+    assert changes == {
+        "N1": "N1: 2012R2 6.3.9600.100 → 2016 10.0.14393.100",
+        "N3": "N3: 2012R2 6.3.9600.100 → unreachable",
+        "N4": "N4: added (2016 10.0.14393.100)",
+    }
+
+
+def test_identical_runs_have_no_drift(tmp_path, make_scan):
+    a, b = _two_runs(tmp_path, make_scan, before={}, after={})
+    assert compute_drift(a, b).is_empty
