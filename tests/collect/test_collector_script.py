@@ -1,0 +1,279 @@
+"""Structure of collector.ps1, checked without PowerShell (none can be installed here).
+
+What is checked: the version marker; PowerShell 4.0 syntax (a deny-list of 5.0+/7 constructs);
+read-only commands only; every collecting command inside a section (Invoke-Section = try/catch
+with timing); the section keys cover the facts schema's node and cluster properties exactly; one
+ConvertTo-Json output at the end.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from scanner.collect import COLLECTOR_MARKER, COLLECTOR_VERSION, collector_script
+from scanner.paths import SCHEMAS_DIR
+
+SCRIPT = collector_script()
+
+
+def _strip(text: str) -> str:
+    """Blank out comments and string literals (keeping lengths and newlines) so braces and
+    tokens can be counted on code only."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("<#", i):
+            end = text.index("#>", i) + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:end]))
+            i = end
+        elif c == "#":
+            end = text.find("\n", i)
+            end = n if end == -1 else end
+            out.append(" " * (end - i))
+            i = end
+        elif c in "'\"":
+            j = i + 1
+            while j < n:
+                if text[j] == "`" and c == '"':
+                    j += 2
+                    continue
+                if text[j] == c:
+                    if j + 1 < n and text[j + 1] == c:  # doubled quote escapes itself
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(c + re.sub(r"[^\n]", "_", text[i + 1 : j]) + c)
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+CODE = _strip(SCRIPT)
+
+
+def _matching(code: str, open_at: int) -> int:
+    """Index of the brace closing the one at open_at."""
+    depth = 0
+    for k in range(open_at, len(code)):
+        if code[k] == "{":
+            depth += 1
+        elif code[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    raise AssertionError(f"unbalanced brace at offset {open_at}")
+
+
+def _functions(code: str) -> dict[str, tuple[int, int]]:
+    found = {}
+    for m in re.finditer(r"^function\s+([\w-]+)\s*\{", code, re.M):
+        found[m.group(1)] = (m.start(), _matching(code, m.end() - 1) + 1)
+    return found
+
+
+def _sections(code: str) -> list[dict]:
+    """Every Invoke-Section call: name, target, keys and the span of its -Block."""
+    sections = []
+    pattern = re.compile(
+        r"Invoke-Section -Name '(?P<name>[\w.]+)' -Target \$(?P<target>[\w:]+) "
+        r"-Keys @\((?P<keys>[^)]*)\)(?P<rest>[^{\n]*)-Block \{"
+    )
+    for m in pattern.finditer(SCRIPT):
+        end = _matching(CODE, m.end() - 1)
+        keys = re.findall(r"'(\w+)'", m.group("keys"))
+        sections.append(
+            {"name": m.group("name"), "target": m.group("target"), "keys": keys,
+             "span": (m.start(), end + 1), "body": SCRIPT[m.end() : end]}
+        )
+    return sections
+
+
+SECTIONS = _sections(CODE)
+SCHEMA = json.loads((SCHEMAS_DIR / "facts.schema.json").read_text(encoding="utf-8"))
+
+
+def _schema_names(node: object, defs: dict, seen: set[str] | None = None) -> set[str]:
+    """Every property name reachable from a schema node (following $refs)."""
+    seen = set() if seen is None else seen
+    names: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref not in seen:
+            seen.add(ref)
+            names |= _schema_names(defs[ref.split("/")[-1]], defs, seen)
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                names |= set(value)
+            if isinstance(value, (dict, list)):
+                names |= _schema_names(value, defs, seen)
+    elif isinstance(node, list):
+        for item in node:
+            names |= _schema_names(item, defs, seen)
+    return names
+
+
+def test_marker_and_version() -> None:
+    assert SCRIPT.splitlines()[0] == COLLECTOR_MARKER
+    assert re.search(rf"^\$CollectorVersion = '{COLLECTOR_VERSION}'$", SCRIPT, re.M)
+    assert "\r" not in SCRIPT
+
+
+def test_braces_and_parens_balance() -> None:
+    for open_, close in ("{}", "()", "[]"):
+        depth = 0
+        for ch in CODE:
+            depth += (ch == open_) - (ch == close)
+            assert depth >= 0, f"unbalanced {open_}{close}"
+        assert depth == 0, f"unbalanced {open_}{close}"
+
+
+# PowerShell 5.0+ / 7 constructs that do not run on Windows Server 2012 R2 (PowerShell 4.0).
+DENIED = {
+    r"\?\?": "null-coalescing ?? (PS7)",
+    r"\?\.": "null-conditional ?. (PS7)",
+    r"(?<![\w$])\?(?=\s)": "ternary ?: or the ? alias",
+    r"&&|\|\|": "pipeline chain operators (PS7)",
+    r"::new\(": "::new() (PS5)",
+    r"^\s*class\s": "classes (PS5)",
+    r"^\s*enum\s": "enums (PS5)",
+    r"^\s*using\s": "using statements (PS5)",
+    r"-AsHashtable": "ConvertFrom-Json -AsHashtable (PS6)",
+    r"-Parallel": "ForEach-Object -Parallel (PS7)",
+    r"-EnumsAsStrings|-AsArray": "ConvertTo-Json PS7 parameters",
+    r"-NoNewline": "-NoNewline (PS5)",
+    r"-StartupType|-StartType": "Get-Service StartType (PS5)",
+    r"\bGet-ItemPropertyValue\b": "Get-ItemPropertyValue (PS5)",
+    r"\bGet-ComputerInfo\b": "Get-ComputerInfo (PS5.1)",
+    r"\bWrite-Information\b": "Write-Information (PS5)",
+    r"\bTest-Json\b|\bJoin-String\b|\bGet-Error\b": "PS6/7 cmdlets",
+    r"\$PSStyle|\$IsWindows": "PS7 automatic variables",
+    r"\bConvertFrom-Json\b": "not needed; Windows PowerShell's parser differs",
+}
+
+
+@pytest.mark.parametrize("pattern", sorted(DENIED))
+def test_no_powershell5_or_7_syntax(pattern: str) -> None:
+    hits = [CODE.count("\n", 0, m.start()) + 1 for m in re.finditer(pattern, CODE, re.M)]
+    assert not hits, f"{DENIED[pattern]} on line(s) {hits}"
+
+
+READ_ONLY_VERBS = {"Get", "Select", "Where", "ForEach", "Test", "ConvertTo", "Import", "Split"}
+SESSION_ONLY = {"Remove-TypeData", "New-Object"}  # change nothing on the node
+
+
+def test_only_read_only_commands() -> None:
+    own = set(_functions(CODE))
+    used = set(re.findall(r"(?<![\w$.-])([A-Z][a-z]+-[A-Z][A-Za-z0-9]+)\b", CODE))
+    bad = sorted(
+        c for c in used
+        if c not in own and c not in SESSION_ONLY and c.split("-")[0] not in READ_ONLY_VERBS
+    )
+    assert not bad, f"commands that are not read-only: {bad}"
+    natives = set(re.findall(r"'(\w+\.exe)'", SCRIPT))
+    assert natives == {"fltmc.exe", "fsutil.exe"}
+    assert re.findall(r"'fsutil\.exe' -Arguments @\('8dot3name', 'query'", SCRIPT)
+    assert re.findall(r"'fltmc\.exe' -Arguments @\('filters'\)", SCRIPT)
+
+
+def test_invoke_section_is_try_catch_with_timing() -> None:
+    start, end = _functions(CODE)["Invoke-Section"]
+    body = CODE[start:end]
+    assert re.search(r"\btry\s*\{", body) and re.search(r"\}\s*catch\s*\{", body)
+    assert re.search(r"\}\s*finally\s*\{", body)
+    catch = body[body.index("catch") : body.index("finally")]
+    assert "Add-CollectorError" in catch and "ElapsedMilliseconds" in catch
+    assert "$script:Timings[$Name]" in body[body.index("finally") :]
+
+
+def test_every_collecting_command_runs_inside_a_section() -> None:
+    """Outside function bodies and section blocks no command gathers anything."""
+    spans = [s["span"] for s in SECTIONS] + list(_functions(CODE).values())
+    outside = list(CODE)
+    for start, end in spans:
+        outside[start:end] = " " * (end - start)
+    rest = "".join(outside)
+    gathering = re.findall(r"\b(Get-\w+|Import-Module|Test-Path|\w+\.exe)\b", rest)
+    assert not gathering, f"outside any section: {gathering}"
+    # and every function that gathers is called only from sections (or other functions)
+    assert len(SECTIONS) >= 15
+
+
+def test_section_names_are_unique() -> None:
+    names = [s["name"] for s in SECTIONS]
+    assert len(names) == len(set(names))
+
+
+def test_node_sections_cover_the_schema_node_exactly() -> None:
+    fixed = {"name", "reachable", "collector_version", "collected_at", "errors", "timings"}
+    head = re.search(r"^\$node = @\{(.*?)^\}", SCRIPT, re.M | re.S)
+    assert head and set(re.findall(r"^\s+(\w+) = ", head.group(1), re.M)) == fixed
+    from_sections = [k for s in SECTIONS if s["target"] == "node" for k in s["keys"]]
+    assert len(from_sections) == len(set(from_sections)), "a node key is set by two sections"
+    assert set(from_sections) | fixed == set(SCHEMA["$defs"]["node"]["properties"])
+
+
+def test_cluster_sections_cover_the_schema_cluster_exactly() -> None:
+    head = next(s for s in SECTIONS if s["name"] == "cluster")
+    head_keys = set(re.findall(r"^\s+(\w+) = ", head["body"], re.M)) - {"cluster_head"}
+    from_sections = {k for s in SECTIONS if s["target"] == "cluster" for k in s["keys"]}
+    assert head_keys | from_sections | {"errors"} == set(SCHEMA["$defs"]["cluster"]["properties"])
+    for s in SECTIONS:
+        if s["target"] == "cluster":
+            assert s["name"].startswith("cluster.")
+            assert "-ErrorList $script:ClusterErrors" in SCRIPT[s["span"][0] : s["span"][0] + 200]
+
+
+def test_each_section_sets_the_keys_it_declares() -> None:
+    for s in SECTIONS:
+        for key in s["keys"]:
+            assert re.search(rf"(^|[{{;]|\s){key} = ", s["body"], re.M), f"{s['name']} never sets {key}"
+
+
+def test_hashtable_keys_are_schema_property_names() -> None:
+    """Every key the script emits is a property of the collector output (no typos, no extras)."""
+    defs = SCHEMA["$defs"]
+    allowed = _schema_names(defs["collector_output"], defs) | {
+        "cluster_head", "resource_by_volume", "csv_owner_by_path",  # $script:Work scratch keys
+    }
+    keys = set(re.findall(r"(?:^\s+|@\{ ?|; )([a-z][a-z0-9_]*) = ", SCRIPT, re.M))
+    assert keys, "no hashtable keys found"
+    assert keys <= allowed, f"not in the facts schema: {sorted(keys - allowed)}"
+    leaf_names = _schema_names(defs["node"], defs) | _schema_names(defs["cluster"], defs)
+    missing = sorted(leaf_names - keys - {"name", "reachable", "errors", "timings"} - {
+        "section", "message", "duration_ms",  # error entries, set by Add-CollectorError
+        "ok", "error",  # probe entries, set in Invoke-WmiProbe
+    })
+    assert not missing, f"schema properties the collector never sets: {missing}"
+
+
+def test_single_json_output_at_the_end() -> None:
+    lines = [line for line in CODE.splitlines() if line.strip()]
+    assert re.fullmatch(r"ConvertTo-Json -InputObject \$output -Depth (\d+) -Compress", lines[-1].strip())
+    depth = int(re.search(r"-Depth (\d+)", lines[-1]).group(1))
+    # collector_output > node > volumes > [item] > dedup > value is 5 levels of containers
+    assert depth >= 6
+    assert re.search(
+        r"^\$output = @\{ collector_version = \$CollectorVersion; node = \$node; cluster = \$cluster \}$",
+        SCRIPT, re.M,
+    )
+    # nothing else writes to the output stream
+    assert not re.search(r"\b(Write-Output|Write-Host|Out-Host|Out-Default)\b", CODE)
+
+
+def test_cluster_wmi_queries_carry_a_timeout() -> None:
+    assert re.search(r"^param\(\s*\[int\] \$WmiTimeoutSec = \d+\s*\)", SCRIPT, re.M)
+    for m in re.finditer(r"Get-CimInstance[^\n]*|Get-CimAssociatedInstance[^\n]*", CODE):
+        assert "-OperationTimeoutSec $WmiTimeoutSec" in m.group(0), m.group(0)
+    assert "Get-WmiObject" not in CODE  # no timeout parameter there
+
+
+def test_script_is_shipped_as_package_data() -> None:
+    path = Path(__import__("scanner.collect", fromlist=["x"]).__file__).with_name("collector.ps1")
+    assert path.read_text(encoding="utf-8") == SCRIPT
