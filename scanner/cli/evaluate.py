@@ -1,6 +1,84 @@
-"""Placeholder until the engine lands (being written now)."""
+"""`rollready evaluate`: fact files in, findings and a verdict out (no network)."""
+from __future__ import annotations
+
 import argparse
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.cli.common import add_rule_options, load_pack_and_catalogs, write_output
+from scanner.engine.run import canonical_json, evaluate_facts
+from scanner.errors import InputError, Problem
+from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file, schema_problems
+from scanner.model import PHASES
+from scanner.versions import RELEASES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser("evaluate", help="evaluate fact files against the rules",
+                       description="Evaluate a facts document (or per-node collector outputs) and print a verdict.")
+    p.add_argument("facts", nargs="+", metavar="FACTS.json",
+                   help="a facts document, or one collector output per node (from collector.ps1 run offline)")
+    add_phase_options(p)
+    add_rule_options(p)
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    p.add_argument("--out", metavar="FILE", help="write the output here instead of stdout (atomically)")
+    p.add_argument("--html", metavar="FILE", help="also write an HTML report")
+    p.add_argument("--pdf", metavar="FILE", help="also write a PDF report (PDF/A-3b with the evidence attached)")
+    p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
+    p.set_defaults(func=run)
+
+
+def add_phase_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--phase", choices=PHASES, help="upgrade phase: pre, mixed or post (default: from the facts)")
+    p.add_argument("--target-os", choices=RELEASES, help="the release being upgraded to (default: from the facts)")
+    p.add_argument("--source-os", choices=RELEASES, help="the release being upgraded from (default: oldest node)")
+
+
+def load_facts_inputs(files: list[str]) -> tuple[dict[str, Any], bytes]:
+    """One facts document, or several collector outputs merged into one. Returns it and its bytes."""
+    docs = [(f, parse_json_file(f)) for f in files]
+    if len(docs) == 1 and not is_collector_output(docs[0][1]):
+        file, doc = docs[0]
+        check_facts(doc, file=file)
+        return doc, Path(file).read_bytes()
+    problems: list[Problem] = []
+    outputs = []
+    for file, doc in docs:
+        if not is_collector_output(doc):
+            problems.append(Problem("several files given, but this one is not a collector output", file=file))
+            continue
+        problems += schema_problems(doc, file=file, ref="collector_output")
+        outputs.append(doc)
+    if problems:
+        raise InputError(problems)
+    scan = {"tool_version": __version__, "method": "offline",
+            "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")
+            or datetime.now(timezone.utc).isoformat()}
+    merged = check_facts(facts_from_outputs(outputs, scan), file=files[0])
+    return merged, json.dumps(merged, indent=2, sort_keys=True).encode()
+
+
+def run(args: argparse.Namespace) -> int:
+    doc, raw = load_facts_inputs(args.facts)
+    pack, catalogs = load_pack_and_catalogs(args)
+    phase = args.phase or doc["scan"].get("phase")
+    if phase is None:
+        raise InputError([Problem("the facts do not say which phase they are from; give --phase pre|mixed|post",
+                                  file=args.facts[0])])
+    result, findings = evaluate_facts(doc, pack, catalogs, phase=phase, target_os=args.target_os,
+                                      source_os=args.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
+    if args.html or args.pdf:
+        from scanner.report import write_reports
+
+        write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa)
+    if args.format == "json":
+        write_output(args.out, canonical_json(result) if args.out else json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    else:
+        from scanner.cli.textout import render_text
+
+        write_output(args.out, render_text(result, findings, color=args.out is None))
+    return int(result["verdict"]["exit_code"])

@@ -1,0 +1,59 @@
+"""The terminal view of a result: verdict, counts, then what needs attention, in a compact table."""
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from scanner.model import Finding
+from scanner.report.text import clip, one_line, visible
+
+VERDICT_STYLE = {"GO": "bold white on green", "GO WITH WARNINGS": "bold black on yellow",
+                 "NO-GO": "bold white on red", "INCOMPLETE": "bold white on magenta"}
+STATUS_STYLE = {"fail": "red", "unknown": "magenta", "error": "magenta", "manual": "cyan", "waived": "dim"}
+SHOWN = ("fail", "unknown", "error", "manual", "waived")
+
+
+def safe(text: str, limit: int = 300) -> Text:
+    """Server strings as inert text: no markup, hidden characters made visible, clipped."""
+    return Text(clip(visible(one_line(text)), limit))
+
+
+def render_text(result: dict[str, Any], findings: list[Finding], *, color: bool) -> str:
+    buf = io.StringIO()
+    width = shutil.get_terminal_size((120, 40)).columns if color else 120
+    console = Console(file=buf, force_terminal=color and sys.stdout.isatty(), width=width, highlight=False,
+                      emoji=False, no_color=not color)
+    verdict = result["verdict"]
+    cluster = result["cluster"]
+    console.print(Text(f" {verdict['status']} ", style=VERDICT_STYLE.get(verdict["status"], "bold")),
+                  safe(f" {cluster.get('name')} · phase {result['phase']} · "
+                       f"{result.get('source_os') or '?'} → {result.get('target_os') or '?'}"))
+    console.print(safe(verdict["reason"], 500))
+    totals = {status: sum(sev.values()) for status, sev in verdict["counts"].items()}
+    console.print(Text("  ".join(f"{k}: {v}" for k, v in sorted(totals.items()))))
+    unreachable = [n for n in cluster["nodes"] if not n.get("reachable")]
+    for node in unreachable:
+        reason = (node.get("errors") or [{"message": "not reachable"}])[0]["message"]
+        console.print(Text("node not collected: ", style="bold magenta"), safe(f"{node['name']}: {reason}"))
+    shown = [f for f in findings if f.status in SHOWN]
+    if shown:
+        table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
+        for col in ("severity", "status", "rule", "subject", "message"):
+            table.add_column(col, overflow="fold")
+        for f in shown:
+            text = f.message or f.title
+            if f.detail and f.status in ("unknown", "error"):
+                text = f"{text} [{f.detail}]"
+            table.add_row(f.severity, Text(f.status, style=STATUS_STYLE.get(f.status, "")), f.rule_id,
+                          safe(f.subject, 80), safe(text))
+        console.print(table)
+    console.print(Text(f"{totals.get('pass', 0)} passed, {totals.get('not_applicable', 0)} not applicable; "
+                       f"rule pack {result['rule_pack']['sha256'][:12]} ({result['rule_pack']['rules']} rules)",
+                       style="dim"))
+    return buf.getvalue()

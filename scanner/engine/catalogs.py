@@ -1,0 +1,104 @@
+"""Catalog data (rules/data/*.yaml): compatibility facts that rules look up by key or by pattern.
+
+A catalog file is `{catalog: NAME, description: ..., entries: [{key: ..., match: REGEX?, ...}]}`.
+Catalogs layer: a later directory's entry replaces an earlier one with the same key, so a user's
+`--catalog DIR` overrides the shipped data entry by entry, and each finding names the file that
+decided it.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from scanner import paths
+from scanner.errors import InputError, Problem
+from scanner.yamlmarks import read_located, schema_problems
+
+
+class CatalogError(Exception):
+    """A catalog entry cannot answer a lookup (e.g. a broken pattern)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    data: dict[str, Any]
+    source: str  # file the entry came from
+    pattern: re.Pattern[str] | None = None
+
+
+@dataclass
+class Catalog:
+    name: str
+    entries: dict[str, Entry] = field(default_factory=dict)  # casefolded key -> entry
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return ", ".join(self.sources)
+
+    def entry(self, key: str) -> Entry | None:
+        return self.entries.get(key.casefold())
+
+    def match(self, value: str) -> Entry | None:
+        """The first entry whose `match` regex finds the value (or whose key equals it)."""
+        exact = self.entry(value)
+        if exact is not None:
+            return exact
+        for entry in self.entries.values():
+            if entry.pattern is not None and entry.pattern.search(value):
+                return entry
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads((paths.SCHEMAS_DIR / "catalog.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def load_catalogs(dirs: Iterable[str | Path] = ()) -> dict[str, Catalog]:
+    """Shipped catalogs, then each extra directory on top. All problems reported at once."""
+    catalogs: dict[str, Catalog] = {}
+    problems: list[Problem] = []
+    for directory in [paths.DATA_DIR, *dirs]:
+        d = Path(directory)
+        if not d.is_dir():
+            problems.append(Problem("catalog directory not found", file=str(d)))
+            continue
+        for file in sorted(d.glob("*.yaml")):
+            problems += _load_file(file, catalogs)
+    if problems:
+        raise InputError(problems)
+    return catalogs
+
+
+def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
+    try:
+        doc = read_located(str(file))
+    except InputError as exc:
+        return exc.problems
+    problems = schema_problems(doc, _validator())
+    if problems:
+        return problems
+    name = doc.data["catalog"]
+    catalog = catalogs.setdefault(name, Catalog(name))
+    catalog.sources.append(str(file))
+    for i, raw in enumerate(doc.data["entries"]):
+        pattern = None
+        if "match" in raw:
+            try:
+                pattern = re.compile(raw["match"], re.IGNORECASE)
+            except re.error as exc:
+                problems.append(doc.problem(("entries", i, "match"), f"bad regex {raw['match']!r}: {exc}"))
+                continue
+        key = str(raw["key"])
+        catalog.entries[key.casefold()] = Entry(key, raw, str(file), pattern)
+    return problems

@@ -1,0 +1,588 @@
+"""The condition language: three-valued evaluation of rule conditions over a context of facts.
+
+A condition is true, false or unknown. A fact that is absent or null is unknown, and unknown
+propagates (Kleene logic): `all` is false if any part is false, else unknown if any is unknown;
+`any` is true if any part is true, else unknown if any is unknown. So a missing fact can never
+turn into a pass. Operators live in one explicit table (`OPERATORS`); an unknown name is a load
+error, never a silent non-result.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from scanner.engine.catalogs import Catalog, CatalogError
+from scanner.model import Evidence
+from scanner.versions import compare_versions, parse_version
+
+TRUE, FALSE, UNKNOWN = "true", "false", "unknown"
+MAX_EVIDENCE = 40
+
+
+class Missing:
+    """The value of a fact that was not collected (absent or null)."""
+
+    _instance: Missing | None = None
+
+    def __new__(cls) -> Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<not collected>"
+
+
+MISSING = Missing()
+
+
+class EvalError(Exception):
+    """The rule or its data is broken for this subject (becomes an `error` finding)."""
+
+    def __init__(self, message: str, catalog: str | None = None):
+        super().__init__(message)
+        self.catalog = catalog
+
+
+@dataclass
+class Context:
+    """Names a condition can read: scope variables, `scan`, `cluster`, `nodes`, `params`."""
+
+    values: dict[str, Any]
+    catalogs: dict[str, Catalog]
+    now: datetime
+    evidence: list[Evidence] = field(default_factory=list)
+    offenders: list[str] = field(default_factory=list)
+    catalogs_used: set[str] = field(default_factory=set)
+
+    def child(self, name: str, value: Any) -> Context:
+        values = dict(self.values)
+        values[name] = value
+        return Context(values, self.catalogs, self.now, self.evidence, self.offenders, self.catalogs_used)
+
+    def note(self, item: Evidence) -> None:
+        if len(self.evidence) < MAX_EVIDENCE:
+            self.evidence.append(item)
+
+
+# ---------------------------------------------------------------- paths
+
+PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\[\*\])?(\.[A-Za-z0-9_-]+(\[\*\])?)*$")
+
+
+def resolve(path: str, ctx: Context) -> Any:
+    """Follow a dotted path; `[*]` flattens a list. Absent or null anywhere gives MISSING."""
+    current: list[Any] | Any = ctx.values
+    many = False
+    for part in path.split("."):
+        star = part.endswith("[*]")
+        key = part[:-3] if star else part
+        if many:
+            nxt = []
+            for item in current:
+                value = _get(item, key)
+                if value is MISSING:
+                    return MISSING
+                nxt.extend(_star(value) if star else [value])
+            current = nxt
+            if any(v is MISSING for v in current):
+                return MISSING
+        else:
+            current = _get(current, key)
+            if current is MISSING:
+                return MISSING
+            if star:
+                current = _star(current)
+                if current is MISSING:
+                    return MISSING
+                many = True
+    return current
+
+
+def _get(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict):
+        value = obj.get(key, MISSING)
+        return MISSING if value is None else value
+    if isinstance(obj, list) and key == "length":
+        return len(obj)
+    return MISSING
+
+
+def _star(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else MISSING
+
+
+# ---------------------------------------------------------------- operands
+
+def operand(spec: Any, ctx: Context) -> Any:
+    """A literal, or a reference: {fact: PATH}, {param: NAME}, {catalog: NAME, key|match, field}."""
+    if not isinstance(spec, dict):
+        return spec
+    if "fact" in spec:
+        return resolve(spec["fact"], ctx)
+    if "param" in spec:
+        params = ctx.values.get("params") or {}
+        value = params.get(spec["param"])
+        return MISSING if value is None else value
+    if "catalog" in spec:
+        return _catalog_value(spec, ctx)
+    raise EvalError(f"unknown operand {sorted(spec)}")
+
+
+def _catalog_value(spec: dict[str, Any], ctx: Context) -> Any:
+    catalog = ctx.catalogs.get(spec["catalog"])
+    if catalog is None:
+        raise EvalError(f"catalog {spec['catalog']!r} is not loaded")
+    probe = operand(spec.get("key", spec.get("match")), ctx)
+    if probe is MISSING:
+        return MISSING
+    try:
+        entry = catalog.entry(str(probe)) if "key" in spec else catalog.match(str(probe))
+    except CatalogError as exc:
+        raise EvalError(str(exc), catalog.source) from None
+    if entry is None:
+        raise EvalError(f"catalog {catalog.name!r} has no entry for {str(probe)[:80]!r}", catalog.source)
+    ctx.catalogs_used.add(entry.source)
+    field_path = _expand(spec["field"], ctx)
+    value: Any = entry.data
+    for part in field_path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            raise EvalError(f"catalog {catalog.name!r} entry {entry.key!r} has no {field_path!r}", entry.source)
+    return value
+
+
+def _expand(text: str, ctx: Context) -> str:
+    """Field paths may name a scan parameter: `min_version.{target_os}`."""
+    params = ctx.values.get("params") or {}
+
+    def sub(m: re.Match[str]) -> str:
+        value = params.get(m.group(1))
+        if value is None:
+            raise EvalError(f"scan parameter {m.group(1)!r} is not set")
+        return str(value)
+
+    return re.sub(r"\{([a-z_]+)\}", sub, text)
+
+
+# ---------------------------------------------------------------- leaf operators
+
+Op = Callable[[Any, Any], bool]
+
+
+def _num(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError
+    return float(v)
+
+
+def _numeric(compare: Callable[[float, float], bool]) -> Op:
+    return lambda actual, expected: compare(_num(actual), _num(expected))
+
+
+def _version(want: Callable[[int], bool]) -> Op:
+    def op(actual: Any, expected: Any) -> bool:
+        a, b = parse_version(actual), parse_version(expected)
+        if a is None or b is None:
+            raise TypeError
+        return want(compare_versions(a, b))
+
+    return op
+
+
+def _date(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError
+    text = value.strip().replace("Z", "+00:00")
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _matches(actual: Any, pattern: Any) -> bool:
+    if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
+        raise TypeError
+    return re.search(str(pattern), str(actual)) is not None
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, list):
+        return any(_same(item, expected) for item in actual)
+    if isinstance(actual, str) and isinstance(expected, str):
+        return expected.lower() in actual.lower()
+    raise TypeError
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that ignores case for strings (Windows names are case-insensitive)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
+def _in(actual: Any, expected: Any) -> bool:
+    if not isinstance(expected, list):
+        raise TypeError
+    return any(_same(actual, e) for e in expected)
+
+
+def _empty(actual: Any, expected: Any) -> bool:
+    if not isinstance(actual, (list, dict, str)):
+        raise TypeError
+    return (len(actual) == 0) is bool(expected)
+
+
+OPERATORS: dict[str, Op] = {
+    "equals": _same,
+    "not_equals": lambda a, e: not _same(a, e),
+    "in": _in,
+    "not_in": lambda a, e: not _in(a, e),
+    "contains": _contains,
+    "not_contains": lambda a, e: not _contains(a, e),
+    "matches": _matches,
+    "not_matches": lambda a, e: not _matches(a, e),
+    "empty": _empty,
+    "gt": _numeric(lambda a, e: a > e),
+    "ge": _numeric(lambda a, e: a >= e),
+    "lt": _numeric(lambda a, e: a < e),
+    "le": _numeric(lambda a, e: a <= e),
+    "eq": _numeric(lambda a, e: a == e),
+    "version_lt": _version(lambda c: c < 0),
+    "version_le": _version(lambda c: c <= 0),
+    "version_gt": _version(lambda c: c > 0),
+    "version_ge": _version(lambda c: c >= 0),
+    "version_eq": _version(lambda c: c == 0),
+}
+# Operators whose verdict depends on the scan time, taking a number of days.
+DATE_OPERATORS = ("within_days", "older_than_days")
+# `exists` is the one operator that reads a missing fact as an answer rather than as unknown.
+SPECIAL_OPERATORS = ("exists", "in_catalog") + DATE_OPERATORS
+LEAF_OPERATORS: tuple[str, ...] = tuple(OPERATORS) + SPECIAL_OPERATORS
+COUNT_OPERATORS = ("eq", "gt", "ge", "lt", "le")
+LOGIC_KEYS = ("all", "any", "none", "not")
+QUANTIFIERS = ("every", "some", "none_of")
+
+
+def _leaf(cond: dict[str, Any], ctx: Context) -> str:
+    path = cond["fact"]
+    (op_name, spec), = ((k, v) for k, v in cond.items() if k != "fact")
+    actual = resolve(path, ctx)
+    if op_name == "exists":
+        result = (actual is not MISSING) is bool(spec)
+        ctx.note(Evidence(path, _shown(actual), "exists", spec, TRUE if result else FALSE))
+        return TRUE if result else FALSE
+    if op_name == "in_catalog":
+        return _in_catalog(path, actual, spec, ctx)
+    expected = operand(spec, ctx)
+    if actual is MISSING or expected is MISSING:
+        ctx.note(Evidence(path, _shown(actual), op_name, _shown(expected), UNKNOWN))
+        return UNKNOWN
+    try:
+        if op_name in DATE_OPERATORS:
+            age = (ctx.now - _date(actual)).total_seconds() / 86400
+            ok = age <= _num(expected) if op_name == "within_days" else age > _num(expected)
+        else:
+            ok = OPERATORS[op_name](actual, expected)
+    except (TypeError, ValueError, re.error):
+        raise EvalError(f"cannot apply {op_name} to {path} = {_brief(actual)} and {_brief(expected)}") from None
+    result = TRUE if ok else FALSE
+    ctx.note(Evidence(path, actual, op_name, expected, result))
+    return result
+
+
+def _in_catalog(path: str, actual: Any, name: Any, ctx: Context) -> str:
+    catalog = ctx.catalogs.get(str(name))
+    if catalog is None:
+        raise EvalError(f"catalog {name!r} is not loaded")
+    if actual is MISSING:
+        ctx.note(Evidence(path, _shown(actual), "in_catalog", name, UNKNOWN))
+        return UNKNOWN
+    entry = catalog.match(str(actual))
+    if entry is not None:
+        ctx.catalogs_used.add(entry.source)
+    result = TRUE if entry is not None else FALSE
+    ctx.note(Evidence(path, actual, "in_catalog", name, result))
+    return result
+
+
+def _shown(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---------------------------------------------------------------- combinators
+
+def _all(results: Iterable[str]) -> str:
+    seen_unknown = False
+    for r in results:
+        if r == FALSE:
+            return FALSE
+        seen_unknown |= r == UNKNOWN
+    return UNKNOWN if seen_unknown else TRUE
+
+
+def _any(results: Iterable[str]) -> str:
+    seen_unknown = False
+    for r in results:
+        if r == TRUE:
+            return TRUE
+        seen_unknown |= r == UNKNOWN
+    return UNKNOWN if seen_unknown else FALSE
+
+
+def negate(result: str) -> str:
+    return {TRUE: FALSE, FALSE: TRUE}.get(result, UNKNOWN)
+
+
+def _label(item: Any) -> str:
+    if isinstance(item, dict):
+        for key in ("name", "id", "path", "device_name"):
+            if isinstance(item.get(key), str):
+                return item[key]
+    return str(item)[:80]
+
+
+def _quantified(cond: dict[str, Any], ctx: Context) -> str:
+    kind = next(q for q in QUANTIFIERS if q in cond)
+    items = resolve(cond[kind], ctx)
+    if items is MISSING or not isinstance(items, list):
+        ctx.note(Evidence(cond[kind], None, kind, None, UNKNOWN))
+        return UNKNOWN
+    name = cond["as"]
+    results = []
+    for item in items:
+        r = evaluate(cond["that"], ctx.child(name, item))
+        results.append(r)
+        broke = (kind == "every" and r == FALSE) or (kind == "none_of" and r == TRUE)
+        if broke and _label(item) not in ctx.offenders:
+            ctx.offenders.append(_label(item))
+    if kind == "every":
+        return _all(results)
+    if kind == "some":
+        return _any(results)
+    return negate(_any(results))
+
+
+def _count(cond: dict[str, Any], ctx: Context) -> str:
+    items = resolve(cond["count"], ctx)
+    op_name = next(k for k in COUNT_OPERATORS if k in cond)
+    if items is MISSING or not isinstance(items, list):
+        ctx.note(Evidence(f"count({cond['count']})", None, op_name, cond[op_name], UNKNOWN))
+        return UNKNOWN
+    n = 0
+    unknown = 0
+    if "that" in cond:
+        for item in items:
+            r = evaluate(cond["that"], ctx.child(cond.get("as", "item"), item))
+            n += r == TRUE
+            unknown += r == UNKNOWN
+    else:
+        n = len(items)
+    expected = operand(cond[op_name], ctx)
+    if expected is MISSING:
+        return UNKNOWN
+    op = OPERATORS[op_name]
+    try:
+        low, high = op(n, expected), op(n + unknown, expected)
+    except TypeError:
+        raise EvalError(f"count {op_name} needs a number, got {_brief(expected)}") from None
+    # With unknown items the count lies in [n, n + unknown]; answer only if both ends agree.
+    result = (TRUE if low else FALSE) if low == high else UNKNOWN
+    ctx.note(Evidence(f"count({cond['count']})", n if not unknown else f"{n}..{n + unknown}", op_name, expected, result))
+    return result
+
+
+def _same_values(cond: dict[str, Any], ctx: Context) -> str:
+    """Cross-subject consistency: the same value on every element (per group when `by` is given)."""
+    items = resolve(cond["same"], ctx)
+    if items is MISSING or not isinstance(items, list):
+        ctx.note(Evidence(cond["same"], None, "same", None, UNKNOWN))
+        return UNKNOWN
+    name = cond["as"]
+    groups: dict[str, dict[str, list[str]]] = {}
+    unknown = False
+    for item in items:
+        child = ctx.child(name, item)
+        value = resolve(cond["value"], child)
+        group = resolve(cond["by"], child) if "by" in cond else ""
+        if value is MISSING or group is MISSING:
+            unknown = True
+            continue
+        key = str(group).casefold()
+        groups.setdefault(key, {}).setdefault(_norm(value), []).append(_owner_label(item))
+    inconsistent = {g: vals for g, vals in groups.items() if len(vals) > 1}
+    for group, values in sorted(inconsistent.items()):
+        shown = {v: sorted(set(members)) for v, members in values.items()}
+        ctx.note(Evidence(f"{cond['value']}" + (f" [{group}]" if group else ""), shown, "same", None, FALSE))
+        for members in values.values():
+            for member in members:
+                if member not in ctx.offenders:
+                    ctx.offenders.append(member)
+    if inconsistent:
+        return FALSE
+    if unknown:
+        ctx.note(Evidence(cond["value"], None, "same", None, UNKNOWN))
+        return UNKNOWN
+    ctx.note(Evidence(cond["value"], sorted({v for g in groups.values() for v in g}), "same", None, TRUE))
+    return TRUE
+
+
+def _norm(value: Any) -> str:
+    return value.casefold() if isinstance(value, str) else repr(value)
+
+
+def _owner_label(item: Any) -> str:
+    if isinstance(item, dict) and isinstance(item.get("node"), str):
+        return item["node"]
+    return _label(item)
+
+
+def evaluate(cond: dict[str, Any], ctx: Context) -> str:
+    """Evaluate a (load-checked) condition to TRUE, FALSE or UNKNOWN."""
+    if "all" in cond:
+        return _all(evaluate(c, ctx) for c in cond["all"])
+    if "any" in cond:
+        return _any(evaluate(c, ctx) for c in cond["any"])
+    if "none" in cond:
+        return negate(_any(evaluate(c, ctx) for c in cond["none"]))
+    if "not" in cond:
+        return negate(evaluate(cond["not"], ctx))
+    if any(q in cond for q in QUANTIFIERS):
+        return _quantified(cond, ctx)
+    if "count" in cond:
+        return _count(cond, ctx)
+    if "same" in cond:
+        return _same_values(cond, ctx)
+    return _leaf(cond, ctx)
+
+
+# ---------------------------------------------------------------- load-time checks
+
+def check_condition(cond: Any, where: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    """Structural problems of a condition, each with the path inside the rule where it sits."""
+    if not isinstance(cond, dict):
+        return [(where, "a condition must be a mapping")]
+    keys = set(cond)
+    for logic in ("all", "any", "none"):
+        if logic in cond:
+            if keys != {logic}:
+                return [(where, f"'{logic}' cannot be combined with {sorted(keys - {logic})}")]
+            if not isinstance(cond[logic], list) or not cond[logic]:
+                return [(where + (logic,), f"'{logic}' needs a non-empty list of conditions")]
+            out: list[tuple[tuple[Any, ...], str]] = []
+            for i, sub in enumerate(cond[logic]):
+                out += check_condition(sub, where + (logic, i))
+            return out
+    if "not" in cond:
+        if keys != {"not"}:
+            return [(where, f"'not' cannot be combined with {sorted(keys - {'not'})}")]
+        return check_condition(cond["not"], where + ("not",))
+    quant = [q for q in QUANTIFIERS if q in cond]
+    if quant:
+        return _check_scoped(cond, where, quant[0], required={"as", "that"}, optional=set())
+    if "count" in cond:
+        ops = [k for k in COUNT_OPERATORS if k in cond]
+        if len(ops) != 1:
+            return [(where, f"'count' needs exactly one of {', '.join(COUNT_OPERATORS)}")]
+        return _check_scoped(cond, where, "count", required=set(ops), optional={"as", "that"})
+    if "same" in cond:
+        return _check_scoped(cond, where, "same", required={"as", "value"}, optional={"by"})
+    if "fact" in cond:
+        return _check_leaf(cond, where)
+    return [(where, f"unknown condition {sorted(keys)}: expected all/any/none/not, every/some/none_of, count, same, or fact + operator")]
+
+
+def _check_scoped(cond: dict[str, Any], where: tuple[Any, ...], head: str, *, required: set[str], optional: set[str]) -> list[tuple[tuple[Any, ...], str]]:
+    keys = set(cond) - {head}
+    problems = [(where, f"'{head}' needs '{k}'") for k in sorted(required - keys)]
+    problems += [(where + (k,), f"unexpected key '{k}' in '{head}'") for k in sorted(keys - required - optional)]
+    problems += _check_path(cond[head], where + (head,), allow_star=True)
+    if "as" in cond and (not isinstance(cond["as"], str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", cond["as"])):
+        problems.append((where + ("as",), "'as' must be a lower-case name"))
+    for key in ("value", "by"):
+        if key in cond:
+            problems += _check_path(cond[key], where + (key,), allow_star=False)
+    if "that" in cond:
+        problems += check_condition(cond["that"], where + ("that",))
+    for key in COUNT_OPERATORS:
+        if key in cond and head == "count":
+            problems += _check_operand(cond[key], where + (key,))
+    return problems
+
+
+def _check_leaf(cond: dict[str, Any], where: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    problems = _check_path(cond["fact"], where + ("fact",), allow_star=False)
+    ops = [k for k in cond if k != "fact"]
+    if len(ops) != 1:
+        return problems + [(where, f"a fact test needs exactly one operator, found {len(ops)}")]
+    op = ops[0]
+    if op not in LEAF_OPERATORS:
+        return problems + [(where + (op,), f"unknown operator '{op}'")]
+    value = cond[op]
+    if op in ("matches", "not_matches"):
+        if not isinstance(value, str):
+            return problems + [(where + (op,), "a regex must be a string")]
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return problems + [(where + (op,), f"bad regex {value!r}: {exc}")]
+    if op in ("in", "not_in") and not isinstance(value, (list, dict)):
+        problems.append((where + (op,), f"'{op}' needs a list"))
+    if op in ("exists", "empty") and not isinstance(value, bool):
+        problems.append((where + (op,), f"'{op}' needs true or false"))
+    if op == "in_catalog" and not isinstance(value, str):
+        problems.append((where + (op,), "'in_catalog' needs a catalog name"))
+    if op not in ("exists", "empty", "in_catalog", "matches", "not_matches"):
+        problems += _check_operand(value, where + (op,))
+    return problems
+
+
+def _check_operand(value: Any, where: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    if not isinstance(value, dict):
+        return []
+    keys = set(value)
+    if keys == {"fact"}:
+        return _check_path(value["fact"], where + ("fact",), allow_star=False)
+    if keys == {"param"}:
+        return [] if isinstance(value["param"], str) else [(where, "'param' needs a name")]
+    if "catalog" in value:
+        if not (keys in ({"catalog", "key", "field"}, {"catalog", "match", "field"})):
+            return [(where, "a catalog lookup is {catalog: NAME, key: VALUE or match: VALUE, field: PATH}")]
+        return _check_operand(value.get("key", value.get("match")), where + ("key" if "key" in value else "match",))
+    return [(where, f"unknown operand {sorted(keys)}: use a literal, {{fact: ...}}, {{param: ...}} or {{catalog: ...}}")]
+
+
+def _check_path(path: Any, where: tuple[Any, ...], *, allow_star: bool) -> list[tuple[tuple[Any, ...], str]]:
+    if not isinstance(path, str) or not PATH_RE.match(path):
+        return [(where, f"bad fact path {path!r}")]
+    if "[*]" in path and not allow_star:
+        return [(where, f"'[*]' is only allowed in every/some/none_of/count/same collections: {path!r}")]
+    return []
+
+
+def facts_read(cond: Any) -> list[str]:
+    """The fact paths a condition reads, for `rules explain` and the docs."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("fact", "every", "some", "none_of", "count", "same", "value", "by") and isinstance(value, str):
+                    if value not in found:
+                        found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(cond)
+    return found

@@ -1,0 +1,92 @@
+"""(rules, facts, parameters, catalogs) -> findings. Pure: no I/O, no clock (the time is an input)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scanner.engine.catalogs import Catalog
+from scanner.engine.conditions import FALSE, TRUE, UNKNOWN, Context, EvalError, evaluate
+from scanner.engine.loader import Rule, RulePack
+from scanner.engine.messages import environment, render
+from scanner.engine.scopes import SCOPES, Subject
+from scanner.facts import FactsView
+from scanner.model import Finding
+
+
+def applicable(rule: Rule, phase: str) -> bool:
+    return phase in rule.phases
+
+
+def evaluate_pack(pack: RulePack, view: FactsView, params: dict[str, Any], catalogs: dict[str, Catalog],
+                  now: datetime) -> list[Finding]:
+    """One finding per rule x subject, for the rules of the scan's phase and upgrade path."""
+    phase = params["phase"]
+    base = {"scan": view.scan, "cluster": view.cluster, "nodes": view.nodes, "params": params}
+    subjects_by_scope: dict[str, list[Subject]] = {}
+    findings: list[Finding] = []
+    for rule in pack.rules:
+        if not applicable(rule, phase):
+            continue
+        target = params.get("target_os")
+        if rule.targets and target is not None and target not in rule.targets:
+            continue
+        if rule.scope not in subjects_by_scope:
+            subjects_by_scope[rule.scope] = SCOPES[rule.scope](view)
+        for subject in subjects_by_scope[rule.scope]:
+            findings.append(evaluate_rule(rule, subject, base, catalogs, now))
+    return findings
+
+
+def evaluate_rule(rule: Rule, subject: Subject, base: dict[str, Any], catalogs: dict[str, Catalog],
+                  now: datetime) -> Finding:
+    values = {**base, **subject.values}
+    ctx = Context(values, catalogs, now)
+    detail: str | None = None
+    catalog: str | None = None
+    if subject.missing is not None:
+        status, detail = "unknown", subject.missing
+    elif rule.targets and base["params"].get("target_os") is None:
+        status, detail = "unknown", "this rule depends on the target OS, which was not given (--target-os)"
+    else:
+        try:
+            status = _status(rule, ctx)
+        except EvalError as exc:
+            status, detail, catalog = "error", str(exc), exc.catalog
+        except RecursionError:
+            status, detail = "error", "condition nested too deeply"
+        if status == "unknown" and detail is None:
+            missing = [e.fact for e in ctx.evidence if e.result == UNKNOWN]
+            detail = "not collected: " + ", ".join(dict.fromkeys(missing)) if missing else "facts missing"
+    if catalog is None and ctx.catalogs_used:
+        catalog = ", ".join(sorted(ctx.catalogs_used))
+    message = ""
+    if status in ("unknown", "error"):
+        message = f"Could not be checked: {detail}."
+    elif status in ("fail", "manual"):
+        values.update(evidence=ctx.evidence, offenders=ctx.offenders, subject=subject.id, status=status)
+        message, problem = render(rule.message, values)
+        if problem:
+            detail = problem
+    return Finding(
+        rule_id=rule.id, title=rule.title, severity=rule.severity,  # type: ignore[arg-type]
+        status=status, scope=rule.scope, subject=subject.id, area=rule.area,  # type: ignore[arg-type]
+        node=subject.node, message=message, remediation=rule.remediation, references=rule.references,
+        evidence=tuple(ctx.evidence), blocking=rule.blocking, catalog=catalog, detail=detail,
+    )
+
+
+def _status(rule: Rule, ctx: Context) -> str:
+    if rule.when is not None:
+        applies = evaluate(rule.when, ctx)
+        if applies == FALSE:
+            return "not_applicable"
+        if applies == UNKNOWN:
+            return "unknown"
+    if rule.kind == "attestation":
+        return "manual"
+    assert rule.check is not None  # the schema requires check unless kind is attestation
+    result = evaluate(rule.check, ctx)
+    return {TRUE: "pass", FALSE: "fail"}.get(result, "unknown")
+
+
+__all__ = ["evaluate_pack", "evaluate_rule", "environment"]

@@ -1,0 +1,173 @@
+"""Rule files (rules/*.yaml) to Rule objects. Every problem in every file is reported, with
+file:line:column, and nothing is returned unless the whole pack is sound."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jsonschema
+
+from scanner import paths
+from scanner.engine.conditions import check_condition, facts_read
+from scanner.engine.messages import environment
+from scanner.errors import InputError, Problem
+from scanner.yamlmarks import Located, read_located, schema_problems
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+    phases: tuple[str, ...]
+    scope: str
+    area: str
+    message: str
+    remediation: str
+    references: tuple[str, ...]
+    check: dict[str, Any] | None
+    when: dict[str, Any] | None = None
+    kind: str = "check"
+    targets: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    unverified: bool = False
+    file: str = ""
+    line: int | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity in ("critical", "high") and not self.unverified
+
+    @property
+    def facts(self) -> list[str]:
+        return facts_read([self.when, self.check])
+
+
+@dataclass(frozen=True)
+class RulePack:
+    rules: tuple[Rule, ...]
+    files: tuple[str, ...]
+    sha256: str  # over the rule files' bytes, in load order
+    version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def by_id(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+@functools.lru_cache(maxsize=None)
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads((paths.SCHEMAS_DIR / "rule.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def rule_files(locations: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for loc in locations:
+        p = Path(loc)
+        if p.is_dir():
+            files += sorted(f for f in p.glob("*.yaml") if f.is_file())
+        else:
+            files.append(p)
+    return files
+
+
+def load_rules(locations: Iterable[str | Path] | None = None) -> RulePack:
+    """Load rule files or directories (default: the shipped rules/)."""
+    files = rule_files(locations if locations is not None else [paths.RULES_DIR])
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    digest = hashlib.sha256()
+    if not files:
+        raise InputError([Problem("no rule files (*.yaml) found", file=", ".join(str(x) for x in (locations or [])))])
+    for file in files:
+        try:
+            digest.update(file.read_bytes())
+            doc = read_located(str(file))
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        except OSError as exc:
+            problems.append(Problem(f"cannot read: {exc.strerror or exc}", file=str(file)))
+            continue
+        file_rules, file_problems = _rules_in(doc)
+        rules += file_rules
+        problems += file_problems
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            first = seen[rule.id]
+            problems.append(Problem(f"duplicate rule id {rule.id} (first defined at {first.file}:{first.line})",
+                                    file=rule.file, line=rule.line, rule_id=rule.id))
+        else:
+            seen[rule.id] = rule
+    if problems:
+        raise InputError(problems)
+    return RulePack(tuple(rules), tuple(str(f) for f in files), digest.hexdigest(), version=_pack_version())
+
+
+def _pack_version() -> str:
+    version_file = paths.RULES_DIR / "VERSION"
+    try:
+        return version_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
+    if not isinstance(doc.data, dict):
+        return [], [doc.problem((), "a rule file is a mapping with a 'rules' list")]
+    problems = []
+    rules = []
+    raw_rules = doc.data.get("rules")
+    # Conditions first: their messages are clearer than the schema's for the same mistakes.
+    condition_paths: set[tuple[Any, ...]] = set()
+    if isinstance(raw_rules, list):
+        for i, raw in enumerate(raw_rules):
+            if not isinstance(raw, dict):
+                continue
+            rule_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+            for key in ("when", "check"):
+                if key in raw:
+                    condition_paths.add(("rules", i, key))
+                    for where, message in check_condition(raw[key], ("rules", i, key)):
+                        problems.append(doc.problem(where, message, rule_id=rule_id))
+            for key in ("message", "remediation"):
+                if isinstance(raw.get(key), str):
+                    try:
+                        environment().parse(raw[key])
+                    except jinja2.TemplateSyntaxError as exc:
+                        problems.append(doc.problem(("rules", i, key), f"template syntax: {exc.message}", rule_id=rule_id))
+    for problem in schema_problems(doc, _validator()):
+        problems.append(problem)
+    if problems:
+        return [], _dedupe(problems)
+    for i, raw in enumerate(raw_rules or []):
+        line, _ = doc.mark(("rules", i))
+        rules.append(Rule(
+            id=raw["id"], title=raw["title"], severity=raw["severity"], phases=tuple(raw["phases"]),
+            scope=raw["scope"], area=raw["area"], message=raw["message"], remediation=raw["remediation"],
+            references=tuple(raw["references"]), check=raw.get("check"), when=raw.get("when"),
+            kind=raw.get("kind", "check"), targets=tuple(raw.get("targets", ())), tags=tuple(raw.get("tags", ())),
+            description=raw.get("description", ""), unverified=bool(raw.get("unverified", False)),
+            file=doc.file, line=line,
+        ))
+    return rules, []
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen = set()
+    out = []
+    for p in problems:
+        key = (p.file, p.line, p.column, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out

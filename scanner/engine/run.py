@@ -1,0 +1,115 @@
+"""One evaluation, end to end and still pure: facts document in, result document out."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from scanner import __version__
+from scanner.engine.catalogs import Catalog
+from scanner.engine.evaluate import evaluate_pack
+from scanner.engine.loader import RulePack
+from scanner.engine.verdict import decide
+from scanner.facts import FactsView, build_view
+from scanner.model import RESULT_SCHEMA_VERSION, SEVERITIES, STATUSES, Finding
+from scanner.versions import RELEASES
+
+
+def canonical_json(doc: Any) -> bytes:
+    """The bytes we hash and embed: sorted keys, UTF-8, no trailing whitespace."""
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def scan_params(view: FactsView, phase: str | None, target_os: str | None, source_os: str | None) -> dict[str, Any]:
+    """Parameters: the command line wins over the facts' scan metadata; the source OS defaults to
+    the oldest release among the nodes."""
+    scan = view.scan
+    releases = view.cluster.get("os_releases") or []
+    oldest = min(releases, key=RELEASES.index) if releases else None
+    return {
+        "phase": phase or scan.get("phase"),
+        "target_os": target_os or scan.get("target_os"),
+        "source_os": source_os or scan.get("source_os") or oldest,
+    }
+
+
+def collection_problems(view: FactsView) -> list[str]:
+    problems = [f"{n['name']}: {(n.get('errors') or [{'message': 'not reachable'}])[0]['message']}"
+                for n in view.nodes if not n.get("reachable")]
+    if view.scan.get("partial"):
+        problems.append("the scan was interrupted")
+    if not view.nodes:
+        problems.append("the facts hold no node")
+    return problems
+
+
+def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
+                   target_os: str | None = None, source_os: str | None = None, now: datetime | None = None,
+                   facts_sha256: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
+    """Evaluate a checked facts document. `now` defaults to the facts' collection time, so the
+    same facts always give the same result."""
+    view = build_view(doc)
+    params = scan_params(view, phase, target_os, source_os)
+    if params["phase"] is None:
+        raise ValueError("phase is required")
+    when = now or _parse_time(view.scan.get("collected_at")) or datetime.now(timezone.utc)
+    findings = evaluate_pack(pack, view, params, catalogs, when)
+    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), STATUSES.index(f.status), f.rule_id, f.subject))
+    verdict = decide(findings, collection_problems(view))
+    result = {
+        "schema_version": RESULT_SCHEMA_VERSION,
+        "tool": {"name": "rollready", "version": __version__},
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "evaluated_at": when.isoformat(),
+        "phase": params["phase"],
+        "source_os": params["source_os"],
+        "target_os": params["target_os"],
+        "scan": view.scan,
+        "cluster": _cluster_summary(view),
+        "rule_pack": {
+            "paths": list(pack.files),
+            "version": pack.version,
+            "sha256": pack.sha256,
+            "rules": len(pack.rules),
+            "catalogs": sorted({s for c in catalogs.values() for s in c.sources}),
+        },
+        "facts_sha256": facts_sha256 or hashlib.sha256(canonical_json(doc)).hexdigest(),
+        "verdict": verdict.to_dict(),
+        "findings": [f.to_dict() for f in findings],
+        "waivers": {"applied": [], "expired": [], "stale": []},
+        "attestations": [],
+    }
+    return result, findings
+
+
+def _cluster_summary(view: FactsView) -> dict[str, Any]:
+    c = view.cluster
+    return {
+        "name": c.get("name"),
+        "functional_level": c.get("functional_level"),
+        "upgrade_version": c.get("upgrade_version"),
+        "mixed_mode": c.get("mixed_mode"),
+        "nodes": [
+            {
+                "name": n["name"],
+                "reachable": n.get("reachable"),
+                "os_caption": (n.get("os") or {}).get("caption"),
+                "os_version": (n.get("os") or {}).get("full_version") or (n.get("os") or {}).get("version"),
+                "release": (n.get("os") or {}).get("release"),
+                "build": (n.get("os") or {}).get("build"),
+                "errors": n.get("errors") or [],
+            }
+            for n in view.nodes
+        ],
+    }
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -1,0 +1,287 @@
+"""The facts document: loading and checking it, building it from node outputs, and the cluster view.
+
+The collected document stays as collected (it is the evidence); `FactsView` adds the joins the rules
+need (volumes with their owner and possible owners, shares with their volume, mixed mode) without
+changing it.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from scanner import paths
+from scanner.errors import InputError, Problem
+from scanner.versions import release_of
+
+SCHEMA_VERSION = "1"
+MAX_FACTS_BYTES = 256 * 1024 * 1024
+
+
+@functools.lru_cache(maxsize=None)
+def schema() -> dict[str, Any]:
+    return json.loads((paths.SCHEMAS_DIR / "facts.schema.json").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(ref: str | None) -> jsonschema.protocols.Validator:
+    root = schema()
+    target = root if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]}
+    return jsonschema.Draft202012Validator(target)
+
+
+def _pointer(path: Any) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "/"
+
+
+def schema_problems(doc: Any, *, file: str | None = None, ref: str | None = None) -> list[Problem]:
+    """Every schema violation, with its JSON pointer and the node it belongs to when known."""
+    problems = []
+    errors = sorted(_validator(ref).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    for err in errors:
+        node = _node_name_for(doc, list(err.absolute_path), ref)
+        message = err.message if len(err.message) <= 200 else err.message[:197] + "..."
+        problems.append(Problem(message, file=file, pointer=_pointer(err.absolute_path), node=node))
+    return problems
+
+
+def _node_name_for(doc: Any, path: list[Any], ref: str | None) -> str | None:
+    try:
+        if ref is None and len(path) >= 2 and path[0] == "nodes":
+            name = doc["nodes"][path[1]].get("name")
+        elif ref == "collector_output":
+            name = doc["node"].get("name")
+        else:
+            return None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def parse_json_file(path: str | Path) -> Any:
+    """Read JSON from a file; a syntax error names file:line:column."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FACTS_BYTES:
+            raise InputError([Problem(f"file is {size} bytes, more than the {MAX_FACTS_BYTES} allowed", file=str(p))])
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=str(p))]) from None
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=str(p))]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(f"invalid JSON: {exc.msg}", file=str(p), line=exc.lineno, column=exc.colno)]) from None
+
+
+def check_facts(doc: Any, *, file: str | None = None) -> dict[str, Any]:
+    """Validate a facts document (every violation reported) plus what a schema cannot say."""
+    problems = schema_problems(doc, file=file)
+    if not problems:
+        seen: set[str] = set()
+        for i, node in enumerate(doc["nodes"]):
+            key = node["name"].lower()
+            if key in seen:
+                problems.append(Problem(f"duplicate node name {node['name']!r}", file=file, pointer=f"/nodes/{i}/name"))
+            seen.add(key)
+    if problems:
+        raise InputError(problems)
+    return doc
+
+
+def load_facts(path: str | Path) -> dict[str, Any]:
+    return check_facts(parse_json_file(path), file=str(path))
+
+
+def is_collector_output(doc: Any) -> bool:
+    return isinstance(doc, dict) and "collector_version" in doc
+
+
+def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> dict[str, Any]:
+    """Merge per-node collector outputs (or unreachable-node stubs) into one facts document.
+
+    The cluster-wide view comes from the reachable node with the highest OS build: it is the one
+    Microsoft says to manage a mixed-mode cluster from, and it sees the newest properties.
+    """
+    nodes = []
+    views = []
+    for out in outputs:
+        if is_collector_output(out):
+            node = copy.deepcopy(out["node"])
+            node.setdefault("collector_version", out["collector_version"])
+            nodes.append(node)
+            if out.get("cluster"):
+                views.append((_build_of(node), node["name"], out["cluster"]))
+        else:
+            nodes.append(copy.deepcopy(out))
+    if views:
+        views.sort(key=lambda v: (v[0], len(v[2]) - len(v[2].get("errors") or [])), reverse=True)
+        _, source, view = views[0]
+        cluster = copy.deepcopy(view)
+        cluster.setdefault("collected_from", source)
+    else:
+        cluster = {"name": scan.get("cluster_name") or "unknown", "collected_from": None,
+                   "errors": [{"section": "cluster", "message": "no node returned the cluster view"}]}
+    meta = {k: v for k, v in scan.items() if k != "cluster_name"}
+    return {"schema_version": SCHEMA_VERSION, "scan": meta, "cluster": cluster, "nodes": nodes}
+
+
+def _build_of(node: dict[str, Any]) -> int:
+    os_ = node.get("os") or {}
+    build = os_.get("build")
+    return build if isinstance(build, int) else -1
+
+
+@dataclass(frozen=True)
+class FactsView:
+    """The facts document plus the joins rules read. Subjects per scope come from here."""
+
+    doc: dict[str, Any]
+    cluster: dict[str, Any]
+    nodes: list[dict[str, Any]]
+    volumes: list[dict[str, Any]] | None  # None: the cluster resources could not be collected
+    shares: list[dict[str, Any]]
+    drivers: list[dict[str, Any]]
+    products: list[dict[str, Any]]
+    missing: dict[str, list[str]]  # collection key -> nodes where it could not be collected
+
+    @property
+    def scan(self) -> dict[str, Any]:
+        return self.doc["scan"]
+
+
+def build_view(doc: dict[str, Any]) -> FactsView:
+    nodes = [_node_view(n, doc["cluster"]) for n in doc["nodes"]]
+    by_name = {n["name"].lower(): n for n in nodes}
+    cluster = dict(doc["cluster"])
+    cluster.update(_mixed_mode(nodes))
+    cluster["node_count"] = len(nodes)
+    volumes = _volumes(cluster, by_name)
+    cluster["volumes"] = volumes
+    return FactsView(
+        doc=doc,
+        cluster=cluster,
+        nodes=nodes,
+        volumes=volumes,
+        shares=_shares(nodes),
+        drivers=_flatten(nodes, "drivers"),
+        products=_flatten(nodes, "products"),
+        missing={key: [n["name"] for n in nodes if n.get(key) is None] for key in ("shares", "drivers", "products")},
+    )
+
+
+def _node_view(node: dict[str, Any], cluster: dict[str, Any]) -> dict[str, Any]:
+    view = dict(node)
+    os_ = node.get("os")
+    if isinstance(os_, dict):
+        os_ = dict(os_)
+        if os_.get("release") is None:
+            os_["release"] = release_of(os_.get("version"))
+        if os_.get("full_version") is None and os_.get("version") and isinstance(os_.get("ubr"), int):
+            os_["full_version"] = f"{os_['version']}.{os_['ubr']}"
+        view["os"] = os_
+    for key in ("drivers", "products", "shares"):
+        if isinstance(node.get(key), list):
+            view[key] = [{**item, "node": node["name"]} for item in node[key]]
+    members = cluster.get("nodes")
+    if members is not None:
+        entry = next((m for m in members if m["name"].lower() == node["name"].lower()), None)
+        view["membership"] = entry  # None: the cluster does not list this node
+    return view
+
+
+def _mixed_mode(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mixed mode: nodes run different OS releases. Unknown if a node's OS is unknown and the rest agree."""
+    releases = {(n.get("os") or {}).get("release") for n in nodes}
+    known = sorted(r for r in releases if r)
+    if len(known) > 1:
+        mixed: bool | None = True
+    elif None in releases:
+        mixed = None
+    else:
+        mixed = False
+    return {"mixed_mode": mixed, "os_releases": known or None}
+
+
+def _volumes(cluster: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Clustered volumes: each disk resource joined with the owner's volume and its possible owners."""
+    resources = cluster.get("resources")
+    if resources is None:
+        return None
+    out = []
+    for res in resources:
+        rtype = (res.get("resource_type") or "").lower()
+        if rtype != "physical disk" and not res.get("is_csv"):
+            continue
+        owner = nodes.get((res.get("owner_node") or "").lower())
+        local = None
+        if owner is not None and owner.get("volumes") is not None:
+            local = next((v for v in owner["volumes"] if (v.get("cluster_resource") or "").lower() == res["name"].lower()), None)
+        possible = res.get("possible_owners")
+        possible_nodes = None
+        if possible is not None:
+            possible_nodes = [_owner_summary(nodes.get(name.lower()), name) for name in possible]
+        vol: dict[str, Any] = {
+            "name": res["name"],
+            "resource": res,
+            "owner_node": res.get("owner_node"),
+            "owner": _owner_summary(owner, res.get("owner_node")) if res.get("owner_node") else None,
+            "possible_owners": possible_nodes,
+            "csv": bool(res.get("is_csv")),
+        }
+        keys = ("path", "label", "file_system", "file_system_type", "size", "free", "health", "short_names", "dedup")
+        for key in keys:
+            vol[key] = local.get(key) if local else None
+        out.append(vol)
+    return out
+
+
+def _owner_summary(node: dict[str, Any] | None, name: str | None) -> dict[str, Any]:
+    if node is None:
+        return {"name": name, "known": False, "reachable": None, "os": None}
+    return {"name": node["name"], "known": True, "reachable": node.get("reachable"), "os": node.get("os")}
+
+
+def _shares(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Shares from every node, once per (scope, name), each joined with the volume it lives on."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for node in nodes:
+        for share in node.get("shares") or []:
+            key = ((share.get("scope_name") or node["name"]).lower(), share["name"].lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            item = dict(share)
+            item["volume_facts"] = _volume_for(share, node.get("volumes"))
+            out.append(item)
+    return out
+
+
+def _volume_for(share: dict[str, Any], volumes: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    if not volumes:
+        return None
+    wanted = (share.get("volume") or "").lower()
+    if wanted:
+        for vol in volumes:
+            if wanted in {(vol.get("path") or "").lower(), (vol.get("volume_id") or "").lower()}:
+                return vol
+    path = (share.get("path") or "").lower()
+    best = None
+    for vol in volumes:
+        root = (vol.get("path") or "").lower().rstrip("\\")
+        if root and (path == root or path.startswith(root + "\\")):
+            if best is None or len(root) > len(best["path"]):
+                best = vol
+    return best
+
+
+def _flatten(nodes: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return [item for node in nodes for item in node.get(key) or []]
