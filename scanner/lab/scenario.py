@@ -1,0 +1,193 @@
+"""Lab scenarios: a simulated cluster, each node's facts and faults, loaded from YAML and checked."""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+from scanner import paths
+from scanner.errors import InputError, Problem
+from scanner.lab.yaml_lines import LineMap, load_yaml
+
+MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What goes wrong on one node; every field is one flag in the scenario file."""
+
+    latency_ms: int = 0
+    refuse: bool = False
+    auth_fail: bool = False
+    drop_mid_receive: bool = False
+    slow_ms: int = 0
+    malformed: str | None = None  # "xml" | "clixml"
+    section_errors: Mapping[str, str] = field(default_factory=dict)
+    hang_sections: tuple[str, ...] = ()
+
+    @property
+    def transport_failure(self) -> str | None:
+        """Why a scan cannot get this node's output at all (None when it can)."""
+        if self.refuse:
+            return "connection refused"
+        if self.auth_fail:
+            return "authentication failed (HTTP 401)"
+        if self.drop_mid_receive:
+            return "connection closed while receiving the collector output"
+        if self.slow_ms:
+            return f"no response within the read timeout (lab holds it {self.slow_ms} ms)"
+        if self.malformed == "xml":
+            return "malformed WS-Management response (invalid XML)"
+        if self.malformed == "clixml":
+            return "malformed PSRP output (invalid CLIXML)"
+        return None
+
+
+@dataclass(frozen=True)
+class Expected:
+    phase: str
+    target_os: str
+    verdict: str
+    source_os: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str
+    facts: dict[str, Any]  # complete node facts (defaults merged), before faults are applied
+    faults: Faults
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    path: str | None
+    expected: Expected | None
+    cluster: dict[str, Any]
+    nodes: tuple[NodeSpec, ...]
+
+    def node(self, name: str) -> NodeSpec:
+        for spec in self.nodes:
+            if spec.name.lower() == name.lower():
+                return spec
+        raise KeyError(name)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate (schema, then merged node facts) and build a scenario; InputError with file:line."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read scenario: {exc.strerror or exc}", file=file)]) from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise InputError([Problem(f"scenario is larger than {MAX_SCENARIO_BYTES} bytes", file=file)])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=file)]) from None
+    return parse_scenario(text, file)
+
+
+def parse_scenario(text: str, file: str) -> Scenario:
+    data, lines = load_yaml(text, file)
+    _raise_problems(_validator("scenario").iter_errors(data), lines, file, prefix=())
+    node_validator = _validator("node")
+    defaults = data.get("node_defaults") or {}
+    specs = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data["nodes"]):
+        name = entry["name"]
+        if name.lower() in seen:
+            raise InputError([Problem(f"duplicate node name {name!r}", file=file, line=lines.line_of(("nodes", i, "name")))])
+        seen.add(name.lower())
+        facts = deep_merge(defaults, entry.get("facts") or {})
+        facts.update(name=name, reachable=True)
+        facts.setdefault("errors", [])
+        errors = list(node_validator.iter_errors(facts))
+        if errors:
+            raise InputError([_node_problem(e, i, lines, file, name) for e in _sorted(errors)])
+        specs.append(NodeSpec(name, facts, _faults(entry.get("faults") or {})))
+    expected = data.get("expected")
+    return Scenario(
+        name=data["name"],
+        description=data.get("description", ""),
+        path=file,
+        expected=Expected(**expected) if expected else None,
+        cluster=copy.deepcopy(data["cluster"]),
+        nodes=tuple(specs),
+    )
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else (lists included) in `over` replaces `base`."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _faults(raw: Mapping[str, Any]) -> Faults:
+    hang = raw.get("hang_section") or ()
+    return Faults(
+        latency_ms=raw.get("latency_ms", 0),
+        refuse=raw.get("refuse", False),
+        auth_fail=raw.get("auth_fail", False),
+        drop_mid_receive=raw.get("drop_mid_receive", False),
+        slow_ms=raw.get("slow_ms", 0),
+        malformed=raw.get("malformed"),
+        section_errors=dict(raw.get("section_errors") or {}),
+        hang_sections=(hang,) if isinstance(hang, str) else tuple(hang),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    facts = json.loads((paths.SCHEMAS_DIR / "facts.schema.json").read_text(encoding="utf-8"))
+    scenario = json.loads((paths.SCHEMAS_DIR / "scenario.schema.json").read_text(encoding="utf-8"))
+    registry: Registry = Registry().with_resources(
+        [(s["$id"], Resource.from_contents(s)) for s in (facts, scenario)]
+    )
+    schema = scenario if kind == "scenario" else {"$ref": f"{facts['$id']}#/$defs/node"}
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _sorted(errors: Any) -> list[jsonschema.ValidationError]:
+    return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def _raise_problems(errors: Any, lines: LineMap, file: str, prefix: tuple[Any, ...]) -> None:
+    problems = [
+        Problem(_short(e.message), file=file, line=lines.line_of((*prefix, *e.absolute_path)), pointer=_pointer(e.absolute_path))
+        for e in _sorted(errors)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _node_problem(err: jsonschema.ValidationError, index: int, lines: LineMap, file: str, name: str) -> Problem:
+    """Locate an error in merged facts: where the offending value was written, the node's own facts first."""
+    rel = list(err.absolute_path)
+    own = ("nodes", index, "facts", *rel)
+    shared = ("node_defaults", *rel)
+    line = lines.line_of(shared if lines.depth(shared) > lines.depth(own) - 2 else own)
+    return Problem(_short(err.message), file=file, line=line, pointer=_pointer(["nodes", index, "facts", *rel]), node=name)
+
+
+def _pointer(path: Any) -> str:
+    return "/" + "/".join(str(p) for p in path)
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 200 else message[:197] + "..."

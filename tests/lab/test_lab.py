@@ -1,0 +1,110 @@
+"""The lab end to end with pypsrp's own RunspacePool / PowerShell / Client."""
+from __future__ import annotations
+
+import json
+import threading
+
+import jsonschema
+from pypsrp.client import Client
+from pypsrp.powershell import PowerShell, RunspacePool
+
+from scanner import facts
+from scanner.lab import Lab
+from tests.lab.conftest import COLLECTOR, PASSWORD, run_script, small_scenario, wsman_for
+
+
+def _validate_output(doc: dict) -> None:
+    schema = facts.schema()
+    jsonschema.Draft202012Validator({"$ref": "#/$defs/collector_output", "$defs": schema["$defs"]}).validate(doc)
+
+
+def test_collector_gets_one_json_string_over_basic_http():
+    with Lab(small_scenario()).running() as lab:
+        ep = lab.endpoints[1]
+        ps = run_script(ep)
+    assert not ps.had_errors
+    assert len(ps.output) == 1 and isinstance(ps.output[0], str)
+    doc = json.loads(ps.output[0])
+    _validate_output(doc)
+    assert doc["collector_version"] == "1"
+    assert doc["node"]["name"] == "N2" and doc["node"]["os"]["ubr"] == 20000
+    assert doc["cluster"]["name"] == "LABCLU" and doc["cluster"]["collected_from"] == "N2"
+
+
+def test_collector_with_parameters_is_answered():
+    with Lab(small_scenario()).running() as lab:
+        with wsman_for(lab.endpoints[0]) as wsman, RunspacePool(wsman) as pool:
+            ps = PowerShell(pool)
+            ps.add_script(COLLECTOR).add_parameter("TimeoutSeconds", 30)
+            out = ps.invoke()
+    assert json.loads(out[0])["node"]["name"] == "N1"
+
+
+def test_two_pipelines_in_one_pool():
+    with Lab(small_scenario()).running() as lab:
+        with wsman_for(lab.endpoints[0]) as wsman, RunspacePool(wsman) as pool:
+            outputs = []
+            for _ in range(2):
+                ps = PowerShell(pool)
+                ps.add_script(COLLECTOR)
+                outputs.append(ps.invoke())
+                ps.close()
+    assert [json.loads(o[0])["node"]["name"] for o in outputs] == ["N1", "N1"]
+
+
+def test_other_script_gets_an_error_record():
+    with Lab(small_scenario()).running() as lab:
+        ps = run_script(lab.endpoints[0], "Get-Process")
+    assert ps.had_errors and ps.output == []
+    assert "only the rollready collector" in str(ps.streams.error[0])
+
+
+def test_other_collector_version_gets_an_error_record():
+    with Lab(small_scenario()).running() as lab:
+        ps = run_script(lab.endpoints[0], COLLECTOR.replace("version: 1", "version: 2"))
+    assert ps.had_errors
+    assert "collector version 2 is not supported" in str(ps.streams.error[0])
+
+
+def test_client_execute_ps_runs_the_collector_through_invoke_expression():
+    with Lab(small_scenario()).running() as lab:
+        ep = lab.endpoints[0]
+        client = Client(ep.host, port=ep.port, ssl=False, auth="basic", username="LAB\\admin", password=PASSWORD,
+                        encryption="never")
+        output, streams, had_errors = client.execute_ps(COLLECTOR)
+        _, bad_streams, bad_had_errors = client.execute_ps("Get-Date")
+    assert not had_errors and json.loads(output)["node"]["name"] == "N1"
+    assert bad_had_errors and bad_streams.error
+
+
+def test_stats_count_exchanges_and_bytes_per_node():
+    with Lab(small_scenario()).running() as lab:
+        run_script(lab.endpoints[0])
+        stats = lab.stats
+    # Create, Receive (pool opened), Command, Receive (output + state), Signal, Delete
+    assert stats["N1"]["exchanges"] == 6
+    assert stats["N1"]["bytes_in"] > 1000 and stats["N1"]["bytes_out"] > 1000
+    assert stats["N2"] == {"exchanges": 0, "bytes_in": 0, "bytes_out": 0}
+
+
+def test_inventory_points_at_the_endpoints_without_the_password():
+    with Lab(small_scenario()).running() as lab:
+        inv = lab.inventory()
+        ports = [e.port for e in lab.endpoints]
+    cluster = inv["clusters"][0]
+    assert cluster["name"] == "LABCLU"
+    assert cluster["transport"] == {"scheme": "http", "auth": "basic", "cert_validation": True, "encryption": "never"}
+    assert cluster["credentials"] == {"username": "LAB\\admin", "password_env": "ROLLREADY_LAB_PASSWORD"}
+    assert [n["port"] for n in cluster["nodes"]] == ports
+    assert PASSWORD not in json.dumps(inv)
+
+
+def test_stop_leaves_no_threads_and_frees_ports():
+    before = set(threading.enumerate())
+    lab = Lab(small_scenario())
+    with lab.running():
+        run_script(lab.endpoints[0])
+        ports = [e.port for e in lab.endpoints]
+    assert set(threading.enumerate()) <= before
+    with Lab(small_scenario(), base_port=ports[0]).running() as again:  # the ports are free again
+        assert again.endpoints[0].port == ports[0]
