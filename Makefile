@@ -1,0 +1,19 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Each installs what is missing first.
+VENV ?= .venv
+OUT ?= demo-out
+
+.PHONY: demo test bootstrap bench lint
+
+bootstrap:
+	@./scripts/bootstrap.sh
+
+demo: bootstrap
+	$(VENV)/bin/rollready demo --out $(OUT)
+
+test: bootstrap
+	$(VENV)/bin/python -m pytest -q
+
+bench: bootstrap
+	$(VENV)/bin/python bench/engine.py
+	$(VENV)/bin/python bench/report.py
+	$(VENV)/bin/python bench/collect.py
