@@ -1,0 +1,511 @@
+"""Inventories: which clusters and nodes to scan, how to reach them, where credentials live.
+
+Three sources, one result (`Inventory` of `Cluster`s of `NodeTarget`s):
+
+* rollready's YAML inventory (`schemas/inventory.schema.json`, docs/contracts.md §4);
+* Ansible inventories, INI or YAML (ansible_host, ansible_port, ansible_user and the
+  ansible_psrp_* / ansible_winrm_* connection variables); every group with hosts is a cluster;
+* `--node HOST` on the command line (`inventory_for_hosts`).
+
+No source may hold a secret: passwords are references (environment variable, prompt, keyring),
+resolved by scanner/credentials.py only when a scan starts.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from scanner import paths
+from scanner.errors import InputError, Problem, UsageError
+from scanner.yamlmarks import load_located, schema_problems
+
+AUTH_METHODS = ("negotiate", "kerberos", "ntlm", "basic", "credssp", "certificate")
+DEFAULT_PORTS = {"http": 5985, "https": 5986}
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How to reach a node's WinRM endpoint. TLS is verified unless cert_validation is False."""
+
+    scheme: str = "https"
+    port: int | None = None
+    path: str = "wsman"
+    auth: str = "negotiate"
+    cert_validation: bool | str = True  # True, False, or a CA bundle path
+    encryption: str = "auto"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    operation_timeout: float = 120.0
+    wmi_timeout: int = 30
+    retries: int = 2
+
+    def port_for(self, node_port: int | None) -> int:
+        return node_port or self.port or DEFAULT_PORTS[self.scheme]
+
+
+@dataclass(frozen=True)
+class CredentialRef:
+    """Where the credentials are, never what they are."""
+
+    username: str | None = None
+    password_env: str | None = None
+    password_prompt: bool = False
+    keyring: str | None = None
+    certificate_pem: str | None = None
+    certificate_key_pem: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeTarget:
+    name: str
+    host: str
+    port: int
+    transport: Transport
+    credentials: CredentialRef
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    nodes: tuple[NodeTarget, ...]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    clusters: tuple[Cluster, ...]
+    source: str  # the file, or "--node"
+    default_clusters: tuple[str, ...] = field(default=())  # chosen when --cluster is absent
+
+    def select(self, name: str | None) -> Cluster:
+        """The cluster to scan: by name, or the only one there is."""
+        by_name = {c.name.lower(): c for c in self.clusters}
+        if name is not None:
+            found = by_name.get(name.lower())
+            if found is None:
+                raise UsageError(f"{self.source}: no cluster {name!r} (clusters: {', '.join(c.name for c in self.clusters)})")
+            return found
+        candidates = self.default_clusters or tuple(c.name for c in self.clusters)
+        if len(candidates) == 1:
+            return by_name[candidates[0].lower()]
+        raise UsageError(f"{self.source}: holds {len(candidates)} clusters ({', '.join(candidates)}); choose one with --cluster NAME")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_inventory(path: str | Path) -> Inventory:
+    """Read an inventory file in any of the supported formats."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=file)]) from None
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read inventory: {exc.strerror or exc}", file=file)]) from None
+    return parse_inventory(text, file)
+
+
+def parse_inventory(text: str, file: str) -> Inventory:
+    if _looks_like_ini(text):
+        return _from_ansible_groups(_parse_ansible_ini(text, file), file)
+    located = load_located(text, file)
+    data = located.data
+    if isinstance(data, dict) and "clusters" in data:
+        problems = schema_problems(located, _validator())
+        if problems:
+            raise InputError(problems)
+        return _from_native(data, file, located)
+    if isinstance(data, dict) and data and all(isinstance(v, (dict, type(None))) for v in data.values()):
+        return _from_ansible_groups(_parse_ansible_yaml(data, file, located), file)
+    raise InputError([Problem("not an inventory: expected `clusters:` (rollready) or Ansible groups", file=file, line=1)])
+
+
+def inventory_from_dict(data: Mapping[str, Any], source: str) -> Inventory:
+    """A rollready inventory given as data (e.g. the lab's `inventory()`)."""
+    problems = [
+        Problem(err.message, file=source, pointer="/" + "/".join(map(str, err.absolute_path)))
+        for err in _validator().iter_errors(data)
+    ]
+    if problems:
+        raise InputError(problems)
+    return _from_native(data, source, None)
+
+
+def inventory_for_hosts(
+    hosts: Iterable[str],
+    *,
+    transport: Transport,
+    credentials: CredentialRef,
+    cluster: str | None = None,
+) -> Inventory:
+    """The inventory behind `--node HOST [--node HOST ...]`; HOST may be HOST:PORT."""
+    nodes = []
+    for spec in hosts:
+        host, port = _split_host_port(spec)
+        nodes.append(NodeTarget(host, host, transport.port_for(port), transport, credentials))
+    if not nodes:
+        raise UsageError("no --node given")
+    name = cluster or "adhoc"
+    return Inventory((Cluster(name, tuple(nodes)),), "--node", (name,))
+
+
+def _split_host_port(spec: str) -> tuple[str, int | None]:
+    m = re.fullmatch(r"\[?([^\[\]]+?)\]?(?::(\d{1,5}))?", spec.strip())
+    if not m or not m.group(1) or (m.group(2) and not 0 < int(m.group(2)) < 65536):
+        raise UsageError(f"--node {spec!r}: expected HOST or HOST:PORT")
+    return m.group(1), int(m.group(2)) if m.group(2) else None
+
+
+@functools.lru_cache(maxsize=None)
+def _schema() -> dict[str, Any]:
+    return json.loads((paths.SCHEMAS_DIR / "inventory.schema.json").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(ref: str | None = None) -> jsonschema.protocols.Validator:
+    root = _schema()
+    target = root if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]}
+    return jsonschema.Draft202012Validator(target)
+
+
+def _from_native(data: Mapping[str, Any], file: str, located: Any) -> Inventory:
+    clusters = []
+    problems = []
+    seen_clusters: set[str] = set()
+    for ci, raw in enumerate(data["clusters"]):
+        transport = _rebased(Transport(**raw.get("transport", {})), file)
+        credentials = _rebased(CredentialRef(**raw.get("credentials", {})), file)
+        if raw["name"].lower() in seen_clusters:
+            problems.append(_problem(located, file, ("clusters", ci, "name"), f"duplicate cluster {raw['name']!r}"))
+        seen_clusters.add(raw["name"].lower())
+        nodes = []
+        seen: set[str] = set()
+        for ni, node in enumerate(raw["nodes"]):
+            if node["name"].lower() in seen:
+                problems.append(_problem(located, file, ("clusters", ci, "nodes", ni, "name"), f"duplicate node {node['name']!r}"))
+            seen.add(node["name"].lower())
+            nodes.append(NodeTarget(node["name"], node.get("host", node["name"]), transport.port_for(node.get("port")), transport, credentials))
+        clusters.append(Cluster(raw["name"], tuple(nodes)))
+    if problems:
+        raise InputError(problems)
+    return Inventory(tuple(clusters), file)
+
+
+def _rebased(value: Any, file: str) -> Any:
+    """File paths in an inventory (CA bundle, client certificate) are relative to the inventory."""
+    base = Path(file).parent
+    changes = {
+        name: str(base / getattr(value, name))
+        for name in ("cert_validation", "certificate_pem", "certificate_key_pem")
+        if isinstance(getattr(value, name, None), str) and not Path(getattr(value, name)).is_absolute()
+    }
+    return replace(value, **changes) if changes else value
+
+
+def _problem(located: Any, file: str, path: tuple[Any, ...], message: str) -> Problem:
+    if located is not None:
+        return located.problem(path, message)
+    return Problem(message, file=file, pointer="/" + "/".join(map(str, path)))
+
+
+# --------------------------------------------------------------------------------------------
+# Ansible
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    name: str
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)  # host -> its own vars
+    vars: dict[str, Any] = field(default_factory=dict)
+    children: list[str] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # host -> line where it is written
+
+
+SECRET_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_psrp_password", "ansible_winrm_password",
+               "ansible_become_password", "ansible_become_pass")
+WINDOWS_CONNECTIONS = ("psrp", "winrm")
+
+
+def _looks_like_ini(text: str) -> bool:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";", "---")):
+            continue
+        return bool(re.fullmatch(r"\[[^\[\]]+\]", stripped)) or bool(re.fullmatch(r"[^\s:=\[\]{}]+(\s+\w+=\S*)*", stripped))
+    return False
+
+
+def _expand_pattern(host: str) -> list[str]:
+    """Ansible's host ranges: node[01:03] -> node01, node02, node03 (numeric and alphabetic)."""
+    m = re.search(r"\[([0-9a-z]+):([0-9a-z]+)(?::(\d+))?\]", host)
+    if not m:
+        return [host]
+    start, end, step = m.group(1), m.group(2), int(m.group(3) or 1)
+    head, tail = host[: m.start()], host[m.end() :]
+    if start.isdigit() and end.isdigit():
+        width = len(start) if start.startswith("0") else 0
+        values = [str(i).zfill(width) for i in range(int(start), int(end) + 1, step)]
+    else:
+        values = [chr(c) for c in range(ord(start), ord(end) + 1, step)]
+    return [h for v in values for h in _expand_pattern(head + v + tail)]
+
+
+def _parse_ansible_ini(text: str, file: str) -> dict[str, _Group]:
+    groups: dict[str, _Group] = {"all": _Group("all"), "ungrouped": _Group("ungrouped")}
+    groups["all"].children.append("ungrouped")
+    section, kind = "ungrouped", "hosts"
+    problems = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        header = re.fullmatch(r"\[([^\[\]:]+)(?::(vars|children))?\]", line)
+        if header:
+            section, kind = header.group(1), header.group(2) or "hosts"
+            group = groups.setdefault(section, _Group(section))
+            if section != "all" and section not in groups["all"].children:
+                groups["all"].children.append(section)
+            continue
+        group = groups[section]
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError as exc:
+            problems.append(Problem(f"cannot parse line: {exc}", file=file, line=lineno))
+            continue
+        if not words:
+            continue
+        if kind == "children":
+            group.children.append(words[0])
+            groups.setdefault(words[0], _Group(words[0]))
+        elif kind == "vars":
+            key, sep, value = line.partition("=")
+            if not sep:
+                problems.append(Problem(f"expected key=value in [{section}:vars]", file=file, line=lineno))
+                continue
+            group.vars[key.strip()] = _ini_value(value.strip())
+        else:
+            host_vars = {}
+            for word in words[1:]:
+                key, sep, value = word.partition("=")
+                if not sep:
+                    problems.append(Problem(f"expected key=value after the host name, got {word!r}", file=file, line=lineno))
+                    continue
+                host_vars[key] = _ini_value(value)
+            for host in _expand_pattern(words[0]):
+                group.hosts[host] = host_vars
+                group.lines[host] = lineno
+    if problems:
+        raise InputError(problems)
+    return groups
+
+
+def _ini_value(value: str) -> Any:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _parse_ansible_yaml(data: Mapping[str, Any], file: str, located: Any) -> dict[str, _Group]:
+    groups: dict[str, _Group] = {}
+    problems: list[Problem] = []
+
+    def visit(name: str, body: Any, path: tuple[Any, ...]) -> None:
+        group = groups.setdefault(name, _Group(name))
+        if body is None:
+            return
+        if not isinstance(body, dict):
+            problems.append(located.problem(path, f"group {name!r} must be a mapping"))
+            return
+        for key in body:
+            if key not in ("hosts", "vars", "children"):
+                problems.append(located.problem(path + (key,), f"unknown key {key!r} in group {name!r} (hosts, vars, children)"))
+        hosts = body.get("hosts") or {}
+        if not isinstance(hosts, dict):
+            problems.append(located.problem(path + ("hosts",), "hosts must be a mapping of host names"))
+            hosts = {}
+        for host, host_vars in hosts.items():
+            for expanded in _expand_pattern(str(host)):
+                group.hosts[expanded] = dict(host_vars or {})
+                group.lines[expanded] = located.mark(path + ("hosts", host))[0] or 0
+        group_vars = body.get("vars") or {}
+        if not isinstance(group_vars, dict):
+            problems.append(located.problem(path + ("vars",), "vars must be a mapping"))
+            group_vars = {}
+        group.vars.update(group_vars)
+        children = body.get("children") or {}
+        if not isinstance(children, dict):
+            problems.append(located.problem(path + ("children",), "children must be a mapping of groups"))
+            children = {}
+        for child, child_body in children.items():
+            if str(child) not in group.children:
+                group.children.append(str(child))
+            visit(str(child), child_body, path + ("children", child))
+
+    for name, body in data.items():
+        visit(str(name), body, (name,))
+    if problems:
+        raise InputError(problems)
+    groups.setdefault("all", _Group("all"))
+    for name in groups:
+        if name != "all" and name not in groups["all"].children and not any(name in g.children for g in groups.values()):
+            groups["all"].children.append(name)
+    return groups
+
+
+def _from_ansible_groups(groups: dict[str, _Group], file: str) -> Inventory:
+    """Every group with hosts (directly or through children) is a cluster of those hosts."""
+    parents: dict[str, list[str]] = {}
+    for group in groups.values():
+        for child in group.children:
+            parents.setdefault(child, []).append(group.name)
+
+    def ancestry(name: str, trail: tuple[str, ...] = ()) -> list[str]:
+        """Groups from the most general (all) to name, for variable precedence."""
+        if name in trail:
+            raise InputError([Problem(f"group {name!r} is its own ancestor", file=file)])
+        order: list[str] = []
+        for parent in parents.get(name, []):
+            for g in ancestry(parent, trail + (name,)):
+                if g not in order:
+                    order.append(g)
+        order.append(name)
+        return order
+
+    def members(name: str, trail: tuple[str, ...] = ()) -> dict[str, str]:
+        """Host -> the group it is written in, for every host under name."""
+        if name in trail:
+            return {}
+        found = {h: name for h in groups[name].hosts}
+        for child in groups[name].children:
+            for host, where in members(child, trail + (name,)).items():
+                found.setdefault(host, where)
+        return found
+
+    problems: list[Problem] = []
+    clusters = []
+    leaf = []
+    for name, group in groups.items():
+        nodes = []
+        for host, where in members(name).items():
+            merged: dict[str, Any] = {}
+            for g in ancestry(where):
+                merged.update(groups[g].vars)
+            merged.update(groups[where].hosts[host])
+            node = _ansible_node(host, merged, file, groups[where].lines.get(host), problems)
+            if node is not None:
+                nodes.append(node)
+        if nodes:
+            clusters.append(Cluster(name, tuple(nodes)))
+            if group.hosts:
+                leaf.append(name)
+    if problems:
+        raise InputError(_unique(problems))
+    if not clusters:
+        raise InputError([Problem("no Windows hosts (ansible_connection psrp or winrm) in this inventory", file=file)])
+    return Inventory(tuple(clusters), file, tuple(leaf))
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def _first(v: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        if v.get(name) not in (None, ""):
+            return v[name]
+    return None
+
+
+def _ansible_node(host: str, v: Mapping[str, Any], file: str, line: int | None, problems: list[Problem]) -> NodeTarget | None:
+    connection = v.get("ansible_connection")
+    if connection is not None and str(connection) not in WINDOWS_CONNECTIONS:
+        return None  # an SSH or local host: not a cluster node we can reach
+    leaked = [name for name in SECRET_VARS if v.get(name) not in (None, "")]
+    if leaked:
+        problems.append(Problem(
+            f"host {host}: {leaked[0]} holds a password; rollready never reads secrets from files: "
+            "set rollready_password_env, rollready_password_prompt or rollready_keyring instead",
+            file=file, line=line))
+        return None
+    port = _first(v, "ansible_port", "ansible_psrp_port", "ansible_winrm_port")
+    scheme = _first(v, "ansible_psrp_protocol", "ansible_winrm_scheme")
+    if scheme is None:
+        scheme = "http" if str(port) == "5985" else "https"
+    auth = _first(v, "ansible_psrp_auth", "ansible_winrm_transport")
+    if auth is not None:
+        auth = str(auth).split(",")[0].strip().strip("[]'\" ").lower()
+        auth = {"plaintext": "basic", "ssl": "basic"}.get(auth, auth)
+    validation = _first(v, "ansible_psrp_cert_validation", "ansible_winrm_server_cert_validation")
+    ca = _first(v, "ansible_psrp_ca_cert", "ansible_winrm_ca_trust_path")
+    cert_validation: Any = True
+    if validation is not None and str(validation).lower() in ("ignore", "false", "no"):
+        cert_validation = False
+    elif ca is not None:
+        cert_validation = str(ca)
+    transport = {
+        "scheme": str(scheme).lower(),
+        "port": _number(port),
+        "path": _first(v, "ansible_psrp_path", "ansible_winrm_path"),
+        "auth": auth,
+        "cert_validation": cert_validation,
+        "encryption": _first(v, "ansible_psrp_message_encryption", "ansible_winrm_message_encryption"),
+        "connect_timeout": _number(_first(v, "ansible_psrp_connection_timeout", "ansible_winrm_connection_timeout")),
+        "read_timeout": _number(_first(v, "ansible_psrp_read_timeout", "ansible_winrm_read_timeout_sec")),
+        "operation_timeout": _number(_first(v, "ansible_psrp_operation_timeout", "ansible_winrm_operation_timeout_sec")),
+        "wmi_timeout": _number(v.get("rollready_wmi_timeout")),
+    }
+    transport = {k: (str(x).strip("/") if k == "path" else x) for k, x in transport.items() if x is not None}
+    credentials = {
+        "username": _first(v, "ansible_user", "ansible_psrp_user", "ansible_winrm_user"),
+        "password_env": v.get("rollready_password_env"),
+        "password_prompt": _boolean(v.get("rollready_password_prompt")),
+        "keyring": v.get("rollready_keyring"),
+        "certificate_pem": _first(v, "ansible_psrp_certificate_pem", "ansible_winrm_cert_pem"),
+        "certificate_key_pem": _first(v, "ansible_psrp_certificate_key_pem", "ansible_winrm_cert_key_pem"),
+    }
+    credentials = {k: (x if isinstance(x, bool) else str(x)) for k, x in credentials.items() if x not in (None, False)}
+    bad = [
+        f"{prefix}.{'.'.join(map(str, err.absolute_path))}: {err.message}"
+        for prefix, ref, doc in (("transport", "transport", transport), ("credentials", "credentials", credentials))
+        for err in _validator(ref).iter_errors(doc)
+    ]
+    if bad:
+        problems.extend(Problem(f"host {host}: {msg}", file=file, line=line) for msg in bad)
+        return None
+    t = _rebased(Transport(**transport), file)
+    address = str(_first(v, "ansible_host") or host)
+    return NodeTarget(host, address, t.port_for(None), t, _rebased(CredentialRef(**credentials), file))
+
+
+def _number(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float)):
+        return value
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    if re.fullmatch(r"\d+\.\d*", text):
+        return float(text)
+    return text  # left for the schema to reject, with its name
+
+
+def _boolean(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    return text
+
