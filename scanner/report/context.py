@@ -1,0 +1,275 @@
+"""From a result document to what the report templates show: grouped, counted, ordered.
+
+Reports must say more in fewer pages: passes are counted (node x area matrix, rule summary), while
+every failing finding and everything that could not be checked is listed in full.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.model import SEVERITIES, STATUSES
+from scanner.report.text import clip
+
+PROBLEM = "fail"
+NOT_CHECKED = ("unknown", "error", "manual")
+STATUS_LABEL = {
+    "fail": "fail", "unknown": "unknown", "error": "error", "manual": "manual",
+    "waived": "waived", "pass": "pass", "not_applicable": "n/a",
+}
+STATUS_SYMBOL = {
+    "fail": "✗", "unknown": "?", "error": "!", "manual": "✎", "waived": "w", "pass": "✓", "not_applicable": "–",
+}
+VERDICT_CSS = {"GO": "go", "GO WITH WARNINGS": "warn", "NO-GO": "nogo", "INCOMPLETE": "incomplete"}
+CLUSTER_ROW = "(cluster-wide)"
+NAME_LIMIT = 80  # cluster and node names head pages and rows; longer ones are cut
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One evidence file an auditor can verify: its name, SHA-256, and whether the PDF carries it."""
+
+    label: str
+    name: str
+    sha256: str | None
+    attached: bool
+    note: str = ""
+
+
+@dataclass
+class Cell:
+    counts: dict[str, int]
+
+    @property
+    def worst(self) -> str:
+        return next((s for s in STATUSES if self.counts.get(s)), "empty")
+
+    @property
+    def parts(self) -> list[tuple[str, str, int]]:
+        """(status, symbol, count) for each status present, not_applicable left out unless alone."""
+        shown = [(s, STATUS_SYMBOL[s], self.counts[s]) for s in STATUSES if self.counts.get(s) and s != "not_applicable"]
+        if not shown and self.counts.get("not_applicable"):
+            shown = [("not_applicable", STATUS_SYMBOL["not_applicable"], self.counts["not_applicable"])]
+        return shown
+
+
+@dataclass
+class MatrixRow:
+    label: str
+    os: str
+    reachable: bool | None
+    cells: list[Cell]
+
+
+@dataclass
+class RuleGroup:
+    """Findings of one rule, with what they share said once."""
+
+    rule_id: str
+    title: str
+    severity: str
+    area: str
+    blocking: bool
+    remediation: str | None  # shared by every finding, else None and each row has its own
+    references: list[str]
+    catalog: str | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RuleSummary:
+    rule_id: str
+    title: str
+    severity: str
+    area: str
+    counts: dict[str, int]
+
+    @property
+    def worst(self) -> str:
+        return next((s for s in STATUSES if self.counts.get(s)), "empty")
+
+
+def build_context(
+    result: dict[str, Any], *, digests: list[Digest], medium: str, notes: list[str] | None = None
+) -> dict[str, Any]:
+    """Everything the report template needs, computed once; medium is "screen" or "print"."""
+    findings = result["findings"]
+    verdict = result["verdict"]
+    name = clip(result["cluster"]["name"], NAME_LIMIT)
+    return {
+        "medium": medium,
+        "result": result,
+        "cluster_name": name,
+        "phase": result["phase"],
+        "title": f"Rolling upgrade readiness: {name} ({result['phase']})",
+        "verdict": {**verdict, "css": VERDICT_CSS[verdict["status"]]},
+        "upgrade": _upgrade_text(result),
+        "notes": list(notes or []) + _scan_notes(result),
+        "meta": _meta_rows(result),
+        "digests": digests,
+        "statuses": STATUSES,
+        "severities": SEVERITIES,
+        "status_label": STATUS_LABEL,
+        "status_symbol": STATUS_SYMBOL,
+        "counts": _counts(findings),
+        "matrix": _matrix(result),
+        "rules": _rule_summaries(findings),
+        "problems": _by_severity(f for f in findings if f["status"] == PROBLEM),
+        "not_checked": _not_checked(result),
+        "waived": [f for f in findings if f["status"] == "waived"],
+        "waiver_lists": {k: v for k, v in (result.get("waivers") or {}).items() if k != "applied" and v},
+        "attestations": result.get("attestations") or [],
+        "total": len(findings),
+    }
+
+
+def _upgrade_text(result: dict[str, Any]) -> str:
+    src, dst = result.get("source_os"), result.get("target_os")
+    if src or dst:
+        return f"Windows Server {src or '?'} → {dst or '?'}"
+    return "source and target OS not given"
+
+
+def _scan_notes(result: dict[str, Any]) -> list[str]:
+    scan = result.get("scan") or {}
+    notes = []
+    if scan.get("partial"):
+        notes.append("The scan was interrupted: some nodes were not collected. Their rules are unknown.")
+    down = [n["name"] for n in result["cluster"]["nodes"] if not n["reachable"]]
+    if down:
+        notes.append(f"Not reachable: {', '.join(down)}. Every rule on these nodes is unknown.")
+    return notes
+
+
+def _meta_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
+    scan = result.get("scan") or {}
+    pack = result["rule_pack"]
+    tool = result["tool"]
+    rows = [
+        ("Cluster", result["cluster"]["name"]),
+        ("Phase", result["phase"]),
+        ("Upgrade", _upgrade_text(result)),
+        ("Functional level", _maybe(result["cluster"].get("functional_level"))),
+        ("ClusterUpgradeVersion", _maybe(result["cluster"].get("upgrade_version"))),
+        ("Report generated (UTC)", result["generated_at"]),
+        ("Facts collected (UTC)", _maybe(scan.get("collected_at"))),
+        ("Collection method", _maybe(scan.get("method"))),
+        ("Operator", _maybe(scan.get("operator"))),
+        ("Inventory", _maybe(scan.get("inventory"))),
+        ("Tool", f"{tool['name']} {tool['version']}"),
+        ("Rule pack", f"version {pack.get('version') or 'unversioned'}, {pack['rules']} rules"),
+        ("Rule pack SHA-256", pack["sha256"]),
+    ]
+    for path in pack.get("paths") or []:
+        rows.append(("Rule pack path", path))
+    for cat in pack.get("catalogs") or []:
+        rows.append((f"Catalog {cat['name']}", f"{cat['sha256']}  {cat.get('path') or ''}".strip()))
+    return rows
+
+
+def _maybe(value: Any) -> str:
+    return "not recorded" if value is None or value == "" else str(value)
+
+
+def _counts(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    table: dict[str, Counter[str]] = {s: Counter() for s in STATUSES}
+    for f in findings:
+        table[f["status"]][f["severity"]] += 1
+    rows = [(s, dict(table[s]), sum(table[s].values())) for s in STATUSES]
+    by_severity = {sev: sum(table[s][sev] for s in STATUSES) for sev in SEVERITIES}
+    return {"rows": rows, "by_severity": by_severity, "by_status": {s: t for s, _, t in rows}}
+
+
+def _matrix(result: dict[str, Any]) -> dict[str, Any]:
+    findings = result["findings"]
+    areas = sorted({f["area"] for f in findings})
+    cells: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for f in findings:
+        cells[(f["node"] or CLUSTER_ROW, f["area"])][f["status"]] += 1
+    nodes = result["cluster"]["nodes"]
+    known = {n["name"] for n in nodes}
+    rows = []
+    labels = [(CLUSTER_ROW, "", None)] + [(n["name"], _os_text(n), n["reachable"]) for n in nodes]
+    labels += [(name, "", None) for name in sorted({f["node"] for f in findings if f["node"]} - known)]
+    for label, os_text, reachable in labels:
+        row_cells = [Cell(dict(cells.get((label, a), {}))) for a in areas]
+        if label == CLUSTER_ROW and not any(c.counts for c in row_cells):
+            continue
+        rows.append(MatrixRow(clip(label, NAME_LIMIT), clip(os_text, NAME_LIMIT), reachable, row_cells))
+    return {"areas": areas, "rows": rows}
+
+
+def _os_text(node: dict[str, Any]) -> str:
+    if not node["reachable"]:
+        return "unreachable"
+    return node.get("os_version") or (str(node["build"]) if node.get("build") else "") or "OS unknown"
+
+
+def _rule_summaries(findings: list[dict[str, Any]]) -> list[RuleSummary]:
+    rules: dict[str, RuleSummary] = {}
+    for f in findings:
+        rs = rules.get(f["rule_id"])
+        if rs is None:
+            rs = rules[f["rule_id"]] = RuleSummary(f["rule_id"], f["title"], f["severity"], f["area"], Counter())
+        rs.counts[f["status"]] += 1
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(rules.values(), key=lambda r: (order[r.severity], r.rule_id))
+
+
+def _groups(findings: list[dict[str, Any]]) -> list[RuleGroup]:
+    """Findings grouped by rule, in first-seen order, remediation said once when all agree."""
+    groups: dict[str, RuleGroup] = {}
+    for f in findings:
+        g = groups.get(f["rule_id"])
+        if g is None:
+            g = groups[f["rule_id"]] = RuleGroup(
+                f["rule_id"], f["title"], f["severity"], f["area"], f["blocking"],
+                f["remediation"], list(f["references"]), f.get("catalog"),
+            )
+        elif g.remediation is not None and g.remediation != f["remediation"]:
+            g.remediation = None
+        for ref in f["references"]:
+            if ref not in g.references:
+                g.references.append(ref)
+        g.rows.append(f)
+    return sorted(groups.values(), key=lambda g: g.rule_id)
+
+
+def _by_severity(findings: Any) -> list[dict[str, Any]]:
+    by_sev: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in findings:
+        by_sev[f["severity"]].append(f)
+    out = []
+    for sev in SEVERITIES:
+        if by_sev[sev]:
+            out.append({"severity": sev, "count": len(by_sev[sev]), "groups": _groups(by_sev[sev])})
+    return out
+
+
+def _not_checked(result: dict[str, Any]) -> dict[str, Any]:
+    """Unknown, error and manual findings; rows with the same status and reason share one line."""
+    findings = [f for f in result["findings"] if f["status"] in NOT_CHECKED]
+    groups = _groups(findings)
+    for g in groups:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for f in g.rows:
+            reason = f.get("detail") or f["message"] or ""
+            key = (f["status"], reason)
+            if key not in merged:
+                merged[key] = {"status": f["status"], "reason": reason, "subjects": [], "evidence": f["evidence"]}
+            merged[key]["subjects"].append(f["subject"])
+        g.rows = list(merged.values())
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    groups.sort(key=lambda g: (not g.blocking, order[g.severity], g.rule_id))
+    unreachable = [n for n in result["cluster"]["nodes"] if not n["reachable"]]
+    node_errors = [n for n in result["cluster"]["nodes"] if n["reachable"] and n.get("errors")]
+    by_status = Counter(f["status"] for f in findings)
+    return {
+        "count": len(findings),
+        "blocking": sum(1 for f in findings if f["blocking"]),
+        "by_status": {s: by_status[s] for s in NOT_CHECKED},
+        "groups": groups,
+        "unreachable": unreachable,
+        "node_errors": node_errors,
+    }

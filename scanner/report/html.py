@@ -1,0 +1,41 @@
+"""HTML rendering: one Jinja2 environment (autoescape everywhere) for every report template."""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from scanner import paths
+from scanner.report.text import clip, one_line, soft_breaks, value_text, visible
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed value passes here: text from a document shows its hidden characters."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
+def _clip(value: Any, limit: int) -> Markup:
+    """Untrusted text, cut to limit, hidden characters shown, long runs breakable, escaped."""
+    return Markup(soft_breaks(str(escape(visible(clip(str(value), limit))))))
+
+
+@functools.lru_cache(maxsize=None)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(paths.TEMPLATES_DIR)),
+        autoescape=True,  # all templates, whatever their name
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(clip=_clip, value_text=value_text, one_line=one_line)
+    return env
+
+
+def render(template: str, context: dict[str, Any]) -> str:
+    return environment().get_template(template).render(context)

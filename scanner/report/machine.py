@@ -1,0 +1,137 @@
+"""Machine outputs of a result document: JSON (canonical), JUnit XML and CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from typing import Any
+
+from scanner.report.result_doc import canonical_json, check_result
+from scanner.report.text import clip, one_line, value_text, visible
+
+# JUnit: a finding that is not a pass is a failure (it failed its check) or an error (we could not
+# tell: unknown, error, manual all hold the verdict back); waived and not_applicable are skipped.
+JUNIT_OUTCOME = {
+    "pass": None,
+    "fail": "failure",
+    "unknown": "error",
+    "error": "error",
+    "manual": "error",
+    "waived": "skipped",
+    "not_applicable": "skipped",
+}
+
+CSV_COLUMNS = (
+    "rule_id", "title", "severity", "status", "blocking", "area", "scope", "subject", "node", "message",
+    "detail", "evidence", "remediation", "references", "catalog", "waiver_justification", "waiver_expires",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
+_XML_ILLEGAL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff\ud800-\udfff]")
+MAX_XML_TEXT = 4000
+
+
+def to_json(result: dict[str, Any]) -> bytes:
+    """The canonical JSON of a result document, after checking it against the schema."""
+    return canonical_json(check_result(result))
+
+
+def evidence_line(evidence: list[dict[str, Any]]) -> str:
+    """All evidence of a finding on one line: `fact op expected: actual [result]; ...`."""
+    parts = []
+    for e in evidence:
+        expected = "" if e.get("expected") is None else f" {value_text(e['expected'])}"
+        parts.append(f"{e['fact']} {e['op']}{expected}: actual {value_text(e['actual'])} [{e['result']}]")
+    return "; ".join(parts)
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet shows as text: no formula, no hidden characters."""
+    text = visible(value_text(value)) if value is not None else ""
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return text
+
+
+def to_csv(result: dict[str, Any]) -> bytes:
+    """One row per finding, RFC 4180 quoting, UTF-8 with a BOM so spreadsheets detect the encoding."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for f in result["findings"]:
+        waiver = f.get("waiver") or {}
+        row = {
+            **f,
+            "blocking": "yes" if f["blocking"] else "no",
+            "evidence": evidence_line(f["evidence"]),
+            "references": " | ".join(f["references"]),
+            "waiver_justification": waiver.get("justification"),
+            "waiver_expires": waiver.get("expires"),
+        }
+        writer.writerow([_cell(row.get(col)) for col in CSV_COLUMNS])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _xml_text(text: str) -> str:
+    """XML 1.0 cannot carry most control characters at all; the rest are made visible."""
+    return _XML_ILLEGAL.sub("\ufffd", visible(clip(text, MAX_XML_TEXT)))
+
+
+def to_junit(result: dict[str, Any]) -> bytes:
+    """One testsuite per area, one testcase per finding (classname rule id, name subject)."""
+    by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in result["findings"]:
+        by_area[f["area"]].append(f)
+    cluster = result["cluster"]["name"]
+    root = ET.Element("testsuites", name=_xml_text(f"rollready {cluster} ({result['phase']})"))
+    totals = defaultdict(int)
+    for area in sorted(by_area):
+        suite = ET.SubElement(root, "testsuite", name=_xml_text(area), timestamp=result["generated_at"])
+        props = ET.SubElement(suite, "properties")
+        for name, value in _suite_properties(result):
+            ET.SubElement(props, "property", name=name, value=_xml_text(value))
+        counts = defaultdict(int)
+        for f in by_area[area]:
+            counts["tests"] += 1
+            case = ET.SubElement(suite, "testcase", classname=_xml_text(f"{area}.{f['rule_id']}"),
+                                 name=_xml_text(f["subject"]))
+            outcome = JUNIT_OUTCOME[f["status"]]
+            if outcome is None:
+                continue
+            counts[{"failure": "failures", "error": "errors", "skipped": "skipped"}[outcome]] += 1
+            el = ET.SubElement(case, outcome, message=_xml_text(one_line(_summary(f))), type=f["status"])
+            el.text = _xml_text(_body(f))
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, str(counts[key]))
+            totals[key] += counts[key]
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals[key]))
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _suite_properties(result: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("verdict", result["verdict"]["status"]),
+        ("phase", result["phase"]),
+        ("facts_sha256", result["facts_sha256"]),
+        ("rule_pack_sha256", result["rule_pack"]["sha256"]),
+        ("tool_version", result["tool"]["version"]),
+    ]
+
+
+def _summary(f: dict[str, Any]) -> str:
+    if f["status"] == "waived":
+        return f"waived: {(f.get('waiver') or {}).get('justification', '')}"
+    return f"[{f['severity']}] {f['status']}: {f.get('detail') or f['message'] or f['title']}"
+
+
+def _body(f: dict[str, Any]) -> str:
+    lines = [f"{f['rule_id']} {f['title']} ({f['severity']}, {f['status']}) on {f['subject']}"]
+    for label, value in (("message", f["message"]), ("detail", f.get("detail")),
+                         ("evidence", evidence_line(f["evidence"])), ("remediation", f["remediation"]),
+                         ("references", " ".join(f["references"]))):
+        if value:
+            lines.append(f"{label}: {value}")
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""Making untrusted strings inert for people: visible control characters, clipped length, one line."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# Bidirectional overrides and isolates (Trojan Source, CVE-2021-42574), zero-width and other format
+# characters that can hide or reorder text, and C0/C1 controls except tab and newline.
+_HIDDEN = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+    "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff]"
+)
+
+
+def visible(text: str) -> str:
+    """Replace every hidden or reordering character by a visible marker such as ⟦U+202E⟧."""
+    return _HIDDEN.sub(lambda m: f"\u27e6U+{ord(m.group()):04X}\u27e7", text)
+
+
+_LONG_RUN = re.compile(r"\S{65,}")  # longer than a SHA-256 hex digest
+
+
+def soft_breaks(text: str) -> str:
+    """Allow a line break every 40 characters inside runs longer than a SHA-256 digest.
+
+    Layout engines handle a break opportunity far faster than `overflow-wrap: anywhere`.
+    """
+    return _LONG_RUN.sub(lambda m: "\u200b".join(m.group()[i:i + 40] for i in range(0, len(m.group()), 40)), text)
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to about limit characters and say how much was left out (the JSON has it all)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters in findings.json]"
+
+
+def value_text(value: Any) -> str:
+    """A fact value as a person reads it: strings bare, everything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,100 @@
+"""write_reports: every requested format rendered first, then each written atomically."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scanner import exitcodes
+from scanner.atomic import write_atomic
+from scanner.errors import InputError, Problem, RollreadyError
+from scanner.report import html as html_mod
+from scanner.report import machine
+from scanner.report.context import Digest, build_context
+from scanner.report.result_doc import canonical_json, check_result, sha256_hex
+
+FORMATS = ("html", "pdf", "json", "junit", "csv")
+
+
+class ReportError(RollreadyError):
+    """A report could not be rendered or written; nothing partial is left behind (exit 70)."""
+
+    exit_code = exitcodes.INTERNAL
+
+
+def digests(result: dict[str, Any], facts_bytes: bytes | None, *, attached: bool) -> list[Digest]:
+    """The evidence files and their SHA-256; a facts file that is not the one evaluated is refused."""
+    recorded = result["facts_sha256"]
+    if facts_bytes is None:
+        facts = Digest("Facts document", "facts.json", recorded, False,
+                       "as recorded in the result; the facts file was not supplied to the report")
+    else:
+        actual = sha256_hex(facts_bytes)
+        if actual != recorded:
+            raise InputError([Problem(
+                f"the facts file is not the one this result was evaluated from "
+                f"(its SHA-256 is {actual}, the result records {recorded})")])
+        facts = Digest("Facts document", "facts.json", actual, attached, "matches the result's facts_sha256")
+    findings = Digest("Result document", "findings.json", sha256_hex(canonical_json(result)), attached,
+                      "canonical JSON of this result (rollready report --format json)")
+    return [facts, findings]
+
+
+def render_html(result: dict[str, Any], facts_bytes: bytes | None = None, *, medium: str = "screen") -> str:
+    context = build_context(result, digests=digests(result, facts_bytes, attached=medium == "print"), medium=medium)
+    return html_mod.render("report.html.j2", context)
+
+
+def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa: bool = True) -> bytes:
+    from scanner.report.pdf import Attached
+    from scanner.report.pdf import render_pdf as layout
+
+    files = [Attached("findings.json", canonical_json(result), "rollready result document (canonical JSON)")]
+    if facts_bytes is not None:
+        files.insert(0, Attached("facts.json", facts_bytes, "rollready facts document, as evaluated", "Source"))
+    return layout(render_html(result, facts_bytes, medium="print"), attachments=files, pdfa=pdfa)
+
+
+def render_format(fmt: str, result: dict[str, Any], facts_bytes: bytes | None, *, pdfa: bool = True) -> bytes:
+    """One report as bytes. Library failures become ReportError naming the format."""
+    renderers: dict[str, Callable[[], bytes]] = {
+        "html": lambda: render_html(result, facts_bytes).encode("utf-8"),
+        "pdf": lambda: render_pdf(result, facts_bytes, pdfa=pdfa),
+        "json": lambda: machine.to_json(result),
+        "junit": lambda: machine.to_junit(result),
+        "csv": lambda: machine.to_csv(result),
+    }
+    try:
+        return renderers[fmt]()
+    except RollreadyError:
+        raise
+    except Exception as exc:  # the renderer boundary: Jinja2/WeasyPrint failures of any kind
+        raise ReportError(f"{fmt} report could not be rendered: {type(exc).__name__}: {exc}") from exc
+
+
+def write_reports(
+    result: dict[str, Any],
+    facts_bytes: bytes | None,
+    *,
+    html: str | Path | None = None,
+    pdf: str | Path | None = None,
+    json: str | Path | None = None,
+    junit: str | Path | None = None,
+    csv: str | Path | None = None,
+    pdfa: bool = True,
+) -> list[Path]:
+    """Render every requested report, then write each atomically; returns the paths written.
+
+    All renders happen before the first write, so a failure leaves no new file at all.
+    """
+    check_result(result)
+    targets = {"html": html, "pdf": pdf, "json": json, "junit": junit, "csv": csv}
+    rendered = [(Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa))
+                for fmt, path in targets.items() if path is not None]
+    written = []
+    for path, data in rendered:
+        try:
+            written.append(write_atomic(path, data))
+        except OSError as exc:
+            raise ReportError([Problem(f"cannot write the report: {exc.strerror or exc}", file=str(path))]) from exc
+    return written

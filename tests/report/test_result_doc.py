@@ -1,0 +1,41 @@
+import copy
+import json
+
+import pytest
+
+from scanner.errors import InputError
+from scanner.report.result_doc import canonical_json, check_result, is_result, result_problems
+
+
+def test_synthetic_documents_are_valid(small, hostile):
+    assert check_result(small[0]) is small[0]
+    check_result(hostile[0])
+
+
+def test_violations_carry_json_pointers(small):
+    doc = copy.deepcopy(small[0])
+    doc["findings"][3]["status"] = "maybe"
+    del doc["verdict"]["reason"]
+    pointers = {p.pointer for p in result_problems(doc, file="r.json")}
+    assert pointers == {"/findings/3/status", "/verdict"}
+    with pytest.raises(InputError) as exc:
+        check_result(doc, file="r.json")
+    assert "r.json: /findings/3/status" in str(exc.value)
+
+
+def test_unknown_top_level_key_is_refused(small):
+    doc = dict(small[0], surprise=1)
+    assert [p.pointer for p in result_problems(doc)] == ["/"]
+
+
+def test_canonical_json_is_sorted_and_round_trips(small):
+    data = canonical_json(small[0])
+    assert data.endswith(b"\n")
+    again = json.loads(data)
+    assert canonical_json(again) == data
+    assert list(again) == sorted(again)
+
+
+def test_is_result_tells_result_from_facts(small):
+    assert is_result(small[0])
+    assert not is_result(json.loads(small[1]))
