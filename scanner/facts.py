@@ -125,7 +125,7 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> d
         views.sort(key=lambda v: (v[0], len(v[2]) - len(v[2].get("errors") or [])), reverse=True)
         _, source, view = views[0]
         cluster = copy.deepcopy(view)
-        cluster.setdefault("collected_from", source)
+        cluster["collected_from"] = source
     else:
         cluster = {"name": scan.get("cluster_name") or "unknown", "collected_from": None,
                    "errors": [{"section": "cluster", "message": "no node returned the cluster view"}]}

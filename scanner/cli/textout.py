@@ -48,7 +48,7 @@ def render_text(result: dict[str, Any], findings: list[Finding], *, color: bool)
             table.add_column(col, overflow="fold")
         for f in shown:
             text = f.message or f.title
-            if f.detail and f.status in ("unknown", "error"):
+            if f.detail and f.detail not in text:
                 text = f"{text} [{f.detail}]"
             table.add_row(f.severity, Text(f.status, style=STATUS_STYLE.get(f.status, "")), f.rule_id,
                           safe(f.subject, 80), safe(text))

@@ -1,0 +1,96 @@
+"""`rollready evaluate` as a user runs it: verdicts, exit codes, one-line errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import factory
+from scanner import exitcodes, paths
+from scanner.cli import main
+
+EX = paths.EXAMPLES_DIR
+
+
+@pytest.mark.parametrize("example,phase,code", [
+    ("pre-healthy-2012r2.json", "pre", exitcodes.GO),
+    ("mixed-dedup-hazard.json", "mixed", exitcodes.NO_GO),
+    ("post-fl8-traces.json", "post", exitcodes.GO_WITH_WARNINGS),
+])
+def test_examples_give_their_verdicts(example: str, phase: str, code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(EX / example), "--phase", phase]) == code
+
+
+def test_mixed_dedup_names_volume_and_older_nodes(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["evaluate", str(EX / "mixed-dedup-hazard.json"), "--phase", "mixed"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "NO-GO" in out and "Cluster Disk 1" in out and "NODE2, NODE3" in out
+
+
+def test_json_output_is_a_result_document(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    code = main(["evaluate", str(EX / "mixed-dedup-hazard.json"), "--phase", "mixed", "--format", "json", "--out", str(out)])
+    doc = json.loads(out.read_text())
+    assert code == exitcodes.NO_GO and doc["verdict"]["status"] == "NO-GO"
+    failing = [f for f in doc["findings"] if f["status"] == "fail"]
+    assert failing[0]["rule_id"] == "DDP-003" and failing[0]["evidence"]
+    assert doc["facts_sha256"] and doc["rule_pack"]["sha256"]
+
+
+def test_unreachable_node_makes_it_incomplete_never_go(tmp_path: Path) -> None:
+    doc = factory.facts()
+    doc["nodes"][2] = {"name": "NODE3", "reachable": False, "errors": [{"section": "connection", "message": "refused"}]}
+    p = tmp_path / "f.json"
+    p.write_text(json.dumps(doc))
+    assert main(["evaluate", str(p), "--phase", "pre"]) == exitcodes.INCOMPLETE
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("not json at all", "invalid JSON"),
+    ("[1, 2, 3]", "is not of type 'object'"),
+    ('{"schema_version": "1"}', "'scan' is a required property"),
+    ("\udcff", None),
+])
+def test_garbage_facts_exit_65_with_one_line(tmp_path: Path, content: str, needle: str | None) -> None:
+    p = tmp_path / "g.json"
+    p.write_bytes(content.encode("utf-8", "surrogateescape"))
+    r = run_cli("evaluate", str(p), "--phase", "pre")
+    assert r.returncode == exitcodes.DATAERR, r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert r.stderr.startswith(f"rollready: error: {p}")
+    if needle:
+        assert needle in r.stderr
+
+
+def test_usage_errors_exit_64() -> None:
+    r = run_cli("evaluate", "x.json", "--phase", "sideways")
+    assert r.returncode == exitcodes.USAGE and "invalid choice" in r.stderr and "Traceback" not in r.stderr
+    assert run_cli().returncode == exitcodes.USAGE
+
+
+def test_offline_collector_outputs_are_merged(tmp_path: Path) -> None:
+    files = []
+    for name in ("NODE1", "NODE2"):
+        out = {"collector_version": "1", "node": factory.node(name),
+               "cluster": factory.facts([factory.node("NODE1"), factory.node("NODE2")])["cluster"]}
+        p = tmp_path / f"{name}.json"
+        p.write_text(json.dumps(out))
+        files.append(str(p))
+    code = main(["evaluate", *files, "--phase", "pre", "--target-os", "2016", "--format", "json", "--out", str(tmp_path / "r.json")])
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert code == exitcodes.GO, doc["verdict"]
+    assert doc["scan"]["method"] == "offline" and [n["name"] for n in doc["cluster"]["nodes"]] == ["NODE1", "NODE2"]
+
+
+def test_version_and_rules_list() -> None:
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("rollready ")
+    r = run_cli("rules", "list")
+    assert r.returncode == 0 and "DDP-003" in r.stdout

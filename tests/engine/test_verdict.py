@@ -1,0 +1,44 @@
+"""Verdict: NO-GO beats INCOMPLETE beats warnings; unknown, error and manual never pass."""
+from __future__ import annotations
+
+import pytest
+
+from scanner import exitcodes
+from scanner.engine.verdict import decide
+from scanner.model import Finding
+
+
+def f(status: str, severity: str = "high", blocking: bool | None = None) -> Finding:
+    return Finding(rule_id=f"R-{status}-{severity}", title="t", severity=severity, status=status,  # type: ignore[arg-type]
+                   scope="node", subject="N1", area="health",
+                   blocking=severity in ("critical", "high") if blocking is None else blocking)
+
+
+@pytest.mark.parametrize("findings,problems,status,code", [
+    ([f("pass"), f("not_applicable")], [], "GO", exitcodes.GO),
+    ([f("pass"), f("fail", "medium")], [], "GO WITH WARNINGS", exitcodes.GO_WITH_WARNINGS),
+    ([f("pass"), f("fail", "high")], [], "GO WITH WARNINGS", exitcodes.GO_WITH_WARNINGS),
+    ([f("pass"), f("unknown", "low")], [], "GO WITH WARNINGS", exitcodes.GO_WITH_WARNINGS),
+    ([f("pass"), f("unknown", "high")], [], "INCOMPLETE", exitcodes.INCOMPLETE),
+    ([f("pass"), f("error", "critical")], [], "INCOMPLETE", exitcodes.INCOMPLETE),
+    ([f("pass"), f("manual", "critical")], [], "INCOMPLETE", exitcodes.INCOMPLETE),
+    ([f("unknown", "critical"), f("fail", "critical")], [], "NO-GO", exitcodes.NO_GO),
+    ([f("waived", "critical")], [], "GO", exitcodes.GO),
+    ([f("fail", "info")], [], "GO", exitcodes.GO),
+    ([f("pass")], ["N3: connection refused"], "INCOMPLETE", exitcodes.INCOMPLETE),
+    ([], [], "INCOMPLETE", exitcodes.INCOMPLETE),
+])
+def test_verdict_table(findings: list[Finding], problems: list[str], status: str, code: int) -> None:
+    v = decide(findings, problems)
+    assert (v.status, v.exit_code) == (status, code)
+    assert v.reason.endswith(".")
+
+
+def test_no_go_reason_names_rule_and_subject() -> None:
+    v = decide([f("fail", "critical"), f("fail", "critical")])
+    assert "R-fail-critical failed on N1" in v.reason and "1 more" in v.reason
+
+
+def test_counts_by_status_and_severity() -> None:
+    v = decide([f("pass"), f("pass", "low"), f("fail", "low")])
+    assert v.counts == {"pass": {"high": 1, "low": 1}, "fail": {"low": 1}}

@@ -1,0 +1,90 @@
+"""Facts: validation with pointers, merging node outputs, and the cluster view rules read."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import factory
+from scanner.errors import InputError
+from scanner.facts import build_view, check_facts, facts_from_outputs, load_facts
+
+
+def test_factory_documents_are_valid() -> None:
+    for doc in (factory.facts(), factory.mixed_dedup_hazard(), factory.post_fl8_traces()):
+        check_facts(doc)
+
+
+def test_every_violation_is_reported_with_pointer_and_node() -> None:
+    doc = factory.facts()
+    doc["nodes"][1]["os"]["build"] = "fourteen"
+    doc["nodes"][2]["wmi"]["mscluster"]["ok"] = "yes"
+    doc["cluster"]["functional_level"] = "8"
+    with pytest.raises(InputError) as exc:
+        check_facts(doc, file="f.json")
+    rendered = [p.render() for p in exc.value.problems]
+    assert len(rendered) == 3
+    assert any(r.startswith("f.json: node NODE2: /nodes/1/os/build:") for r in rendered)
+    assert any("node NODE3: /nodes/2/wmi/mscluster/ok" in r for r in rendered)
+    assert any("/cluster/functional_level" in r for r in rendered)
+
+
+def test_duplicate_node_names_are_refused() -> None:
+    doc = factory.facts([factory.node("N1"), factory.node("n1")])
+    with pytest.raises(InputError, match="duplicate node name"):
+        check_facts(doc)
+
+
+def test_bad_json_names_line_and_column(tmp_path: Path) -> None:
+    p = tmp_path / "f.json"
+    p.write_text('{"a": 1,\n  "b": }')
+    with pytest.raises(InputError) as exc:
+        load_facts(p)
+    assert exc.value.problems[0].render() == f"{p}:2:8: invalid JSON: Expecting value"
+
+
+def test_cluster_view_comes_from_the_newest_reachable_node() -> None:
+    base = factory.facts()
+    outputs = []
+    for n, build in zip(base["nodes"], ("2012R2", "2016", "2012R2")):
+        node = factory.node(n["name"], build)
+        cluster = dict(base["cluster"], functional_level=8 if build == "2012R2" else 9)
+        outputs.append({"collector_version": "1", "node": node, "cluster": cluster})
+    outputs.append({"name": "NODE4", "reachable": False, "errors": [{"section": "connection", "message": "refused"}]})
+    doc = facts_from_outputs(outputs, {"tool_version": "0", "collected_at": factory.COLLECTED_AT, "method": "offline"})
+    check_facts(doc)
+    assert doc["cluster"]["collected_from"] == "NODE2" and doc["cluster"]["functional_level"] == 9
+    assert [n["name"] for n in doc["nodes"]] == ["NODE1", "NODE2", "NODE3", "NODE4"]
+
+
+def test_volume_view_joins_owner_and_possible_owners() -> None:
+    view = build_view(factory.mixed_dedup_hazard())
+    (vol,) = view.volumes or []
+    assert vol["owner_node"] == "NODE1" and vol["dedup"]["enabled"] is True
+    assert [o["os"]["release"] for o in vol["possible_owners"]] == ["2016", "2012R2", "2012R2"]
+    assert view.cluster["mixed_mode"] is True and view.cluster["os_releases"] == ["2012R2", "2016"]
+
+
+def test_unreachable_owner_leaves_volume_facts_unknown() -> None:
+    doc = factory.facts([factory.node("NODE1"), factory.node("NODE2")])
+    doc["nodes"][0] = {"name": "NODE1", "reachable": False, "errors": [{"section": "connection", "message": "x"}]}
+    view = build_view(doc)
+    (vol,) = view.volumes or []
+    assert vol["dedup"] is None and vol["owner"]["os"] is None
+    assert view.cluster["mixed_mode"] is None  # one node's OS unknown, the rest agree
+
+
+def test_shares_link_to_their_volume_by_path_prefix() -> None:
+    doc = factory.facts()
+    doc["nodes"][0]["shares"][0]["volume"] = None
+    view = build_view(doc)
+    (share,) = view.shares
+    assert share["node"] == "NODE1" and share["volume_facts"]["path"] == "E:"
+
+
+def test_examples_are_valid_facts() -> None:
+    from scanner import paths
+
+    for p in sorted(paths.EXAMPLES_DIR.glob("*.json")):
+        check_facts(json.loads(p.read_text()), file=str(p))
