@@ -153,6 +153,7 @@ def _meta_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("Functional level", _maybe(result["cluster"].get("functional_level"))),
         ("ClusterUpgradeVersion", _maybe(result["cluster"].get("upgrade_version"))),
         ("Report generated (UTC)", result["generated_at"]),
+        ("Rules evaluated as of", _maybe(result.get("evaluated_at"))),
         ("Facts collected (UTC)", _maybe(scan.get("collected_at"))),
         ("Collection method", _maybe(scan.get("method"))),
         ("Operator", _maybe(scan.get("operator"))),
@@ -164,7 +165,10 @@ def _meta_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
     for path in pack.get("paths") or []:
         rows.append(("Rule pack path", path))
     for cat in pack.get("catalogs") or []:
-        rows.append((f"Catalog {cat['name']}", f"{cat['sha256']}  {cat.get('path') or ''}".strip()))
+        if isinstance(cat, str):
+            rows.append(("Catalog", cat))
+        else:
+            rows.append((f"Catalog {cat['name']}", f"{cat['sha256']}  {cat.get('path') or ''}".strip()))
     return rows
 
 

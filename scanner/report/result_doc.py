@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 
 from scanner import paths
+from scanner.engine.run import canonical_json  # one byte form: evaluate --out, report --format json, the PDF
 from scanner.errors import InputError, Problem
 
 MAX_PROBLEMS = 20  # a broken document can have thousands of violations; the first ones locate it
@@ -44,15 +45,6 @@ def check_result(doc: Any, *, file: str | None = None) -> dict[str, Any]:
 def is_result(doc: Any) -> bool:
     """A result document (as opposed to a facts document) carries findings and a verdict."""
     return isinstance(doc, dict) and "findings" in doc and "verdict" in doc
-
-
-def canonical_json(doc: Any) -> bytes:
-    """The one byte form of a result document: sorted keys, 2-space indent, UTF-8, final newline.
-
-    `--format json` writes these bytes and the PDF embeds them, so the digest printed in a
-    report matches both the attachment and the JSON file.
-    """
-    return (json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -8,10 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from report_synthetic import result_document  # noqa: E402
-
-HOSTILE = " <script>alert(1)</script> {{ 7*7 }} \u202egnp.exe "
-LONG = "A" * 10240
+from report_synthetic import HOSTILE, LONG, result_document  # noqa: E402
 
 
 @pytest.fixture

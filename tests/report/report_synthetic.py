@@ -12,6 +12,8 @@ import random
 from typing import Any
 
 AREAS = ("cluster", "os", "patches", "storage", "dedup", "shares", "drivers", "firmware", "security", "backup", "wmi", "hyper-v")
+HOSTILE = " <script>alert(1)</script> {{ 7*7 }} \u202egnp.exe "  # markup, template syntax, RTL override
+LONG = "A" * 10240
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 BUILDS = {"2012R2": ("6.3.9600", 9600, "Microsoft Windows Server 2012 R2 Datacenter"),
           "2016": ("10.0.14393", 14393, "Microsoft Windows Server 2016 Datacenter")}

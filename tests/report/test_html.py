@@ -1,6 +1,6 @@
 import re
 
-from conftest import HOSTILE, LONG
+from report_synthetic import HOSTILE, LONG
 
 from scanner.report.writer import render_html
 

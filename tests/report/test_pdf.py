@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from report_synthetic import result_document
-from conftest import HOSTILE, LONG
+from report_synthetic import HOSTILE, LONG
 
 from scanner.report import write_reports
 
