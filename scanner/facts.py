@@ -139,6 +139,40 @@ def _build_of(node: dict[str, Any]) -> int:
     return build if isinstance(build, int) else -1
 
 
+# Node sections every rule pack may read. Null means "could not be collected" (schema), so a null
+# section is a gap in the evidence even when no rule of this pack reads it.
+NODE_SECTIONS = ("os", "hotfixes", "drivers", "bios", "system", "processor", "defender", "filters", "products",
+                 "features", "services", "wmi", "cluster_registry", "ntfs_disable_8dot3", "odx_mode",
+                 "dedup_installed", "volumes", "shares")
+CLUSTER_SECTIONS = ("functional_level", "nodes", "quorum", "groups", "resources", "csvs")
+
+
+def collection_gaps(doc: dict[str, Any]) -> list[str]:
+    """What the scan could not collect, one line each. Any gap keeps the verdict from GO."""
+    gaps = []
+    if doc["scan"].get("partial"):
+        gaps.append("the scan was interrupted before every node was collected")
+    if not doc["nodes"]:
+        gaps.append("the facts hold no node")
+    cluster = doc["cluster"]
+    for err in cluster.get("errors") or []:
+        gaps.append(f"cluster {err['section']}: {err['message']}")
+    gaps += [f"cluster {key} not collected" for key in CLUSTER_SECTIONS
+             if cluster.get(key) is None and not any(e["section"] == key for e in cluster.get("errors") or [])]
+    for node in doc["nodes"]:
+        name = node["name"]
+        if not node.get("reachable"):
+            reason = (node.get("errors") or [{"message": "not reachable"}])[0]["message"]
+            gaps.append(f"{name}: {reason}")
+            continue
+        reported = set()
+        for err in node.get("errors") or []:
+            reported.add(err["section"])
+            gaps.append(f"{name} {err['section']}: {err['message']}")
+        gaps += [f"{name} {key} not collected" for key in NODE_SECTIONS if node.get(key) is None and key not in reported]
+    return [" ".join(g.split())[:300] for g in gaps]
+
+
 @dataclass(frozen=True)
 class FactsView:
     """The facts document plus the joins rules read. Subjects per scope come from here."""

@@ -32,7 +32,7 @@ def node(name: str, release: str = "2012R2", **overrides: Any) -> dict[str, Any]
         "bios": {"manufacturer": "Dell Inc.", "version": "2.19.1", "release_date": "2025-06-01"},
         "system": {"manufacturer": "Dell Inc.", "model": "PowerEdge R740", "total_memory_bytes": 274877906944},
         "processor": {"slat": True, "hypervisor_present": False},
-        "defender": None,
+        "defender": {"present": False},
         "filters": [{"name": "SAVOnAccess", "altitude": "324000", "instances": 4}],
         "products": [{"name": "Sophos Endpoint Agent", "version": "2023.2.1", "publisher": "Sophos Limited"},
                      {"name": "Veeam Agent for Microsoft Windows", "version": "12.3.1", "publisher": "Veeam Software Group GmbH"}],

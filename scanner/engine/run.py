@@ -11,7 +11,7 @@ from scanner.engine.catalogs import Catalog
 from scanner.engine.evaluate import evaluate_pack
 from scanner.engine.loader import RulePack
 from scanner.engine.verdict import decide
-from scanner.facts import FactsView, build_view
+from scanner.facts import FactsView, build_view, collection_gaps
 from scanner.model import RESULT_SCHEMA_VERSION, SEVERITIES, STATUSES, Finding
 from scanner.versions import RELEASES
 
@@ -34,16 +34,6 @@ def scan_params(view: FactsView, phase: str | None, target_os: str | None, sourc
     }
 
 
-def collection_problems(view: FactsView) -> list[str]:
-    problems = [f"{n['name']}: {(n.get('errors') or [{'message': 'not reachable'}])[0]['message']}"
-                for n in view.nodes if not n.get("reachable")]
-    if view.scan.get("partial"):
-        problems.append("the scan was interrupted")
-    if not view.nodes:
-        problems.append("the facts hold no node")
-    return problems
-
-
 def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
                    target_os: str | None = None, source_os: str | None = None, now: datetime | None = None,
                    facts_sha256: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
@@ -56,7 +46,8 @@ def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cata
     when = now or _parse_time(view.scan.get("collected_at")) or datetime.now(timezone.utc)
     findings = evaluate_pack(pack, view, params, catalogs, when)
     findings.sort(key=lambda f: (SEVERITIES.index(f.severity), STATUSES.index(f.status), f.rule_id, f.subject))
-    verdict = decide(findings, collection_problems(view))
+    gaps = collection_gaps(doc)
+    verdict = decide(findings, gaps)
     result = {
         "schema_version": RESULT_SCHEMA_VERSION,
         "tool": {"name": "rollready", "version": __version__},
@@ -76,6 +67,7 @@ def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cata
         },
         "facts_sha256": facts_sha256 or hashlib.sha256(canonical_json(doc)).hexdigest(),
         "verdict": verdict.to_dict(),
+        "collection_problems": gaps,
         "findings": [f.to_dict() for f in findings],
         "waivers": {"applied": [], "expired": [], "stale": []},
         "attestations": [],

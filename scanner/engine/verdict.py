@@ -31,7 +31,8 @@ def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = ())
     if collection_problems or undecided:
         parts = []
         if collection_problems:
-            parts.append("not every node was collected (" + "; ".join(collection_problems[:3]) + ")")
+            more = f" and {len(collection_problems) - 2} more" if len(collection_problems) > 2 else ""
+            parts.append("facts are missing (" + "; ".join(collection_problems[:2]) + more + ")")
         if undecided:
             parts.append(f"{len(undecided)} blocking check(s) could not be decided")
         return Verdict("INCOMPLETE", "Not a GO: " + " and ".join(parts) + ".", exitcodes.INCOMPLETE, c)
