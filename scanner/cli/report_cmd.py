@@ -1,0 +1,57 @@
+"""`rollready report`: a result document (findings.json) in, one report out (HTML, PDF, JSON, JUnit, CSV)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import InputError, Problem, UsageError
+from scanner.facts import parse_json_file
+from scanner.report import FORMATS, write_reports
+from scanner.report.result_doc import check_result, is_result
+from scanner.report.writer import render_format
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="render a result document as HTML, PDF, JSON, JUnit XML or CSV",
+        description="Render the result of `rollready evaluate --format json` (or `scan`) as a report. "
+                    "The PDF is PDF/A-3b with facts.json and findings.json attached and their SHA-256 printed.")
+    p.add_argument("findings", metavar="FINDINGS.json", help="result document (schemas/findings.schema.json)")
+    p.add_argument("--format", choices=FORMATS, required=True, help="report format")
+    p.add_argument("--out", metavar="FILE", help="where to write it (atomically); stdout for json, junit, csv if absent")
+    p.add_argument("--facts", metavar="FACTS.json",
+                   help="the facts document the result was evaluated from: checked against facts_sha256 and "
+                        "embedded in the PDF")
+    p.add_argument("--pdfa", action=argparse.BooleanOptionalAction, default=True,
+                   help="write PDF/A-3b (default); --no-pdfa for a plain PDF")
+    p.set_defaults(func=run)
+
+
+def load_result(path: str) -> dict[str, Any]:
+    """A result document from a file, validated; a facts document is named as the wrong input."""
+    doc = parse_json_file(path)
+    if isinstance(doc, dict) and "nodes" in doc and not is_result(doc):
+        raise InputError([Problem("this is a facts document; run `rollready evaluate FACTS --format json --out "
+                                  "FINDINGS.json` first and report on that", file=path)])
+    return check_result(doc, file=path)
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=path)]) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    result = load_result(args.findings)
+    facts = read_bytes(args.facts) if args.facts else None
+    if args.out is None:
+        if args.format in ("html", "pdf"):
+            raise UsageError(f"--format {args.format} needs --out FILE")
+        sys.stdout.buffer.write(render_format(args.format, result, facts))
+        return 0
+    write_reports(result, facts, pdfa=args.pdfa, **{args.format: args.out})
+    return 0
