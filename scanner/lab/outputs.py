@@ -6,7 +6,8 @@ outputs (with unreachable-node stubs for transport faults) through scanner.facts
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from scanner import __version__
@@ -16,20 +17,35 @@ from scanner.versions import RELEASES
 
 COLLECTOR_VERSION = "1"
 HANG_TIMEOUT_MS = 30_000  # the collector's per-probe timeout a hung section runs into
+RELATIVE_DATE = re.compile(r"^@now(?:-(\d+)d)?$")  # "@now", "@now-10d": dates that stay recent
+
+
 
 
 def collector_output(scenario: Scenario, spec: NodeSpec) -> dict[str, Any]:
     """The collector_output document for one node, with its section faults applied."""
-    node = copy.deepcopy(spec.facts)
+    now = datetime.now(timezone.utc)
+    node = resolve_dates(spec.facts, now)
     node["collector_version"] = COLLECTOR_VERSION
-    node.setdefault("collected_at", _now())
-    cluster: dict[str, Any] | None = copy.deepcopy(scenario.cluster)
+    node.setdefault("collected_at", _iso(now))
+    cluster: dict[str, Any] | None = resolve_dates(scenario.cluster, now)
     cluster["collected_from"] = spec.name
     for section, message in spec.faults.section_errors.items():
         cluster = _fail_section(node, cluster, section, message, duration_ms=None)
     for section in spec.faults.hang_sections:
         cluster = _fail_section(node, cluster, section, "timed out", duration_ms=HANG_TIMEOUT_MS)
     return {"collector_version": COLLECTOR_VERSION, "node": node, "cluster": cluster}
+
+
+def resolve_dates(value: Any, now: datetime) -> Any:
+    """A copy of value with every "@now" / "@now-Nd" string replaced by that UTC time."""
+    if isinstance(value, dict):
+        return {k: resolve_dates(v, now) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_dates(v, now) for v in value]
+    if isinstance(value, str) and (m := RELATIVE_DATE.match(value)):
+        return _iso(now - timedelta(days=int(m.group(1) or 0)))
+    return copy.deepcopy(value)
 
 
 def _fail_section(
@@ -64,7 +80,7 @@ def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str 
     expected = scenario.expected
     scan = {
         "tool_version": __version__,
-        "collected_at": _now(),
+        "collected_at": _iso(datetime.now(timezone.utc)),
         "method": "lab",
         "phase": phase or (expected.phase if expected else None),
         "source_os": (expected.source_os if expected else None) or _lowest_release(scenario),
@@ -82,5 +98,5 @@ def _lowest_release(scenario: Scenario) -> str | None:
     return next((r for r in RELEASES if r in releases), None)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -103,19 +103,20 @@ def parse_scenario(text: str, file: str) -> Scenario:
     node_validator = _validator("node")
     defaults = data.get("node_defaults") or {}
     specs = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     for i, entry in enumerate(data["nodes"]):
         name = entry["name"]
         if name.lower() in seen:
-            raise InputError([Problem(f"duplicate node name {name!r}", file=file, line=lines.line_of(("nodes", i, "name")))])
+            problems.append(Problem(f"duplicate node name {name!r}", file=file, line=lines.line_of(("nodes", i, "name"))))
         seen.add(name.lower())
         facts = deep_merge(defaults, entry.get("facts") or {})
         facts.update(name=name, reachable=True)
         facts.setdefault("errors", [])
-        errors = list(node_validator.iter_errors(facts))
-        if errors:
-            raise InputError([_node_problem(e, i, lines, file, name) for e in _sorted(errors)])
+        problems.extend(_node_problem(e, i, lines, file, name) for e in _sorted(node_validator.iter_errors(facts)))
         specs.append(NodeSpec(name, facts, _faults(entry.get("faults") or {})))
+    if problems:
+        raise InputError(problems)
     expected = data.get("expected")
     return Scenario(
         name=data["name"],

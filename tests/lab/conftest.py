@@ -41,7 +41,7 @@ def small_scenario(faults: dict[str, Any] | None = None) -> Scenario:
     """SMALL with faults (if any) on node N2."""
     text = SMALL
     if faults:
-        text += "        faults: " + json.dumps(faults) + "\n"
+        text += "    faults: " + json.dumps(faults) + "\n"
     return parse_scenario(text, "small.yaml")
 
 
