@@ -42,7 +42,7 @@ class Transport:
     cert_validation: bool | str = True  # True, False, or a CA bundle path
     encryption: str = "auto"
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float | None = None  # default: operation_timeout + 10
     operation_timeout: float = 120.0
     wmi_timeout: int = 30
     retries: int = 2

@@ -1,0 +1,192 @@
+"""Scan one cluster: every node in parallel, per-node errors kept, Ctrl-C keeps what was collected.
+
+A node that fails becomes an unreachable-node entry in the facts (its rules are `unknown`, so the
+verdict is INCOMPLETE). A node not collected because the scan was interrupted becomes one too
+(section `interrupted`) and the scan is marked partial: an interrupted scan can never look complete.
+"""
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait, FIRST_COMPLETED
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from scanner import __version__
+from scanner.collect.winrm import NodeResult, collect_node, unreachable
+from scanner.credentials import CredentialResolver, Credentials
+from scanner.facts import facts_from_outputs
+from scanner.inventory import Cluster, NodeTarget
+from scanner.versions import RELEASES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARALLEL = 16
+Collector = Callable[[NodeTarget, Credentials], NodeResult]
+
+
+@dataclass(frozen=True)
+class ScanMeta:
+    """What the facts' `scan` block records besides what the scan itself learns."""
+
+    method: str = "winrm"  # winrm | lab
+    phase: str | None = None
+    target_os: str | None = None
+    source_os: str | None = None  # default: the oldest release among the reachable nodes
+    inventory: str | None = None
+    operator: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    facts: dict[str, Any]
+    results: tuple[NodeResult, ...]  # in inventory order; interrupted nodes are absent
+    partial: bool
+
+
+class Progress:
+    """Per-node progress on stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, names: list[str], enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._rich: Any = None
+        self._tasks: dict[str, Any] = {}
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress as RichProgress
+            from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._rich = RichProgress(
+                SpinnerColumn(), TextColumn("{task.description:<20}"), TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+            )
+            for name in names:
+                self._tasks[name] = self._rich.add_task(name, total=1, start=False, status="waiting")
+
+    def __enter__(self) -> Progress:
+        if self._rich is not None:
+            self._rich.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+    def started(self, name: str) -> None:
+        if self._rich is not None:
+            self._rich.start_task(self._tasks[name])
+            self._rich.update(self._tasks[name], status="collecting")
+
+    def finished(self, result: NodeResult) -> None:
+        if self._rich is None:
+            return
+        error = result.error
+        status = "[green]collected[/]" if error is None else f"[red]{error['section']}:[/] {_escape(error['message'])}"
+        self._rich.update(self._tasks[result.name], completed=1, status=status)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def scan_cluster(
+    cluster: Cluster,
+    meta: ScanMeta,
+    *,
+    resolver: CredentialResolver,
+    parallel: int = DEFAULT_PARALLEL,
+    progress: bool | None = None,
+    collect: Collector = collect_node,
+) -> ScanResult:
+    """Collect every node of cluster and build the facts document."""
+    credentials = {n.name: resolver.resolve(n.credentials, auth=n.transport.auth, where=f"cluster {cluster.name}")
+                   for n in cluster.nodes}  # prompts happen here, before any progress display
+    warn_insecure(cluster)
+    collected_at = _now()
+    results: dict[str, NodeResult] = {}
+    partial = False
+    stop = threading.Event()
+
+    with Progress([n.name for n in cluster.nodes], progress) as display:
+
+        def one(node: NodeTarget) -> NodeResult | None:
+            if stop.is_set():
+                return None
+            display.started(node.name)
+            result = collect(node, credentials[node.name])
+            display.finished(result)
+            return result
+
+        pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(cluster.nodes))), thread_name_prefix="rollready-node")
+        futures: dict[Future[NodeResult | None], str] = {pool.submit(one, n): n.name for n in cluster.nodes}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result = future.result()
+                    if result is not None:
+                        results[futures[future]] = result
+        except KeyboardInterrupt:
+            stop.set()
+            partial = True
+            log.warning("scan interrupted: keeping %d of %d nodes", len(results), len(cluster.nodes))
+        finally:
+            # Running requests finish within their timeouts; nothing new starts.
+            pool.shutdown(wait=not partial, cancel_futures=True)
+
+    outputs = []
+    for node in cluster.nodes:
+        if node.name in results:
+            outputs.append(results[node.name].output)
+        else:
+            outputs.append(unreachable(node.name, "interrupted", "scan interrupted before this node was collected"))
+    scan = {
+        "tool_version": __version__,
+        "collected_at": collected_at,
+        "method": meta.method,
+        "phase": meta.phase,
+        "source_os": meta.source_os or oldest_release(outputs),
+        "target_os": meta.target_os,
+        "operator": meta.operator or _operator(),
+        "inventory": meta.inventory,
+        "partial": partial,
+        "cluster_name": cluster.name,
+    }
+    facts = facts_from_outputs(outputs, scan)
+    ordered = tuple(results[n.name] for n in cluster.nodes if n.name in results)
+    return ScanResult(facts, ordered, partial)
+
+
+def warn_insecure(cluster: Cluster) -> None:
+    """Say it loudly, once per scan, when TLS is not verified or a password crosses in clear."""
+    unverified = [n.name for n in cluster.nodes if n.transport.scheme == "https" and n.transport.cert_validation is False]
+    if unverified:
+        log.warning("TLS CERTIFICATE VALIDATION IS DISABLED for %s: anyone on the network path can impersonate "
+                    "these nodes and capture the credentials sent to them", ", ".join(unverified))
+    clear = [n.name for n in cluster.nodes if n.transport.scheme == "http" and n.transport.auth == "basic"]
+    if clear and not all(n.host.startswith("127.") or n.host == "localhost" for n in cluster.nodes if n.name in clear):
+        log.warning("basic authentication over plain HTTP for %s: the password crosses the network readable", ", ".join(clear))
+
+
+def oldest_release(outputs: list[dict[str, Any]]) -> str | None:
+    releases = [((o.get("node") or {}).get("os") or {}).get("release") for o in outputs]
+    known = [r for r in releases if r in RELEASES]
+    return min(known, key=RELEASES.index) if known else None
+
+
+def _operator() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,202 @@
+"""pypsrp transport: run collector.ps1 on one node in one runspace pool and one pipeline.
+
+`collect_node(target, credentials)` never raises for a node problem: it returns the node's collector
+output, or an unreachable-node document whose single error says what went wrong (section
+connection | auth | timeout | protocol, one line, no credentials). Only transient failures
+(refused or reset connections, connect timeouts, HTTP 5xx without a WS-Man fault) are retried,
+with exponential backoff; a 401 or a read timeout is never retried.
+
+The script is package data sent unchanged; its one parameter goes through PSRP `add_parameter`.
+`Client.execute_ps` is not used: it wraps scripts in Invoke-Expression | Out-String and opens a new
+pool per call.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.wsman import WSMan
+
+from scanner.collect import COLLECTOR_VERSION, collector_script
+from scanner.credentials import Credentials
+from scanner.facts import schema_problems
+from scanner.inventory import NodeTarget, Transport
+
+log = logging.getLogger(__name__)
+# pypsrp logs read timeouts with log.exception; without a handler Python's last-resort handler
+# would print those tracebacks on stderr. rollready reports the error once, as a node error.
+logging.getLogger("pypsrp").addHandler(logging.NullHandler())
+
+SECTIONS = ("connection", "auth", "timeout", "protocol")
+MAX_MESSAGE = 500
+
+
+class NodeFailure(Exception):
+    """Why one node could not give its collector output."""
+
+    def __init__(self, section: str, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.section = section
+        self.message = message
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    name: str
+    output: dict[str, Any]  # a collector_output, or {"name", "reachable": False, "errors": [...]}
+    attempts: int
+    duration_ms: int
+
+    @property
+    def reachable(self) -> bool:
+        return "collector_version" in self.output
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        return None if self.reachable else self.output["errors"][0]
+
+
+def unreachable(name: str, section: str, message: str) -> dict[str, Any]:
+    return {"name": name, "reachable": False, "errors": [{"section": section, "message": message}]}
+
+
+def collect_node(
+    target: NodeTarget,
+    credentials: Credentials,
+    *,
+    backoff: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> NodeResult:
+    """Collect one node, retrying transient failures up to target.transport.retries times."""
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            output = _run_collector(target, credentials)
+        except NodeFailure as failure:
+            if failure.transient and attempt <= target.transport.retries:
+                delay = backoff * 2 ** (attempt - 1)
+                log.info("node %s: %s; retry %d in %.1f s", target.name, failure.message, attempt, delay)
+                sleep(delay)
+                continue
+            message = _clean(failure.message, credentials)
+            if attempt > 1:
+                message = f"{message} (after {attempt} attempts)"
+            output = unreachable(target.name, failure.section, message)
+        return NodeResult(target.name, output, attempt, int((time.monotonic() - started) * 1000))
+
+
+def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, Any]:
+    t = target.transport
+    try:
+        with WSMan(target.host, **wsman_options(target, credentials)) as wsman, RunspacePool(wsman) as pool:
+            ps = PowerShell(pool)
+            ps.add_script(collector_script())
+            ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
+            objects = ps.invoke()
+            errors = [_record_text(e) for e in ps.streams.error]
+            failed = ps.had_errors
+    except NodeFailure:
+        raise
+    except AuthenticationError:
+        raise NodeFailure("auth", f"authentication failed (HTTP 401) with {t.auth}") from None
+    except requests.exceptions.ConnectTimeout:
+        raise NodeFailure("timeout", f"no connection within {t.connect_timeout:g} s", transient=True) from None
+    except requests.exceptions.ReadTimeout:
+        raise NodeFailure("timeout", f"no response within {read_timeout(t):g} s (read timeout)") from None
+    except requests.exceptions.SSLError as exc:
+        raise NodeFailure("connection", f"TLS: {_reason(exc)}") from None
+    except requests.exceptions.ConnectionError as exc:
+        raise NodeFailure("connection", _reason(exc), transient=True) from None
+    except WSManFaultError as exc:
+        raise NodeFailure("protocol", f"WS-Management fault {exc.code}: {exc.reason or exc}") from None
+    except WinRMTransportError as exc:
+        raise NodeFailure("protocol", f"HTTP {exc.code} from the WinRM service", transient=exc.code >= 500) from None
+    except (WinRMError, ET.ParseError) as exc:
+        raise NodeFailure("protocol", f"{type(exc).__name__}: {exc}") from None
+    return parse_output(objects, errors, failed)
+
+
+def wsman_options(target: NodeTarget, credentials: Credentials) -> dict[str, Any]:
+    """Keyword arguments for pypsrp's WSMan (all but the server)."""
+    t = target.transport
+    options: dict[str, Any] = {
+        "port": target.port,
+        "ssl": t.scheme == "https",
+        "path": t.path,
+        "auth": t.auth,
+        "cert_validation": t.cert_validation,
+        "encryption": t.encryption,
+        "connection_timeout": t.connect_timeout,
+        "read_timeout": read_timeout(t),
+        "operation_timeout": t.operation_timeout,
+        "reconnection_retries": 0,  # retries are ours: transient failures only, never a 401
+        "username": credentials.username,
+        "password": credentials.password.reveal() if credentials.password else None,
+    }
+    if t.auth == "certificate":
+        options["certificate_pem"] = credentials.certificate_pem
+        options["certificate_key_pem"] = credentials.certificate_key_pem
+    return options
+
+
+def read_timeout(t: Transport) -> float:
+    """The HTTP read timeout must outlast the WS-Man OperationTimeout a Receive may be held for."""
+    return t.read_timeout if t.read_timeout is not None else t.operation_timeout + 10
+
+
+def parse_output(objects: list[Any], errors: list[str], failed: bool) -> dict[str, Any]:
+    """The collector's one output string, parsed and checked against the collector_output schema."""
+    texts = [o for o in objects if isinstance(o, str)]
+    if failed or not texts:
+        reason = errors[0] if errors else f"{len(objects)} output objects and no JSON text"
+        raise NodeFailure("protocol", f"collector did not run: {reason}")
+    if len(objects) != 1:
+        raise NodeFailure("protocol", f"collector printed {len(objects)} objects, expected one JSON string")
+    try:
+        doc = json.loads(texts[0])
+    except json.JSONDecodeError as exc:
+        raise NodeFailure("protocol", f"collector output is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    problems = schema_problems(doc, ref="collector_output")
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise NodeFailure("protocol", f"collector output {first.pointer}: {first.message}{more}")
+    if doc["collector_version"] != COLLECTOR_VERSION:
+        raise NodeFailure("protocol", f"collector output /collector_version: {doc['collector_version']!r}, expected {COLLECTOR_VERSION!r}")
+    return doc
+
+
+def _record_text(record: Any) -> str:
+    message = getattr(record, "message", None) or str(record)
+    return " ".join(str(message).split())
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost useful reason of a requests/urllib3 error, e.g. 'Connection refused'."""
+    text = str(exc)
+    for pattern in (r"\[Errno -?\d+\] ([^'\")]+)", r"'([^']*(?:aborted|reset|closed|Remote end)[^']*)'",
+                    r"(certificate verify failed[^'\")]*)", r"(Max retries exceeded[^(]*)"):
+        m = re.search(pattern, text)
+        if m:
+            return m.group(1).strip(" .:")
+    return text
+
+
+def _clean(message: str, credentials: Credentials) -> str:
+    """One line, bounded, and never the password even if a library echoed it."""
+    text = " ".join(message.split())
+    if credentials.password and credentials.password.reveal():
+        text = text.replace(credentials.password.reveal(), "***")
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
