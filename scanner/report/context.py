@@ -269,8 +269,11 @@ def _not_checked(result: dict[str, Any]) -> dict[str, Any]:
     unreachable = [n for n in result["cluster"]["nodes"] if not n["reachable"]]
     node_errors = [n for n in result["cluster"]["nodes"] if n["reachable"] and n.get("errors")]
     by_status = Counter(f["status"] for f in findings)
+    gaps = result.get("collection_problems") or []
     return {
         "count": len(findings),
+        "collection_problems": gaps,
+        "any": bool(findings or unreachable or node_errors or gaps),
         "blocking": sum(1 for f in findings if f["blocking"]),
         "by_status": {s: by_status[s] for s in NOT_CHECKED},
         "groups": groups,

@@ -157,6 +157,7 @@ def result_document(nodes: int = 4, rules: int = 8, *, seed: int = 1, unreachabl
                       "catalogs": [{"name": "drivers", "path": "rules/data/drivers.yaml", "sha256": hashlib.sha256(b"d").hexdigest()}]},
         "facts_sha256": hashlib.sha256(raw).hexdigest(),
         "verdict": _verdict(findings),
+        "collection_problems": [f"{n['name']}: {n['errors'][0]['message']}" for n in facts["nodes"] if not n["reachable"]],
         "findings": findings,
         "waivers": {"applied": [], "expired": [], "stale": []},
         "attestations": [],

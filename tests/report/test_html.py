@@ -47,6 +47,7 @@ def test_could_not_be_checked_lists_every_unknown_error_and_manual(small):
     section = html[html.index('id="not-checked"'):html.index('id="waived"')]
     assert "has" in section[:60]  # framed: impossible to miss
     assert "NODE03" in section and "connection refused" in section
+    assert result["collection_problems"] and all(g in section for g in result["collection_problems"])
     for f in result["findings"]:
         if f["status"] in ("unknown", "error", "manual"):
             assert f["rule_id"] in section and f["subject"] in section
