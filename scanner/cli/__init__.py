@@ -23,9 +23,9 @@ class Parser(argparse.ArgumentParser):
 
 def _command_modules() -> list[ModuleType]:
     """One explicit list of sub-commands; each module has register(subparsers)."""
-    from scanner.cli import evaluate, rules_cmd, report_cmd
+    from scanner.cli import evaluate, rules_cmd, report_cmd, diff_cmd
 
-    return [evaluate, rules_cmd, report_cmd]
+    return [evaluate, rules_cmd, report_cmd, diff_cmd]
 
 
 def build_parser() -> Parser:

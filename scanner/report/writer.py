@@ -64,12 +64,28 @@ def render_format(fmt: str, result: dict[str, Any], facts_bytes: bytes | None, *
         "junit": lambda: machine.to_junit(result),
         "csv": lambda: machine.to_csv(result),
     }
+    return guarded(fmt, renderers[fmt])
+
+
+def guarded(fmt: str, render: Callable[[], bytes]) -> bytes:
+    """Run one renderer; a Jinja2 or WeasyPrint failure of any kind becomes a one-line ReportError."""
     try:
-        return renderers[fmt]()
+        return render()
     except RollreadyError:
         raise
-    except Exception as exc:  # the renderer boundary: Jinja2/WeasyPrint failures of any kind
+    except Exception as exc:  # the renderer boundary: third-party layout code can raise anything
         raise ReportError(f"{fmt} report could not be rendered: {type(exc).__name__}: {exc}") from exc
+
+
+def write_all(rendered: list[tuple[Path, bytes]]) -> list[Path]:
+    """Write already-rendered reports, each atomically."""
+    written = []
+    for path, data in rendered:
+        try:
+            written.append(write_atomic(path, data))
+        except OSError as exc:
+            raise ReportError([Problem(f"cannot write the report: {exc.strerror or exc}", file=str(path))]) from exc
+    return written
 
 
 def write_reports(
@@ -91,10 +107,4 @@ def write_reports(
     targets = {"html": html, "pdf": pdf, "json": json, "junit": junit, "csv": csv}
     rendered = [(Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa))
                 for fmt, path in targets.items() if path is not None]
-    written = []
-    for path, data in rendered:
-        try:
-            written.append(write_atomic(path, data))
-        except OSError as exc:
-            raise ReportError([Problem(f"cannot write the report: {exc.strerror or exc}", file=str(path))]) from exc
-    return written
+    return write_all(rendered)

@@ -1,0 +1,215 @@
+"""What changed between two scans: the post-upgrade report.
+
+Each side is a result document, a facts document, or both (a result with the facts it was evaluated
+from). OS, functional level and ClusterUpgradeVersion come from either; registry traces, patches
+and dedup volume owners need the facts; findings need the results. What a side cannot say is listed
+under `unavailable`, never guessed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.facts import build_view
+
+DIFF_VERSION = "1"
+OPEN = ("fail", "unknown", "error", "manual")  # a finding that still needs someone's attention
+CLOSED = ("pass", "not_applicable", "waived")
+TRACE_KEYS = ("os", "os_version", "functional_level", "operating_version_present", "mixed_mode")
+RELEASE_ORDER = ("2012R2", "2016", "2019", "2022", "2025")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One scan as given on the command line."""
+
+    label: str  # "before" or "after"
+    result: dict[str, Any] | None
+    facts: dict[str, Any] | None
+    files: dict[str, str]  # kind ("result", "facts") -> path
+    digests: dict[str, str]  # kind -> SHA-256 of the file's bytes
+
+
+def diff(before: Side, after: Side) -> dict[str, Any]:
+    """The diff document (JSON-ready, keys stable)."""
+    unavailable: list[str] = []
+    for side in (before, after):
+        if side.facts is None:
+            unavailable.append(f"{side.label}: no facts document, so registry traces, patches and dedup owners "
+                               "are not compared")
+        if side.result is None:
+            unavailable.append(f"{side.label}: no result document, so findings are not compared")
+    both_facts = before.facts is not None and after.facts is not None
+    both_results = before.result is not None and after.result is not None
+    return {
+        "diff_version": DIFF_VERSION,
+        "before": _side_summary(before),
+        "after": _side_summary(after),
+        "cluster": _cluster(before, after),
+        "nodes": _nodes(before, after),
+        "registry_traces": _traces(before.facts, after.facts) if both_facts else None,
+        "patches": _patches(before.facts, after.facts) if both_facts else None,
+        "dedup_owner_moves": _dedup_moves(before.facts, after.facts) if both_facts else None,
+        "findings": _findings(before.result, after.result) if both_results else None,
+        "unavailable": unavailable,
+    }
+
+
+def _side_summary(side: Side) -> dict[str, Any]:
+    doc = side.result or side.facts or {}
+    scan = (side.result or {}).get("scan") or (side.facts or {}).get("scan") or {}
+    return {
+        "files": side.files,
+        "sha256": side.digests,
+        "cluster": doc["cluster"]["name"],
+        "phase": (side.result or {}).get("phase") or scan.get("phase"),
+        "collected_at": scan.get("collected_at"),
+        "verdict": (side.result or {}).get("verdict", {}).get("status"),
+    }
+
+
+def _change(before: Any, after: Any) -> dict[str, Any]:
+    return {"before": before, "after": after, "changed": before != after}
+
+
+def _cluster(before: Side, after: Side) -> dict[str, Any]:
+    def get(side: Side, key: str) -> Any:
+        doc = side.facts or side.result
+        assert doc is not None
+        return doc["cluster"].get(key)
+
+    return {key: _change(get(before, key), get(after, key)) for key in ("name", "functional_level", "upgrade_version")}
+
+
+def _node_os(side: Side) -> dict[str, dict[str, Any]]:
+    """Node name (lower case) -> OS summary, from the facts when given, else from the result."""
+    out = {}
+    if side.facts is not None:
+        for n in side.facts["nodes"]:
+            os_ = n.get("os") or {}
+            out[n["name"].lower()] = {"name": n["name"], "reachable": n["reachable"], "caption": os_.get("caption"),
+                                      "version": os_.get("full_version") or os_.get("version"),
+                                      "build": os_.get("build"), "release": os_.get("release")}
+    elif side.result is not None:
+        for n in side.result["cluster"]["nodes"]:
+            out[n["name"].lower()] = {"name": n["name"], "reachable": n["reachable"], "caption": n.get("os_caption"),
+                                      "version": n.get("os_version"), "build": n.get("build"),
+                                      "release": n.get("release")}
+    return out
+
+
+def _nodes(before: Side, after: Side) -> list[dict[str, Any]]:
+    b, a = _node_os(before), _node_os(after)
+    rows = []
+    for key in sorted(set(b) | set(a)):
+        nb, na = b.get(key), a.get(key)
+        name = (na or nb or {})["name"]
+        presence = "both" if nb and na else ("added" if na else "removed")
+        known = nb and na and nb["reachable"] and na["reachable"]
+        changed = bool(known and (nb["build"], nb["version"]) != (na["build"], na["version"]))
+        rows.append({"name": name, "presence": presence, "before": nb, "after": na, "os_changed": changed,
+                     "compared": bool(known)})
+    return rows
+
+
+def _by_node(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {n["name"].lower(): n for n in facts["nodes"]}
+
+
+def _traces(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """HKLM\\Cluster values that changed; `appeared` when absent or false before (informational only)."""
+    b, a = _by_node(before), _by_node(after)
+    rows = []
+    for key in sorted(set(b) | set(a)):
+        rb = (b.get(key) or {}).get("cluster_registry")
+        ra = (a.get(key) or {}).get("cluster_registry")
+        name = (a.get(key) or b.get(key) or {})["name"]
+        if ra is None:
+            if rb is not None:
+                rows.append({"node": name, "value": "*", "before": "collected", "after": "not collected",
+                             "appeared": False})
+            continue
+        for value in TRACE_KEYS:
+            vb = (rb or {}).get(value)
+            va = ra.get(value)
+            if vb != va:
+                rows.append({"node": name, "value": value, "before": vb, "after": va,
+                             "appeared": vb in (None, False) and va not in (None, False)})
+    return rows
+
+
+def _patches(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    b, a = _by_node(before), _by_node(after)
+    rows = []
+    for key in sorted(set(b) & set(a)):
+        hb, ha = b[key].get("hotfixes"), a[key].get("hotfixes")
+        if hb is None or ha is None:
+            rows.append({"node": a[key]["name"], "added": None, "removed": None,
+                         "note": "hotfixes not collected on one side"})
+            continue
+        ib = {h["id"].upper() for h in hb}
+        ia = {h["id"].upper() for h in ha}
+        if ib != ia:
+            rows.append({"node": a[key]["name"], "added": sorted(ia - ib), "removed": sorted(ib - ia), "note": None})
+    return rows
+
+
+def _dedup_volumes(facts: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    volumes = build_view(facts).volumes
+    if volumes is None:
+        return None
+    return {v["name"].lower(): v for v in volumes if (v.get("dedup") or {}).get("enabled")}
+
+
+def _release(owner: dict[str, Any] | None) -> str | None:
+    return ((owner or {}).get("os") or {}).get("release")
+
+
+def _dedup_moves(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Deduplicated volumes whose owner changed; `to_older_os` marks the corrupting direction."""
+    b, a = _dedup_volumes(before), _dedup_volumes(after)
+    if b is None or a is None:
+        return None
+    rows = []
+    for key in sorted(set(b) | set(a)):
+        vb, va = b.get(key), a.get(key)
+        ob, oa = (vb or {}).get("owner_node"), (va or {}).get("owner_node")
+        if vb and va and (ob or "").lower() == (oa or "").lower():
+            continue
+        rb, ra = _release((vb or {}).get("owner")), _release((va or {}).get("owner"))
+        older = bool(rb and ra and RELEASE_ORDER.index(ra) < RELEASE_ORDER.index(rb))
+        rows.append({"volume": (va or vb or {})["name"], "before_owner": ob, "after_owner": oa,
+                     "before_release": rb, "after_release": ra, "to_older_os": older})
+    return rows
+
+
+def _key(f: dict[str, Any]) -> tuple[str, str]:
+    return (f["rule_id"], f["subject"])
+
+
+def _brief(f: dict[str, Any] | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {k: f[k] for k in ("rule_id", "title", "severity", "status", "subject", "message", "detail")}
+
+
+def _findings(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    b = {_key(f): f for f in before["findings"]}
+    a = {_key(f): f for f in after["findings"]}
+    new, resolved, still, gone = [], [], [], []
+    for key in sorted(set(b) | set(a)):
+        fb, fa = b.get(key), a.get(key)
+        was_open = fb is not None and fb["status"] in OPEN
+        is_open = fa is not None and fa["status"] in OPEN
+        entry = {"rule_id": key[0], "subject": key[1], "before": _brief(fb), "after": _brief(fa)}
+        if is_open and was_open:
+            still.append(entry)
+        elif is_open:
+            new.append(entry)
+        elif was_open and fa is not None:
+            resolved.append(entry)
+        elif was_open:
+            gone.append(entry)  # not evaluated after (e.g. a pre-phase rule): neither fixed nor open
+    return {"new": new, "resolved": resolved, "still_open": still, "not_re_evaluated": gone,
+            "counts": {"new": len(new), "resolved": len(resolved), "still_open": len(still),
+                       "not_re_evaluated": len(gone)}}
