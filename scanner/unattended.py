@@ -1,0 +1,309 @@
+"""Unattended (scheduled) runs: one at a time, logged, each in its own folder, recorded, announced.
+
+`rollready scan --unattended --out DIR` wraps its scan in run_unattended(). Layout of DIR:
+
+    DIR/.rollready.lock          held (OS lock) while a run is going; says who holds it
+    DIR/logs/rollready.log       rotating log (1 MB x 5)
+    DIR/20261125T020000Z/        one folder per run: whatever the scan writes
+    DIR/latest -> 20261125T020000Z   symlink where the OS allows one
+    DIR/latest.txt               the newest run folder's name, always written
+
+Credentials never pass through here: the scan reads them from env or keyring as the inventory says.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import logging.handlers
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from scanner import exitcodes
+from scanner.atomic import write_atomic
+from scanner.errors import RollreadyError, UsageError
+from scanner.history import HistoryStore
+from scanner.history.times import format_utc, utc_now
+from scanner.notify import NOTIFY_WHEN, Notification, Notifier, SmtpSettings
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = ".rollready.lock"
+LATEST_LINK = "latest"
+LATEST_FILE = "latest.txt"
+LOG_MAX_BYTES = 1_000_000
+LOG_BACKUPS = 5
+REPORT_NAMES = ("report.html", "report.pdf", "findings.json")
+
+
+class LockedError(RollreadyError):
+    """Another run holds the lock of this output folder (exit 75, EX_TEMPFAIL)."""
+
+    exit_code = exitcodes.LOCKED
+
+
+class ScanOutcome(NamedTuple):
+    """What a scan hands back: result document, facts document, the exact facts bytes written."""
+
+    result: dict[str, Any]
+    facts: dict[str, Any]
+    facts_bytes: bytes
+    report: Path | None = None  # the main report; default: the first of REPORT_NAMES in the run folder
+
+
+DoScan = Callable[[Path, HistoryStore], "ScanOutcome | tuple[dict[str, Any], dict[str, Any], bytes]"]
+
+
+# -- lock --------------------------------------------------------------------------------------
+
+@contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """Hold an OS lock on path for the duration; the OS drops it if the process dies (no stale locks)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_lock(fd):
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() if hasattr(os, "pread") else ""
+            raise LockedError(
+                f"another rollready run is still going in {path.parent} ({holder or 'holder unknown'}); "
+                f"this run is skipped. Lock file: {path}")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {format_utc(utc_now())}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows management hosts only
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+# -- log ---------------------------------------------------------------------------------------
+
+@contextmanager
+def rotating_log(path: Path, max_bytes: int = LOG_MAX_BYTES, backups: int = LOG_BACKUPS) -> Iterator[Path]:
+    """Send the `scanner` loggers (INFO and up, UTC times) to a rotating file for the duration."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups,
+                                                   encoding="utf-8")
+    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger("scanner")
+    old_level = root.level
+    if root.getEffectiveLevel() > logging.INFO:
+        root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield path
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
+
+
+# -- run folders -------------------------------------------------------------------------------
+
+def new_run_dir(out_dir: Path, now: datetime) -> Path:
+    """A fresh folder named for the UTC start time (no colons: valid on Windows too)."""
+    stem = format_utc(now).replace("-", "").replace(":", "")
+    for n in range(1, 1000):
+        candidate = out_dir / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            candidate.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return candidate
+    raise RollreadyError(f"cannot create a run folder under {out_dir}: 999 folders named {stem}")
+
+
+def refresh_latest(out_dir: Path, run_dir: Path) -> None:
+    """Point `latest` at run_dir: latest.txt always, plus a relative symlink where allowed."""
+    write_atomic(out_dir / LATEST_FILE, run_dir.name + "\n")
+    tmp = out_dir / f".{LATEST_LINK}.{os.getpid()}.tmp"
+    try:
+        os.symlink(run_dir.name, tmp, target_is_directory=True)
+        os.replace(tmp, out_dir / LATEST_LINK)
+    except OSError as exc:  # Windows without the symlink privilege, or `latest` is a real folder
+        log.info("no %s symlink (%s); %s points at %s", LATEST_LINK, exc, LATEST_FILE, run_dir.name)
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def read_latest(out_dir: Path) -> Path | None:
+    """The newest complete run folder, from latest.txt."""
+    try:
+        name = (out_dir / LATEST_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return out_dir / name if name else None
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+def run_unattended(out_dir: str | os.PathLike[str], do_scan: DoScan, *,
+                   history: HistoryStore | str | os.PathLike[str] | None = None,
+                   notifier: Notifier | None = None, log_file: Path | None = None,
+                   now: Callable[[], datetime] = utc_now) -> int:
+    """Run do_scan(run_dir, store) under the lock and the log; record, point latest, notify.
+
+    Returns the verdict's exit code. Raises LockedError (exit 75) when another run holds the
+    lock, and re-raises whatever do_scan raises after logging it (and notifying ERROR).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with run_lock(out / LOCK_NAME), rotating_log(log_file or out / "logs" / "rollready.log"):
+        store = history if isinstance(history, HistoryStore) else HistoryStore.open(history)
+        try:
+            return _run(out, do_scan, store, notifier, now)
+        finally:
+            if store is not history:
+                store.close()
+
+
+def _run(out: Path, do_scan: DoScan, store: HistoryStore, notifier: Notifier | None,
+         now: Callable[[], datetime]) -> int:
+    run_dir = new_run_dir(out, now())
+    log.info("run started in %s (history %s)", run_dir, store.location)
+    try:
+        outcome = ScanOutcome(*do_scan(run_dir, store))
+    except RollreadyError as exc:
+        log.error("run failed: %s", exc)
+        _notify_failure(notifier, store, exc, run_dir)
+        _remove_if_empty(run_dir)
+        raise
+    except BaseException:
+        log.exception("run aborted")
+        _remove_if_empty(run_dir)
+        raise
+    digest = hashlib.sha256(outcome.facts_bytes).hexdigest()
+    run_id = store.record(outcome.result, outcome.facts, digest, str(run_dir))
+    refresh_latest(out, run_dir)
+    run = store.get(run_id)
+    previous = store.previous(run)
+    log.info("run %s recorded: %s %s (was %s), exit %s", run_id, run.cluster, run.verdict,
+             previous.verdict if previous else "-", run.exit_code)
+    if notifier is not None:
+        note = Notification(
+            cluster=run.cluster, verdict=run.verdict, previous_verdict=previous.verdict if previous else None,
+            exit_code=run.exit_code if run.exit_code is not None else exitcodes.INTERNAL,
+            report_path=str(outcome.report or _main_report(run_dir)), reason=run.verdict_reason or "",
+            run_id=run_id, scanned_at=format_utc(run.scanned_at))
+        _deliver(notifier, note)
+    return run.exit_code if run.exit_code is not None else exitcodes.INTERNAL
+
+
+def _notify_failure(notifier: Notifier | None, store: HistoryStore, exc: RollreadyError, run_dir: Path) -> None:
+    """A scheduled run that cannot scan must not fail silently: announce it as verdict ERROR."""
+    if notifier is None:
+        return
+    out = run_dir.parent
+    last = [r for r in store.runs(limit=200) if r.report_dir and Path(r.report_dir).parent == out][:1]
+    note = Notification(cluster=last[0].cluster if last else "?", verdict="ERROR",
+                        previous_verdict=last[0].verdict if last else None, exit_code=exc.exit_code,
+                        report_path=str(run_dir.parent / "logs" / "rollready.log"), reason=str(exc))
+    _deliver(notifier, note)
+
+
+def _deliver(notifier: Notifier, note: Notification) -> None:
+    for failure in notifier.send(note):
+        log.error("notification failed: %s", failure)
+        print(f"rollready: warning: notification failed: {failure}", file=sys.stderr)
+
+
+def _main_report(run_dir: Path) -> Path:
+    return next((run_dir / n for n in REPORT_NAMES if (run_dir / n).exists()), run_dir)
+
+
+def _remove_if_empty(run_dir: Path) -> None:
+    try:
+        run_dir.rmdir()
+    except OSError:
+        pass  # not empty: keep what the scan managed to write
+
+
+# -- command-line glue for `rollready scan` ------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `rollready scan` offers for unattended runs (its own --out names the folder)."""
+    group = parser.add_argument_group("unattended runs")
+    group.add_argument("--unattended", action="store_true",
+                       help="lock, log to OUT/logs, write into a timestamped folder under --out, refresh "
+                            "OUT/latest, record in the history and notify; exit 75 if a run is still going")
+    group.add_argument("--history", metavar="URL|PATH",
+                       help="history database (sqlite:///PATH or a path; default $ROLLREADY_HISTORY or "
+                            "~/.local/share/rollready/history.db)")
+    group.add_argument("--notify-cmd", metavar="COMMAND",
+                       help="program (with its own arguments) run with the verdict and report path appended; "
+                            "no shell is involved")
+    group.add_argument("--notify-on", choices=NOTIFY_WHEN, default="change",
+                       help="when to notify: verdict change (default), always, or whenever not GO")
+    group.add_argument("--smtp-host", metavar="HOST[:PORT]", help="mail relay for notifications")
+    group.add_argument("--smtp-from", metavar="ADDRESS", help="sender address")
+    group.add_argument("--smtp-to", metavar="ADDRESS", action="append", default=[], help="recipient (repeatable)")
+    group.add_argument("--smtp-starttls", action="store_true", help="use STARTTLS (certificate verified)")
+    group.add_argument("--smtp-user", metavar="NAME",
+                       help="relay login; password from ROLLREADY_SMTP_PASSWORD or keyring (rollready-smtp)")
+
+
+def notifier_from_args(args: argparse.Namespace) -> Notifier | None:
+    """Build the Notifier the options describe; None when no channel is configured."""
+    command = tuple(shlex.split(args.notify_cmd, posix=os.name != "nt")) if args.notify_cmd else ()
+    smtp = None
+    if args.smtp_host:
+        if not args.smtp_from or not args.smtp_to:
+            raise UsageError("--smtp-host needs --smtp-from and at least one --smtp-to")
+        host, _, port = args.smtp_host.rpartition(":") if ":" in args.smtp_host else (args.smtp_host, "", "25")
+        if not port.isdigit():
+            raise UsageError(f"--smtp-host {args.smtp_host}: port must be a number")
+        smtp = SmtpSettings(host=host, port=int(port), sender=args.smtp_from, recipients=tuple(args.smtp_to),
+                            starttls=args.smtp_starttls, username=args.smtp_user)
+    if not command and smtp is None:
+        return None
+    return Notifier(command=command, smtp=smtp, when=args.notify_on)
+
+
+def run_from_args(args: argparse.Namespace, do_scan: DoScan) -> int:
+    """What `rollready scan --unattended` calls: run_unattended with the options above."""
+    if not getattr(args, "out", None):
+        raise UsageError("--unattended needs --out DIR (the folder that receives one folder per run)")
+    return run_unattended(args.out, do_scan, history=args.history, notifier=notifier_from_args(args))

@@ -1,0 +1,94 @@
+"""scanner/notify.py: the notify command and mail through a relay (a local aiosmtpd)."""
+from __future__ import annotations
+
+import socket
+import sys
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from scanner.notify import Notification, Notifier, SmtpSettings, run_command, send_mail
+
+NOTE = Notification(cluster="FSCLUSTER1", verdict="NO-GO", previous_verdict="GO", exit_code=2,
+                    report_path="/srv/rollready/20261125T020000Z/report.html",
+                    reason="DDP-003 failed on N1:E:", run_id=7, scanned_at="2026-11-25T02:00:00Z")
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def relay():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+def test_mail_reaches_the_relay(relay):
+    inbox, port = relay
+    settings = SmtpSettings(host="127.0.0.1", port=port, sender="rollready@corp.example",
+                            recipients=("ops@corp.example", "audit@corp.example"))
+    assert send_mail(settings, NOTE) == []
+    [(sender, rcpts, raw)] = inbox.messages
+    assert sender == "rollready@corp.example"
+    assert rcpts == ["ops@corp.example", "audit@corp.example"]
+    msg = message_from_bytes(raw)
+    assert msg["Subject"] == "[rollready] FSCLUSTER1: NO-GO (was GO)"
+    body = msg.get_payload()
+    assert "DDP-003 failed on N1:E:" in body and NOTE.report_path in body
+
+
+def test_notifier_mails_only_on_change_by_default(relay):
+    inbox, port = relay
+    notifier = Notifier(smtp=SmtpSettings(host="127.0.0.1", port=port, sender="a@x", recipients=("b@x",)))
+    assert notifier.send(NOTE) == []
+    same = Notification(**{**vars(NOTE), "previous_verdict": "NO-GO"})
+    assert notifier.send(same) == []
+    assert len(inbox.messages) == 1
+    assert Notifier(when="always").wanted(same) and Notifier(when="not-go").wanted(same)
+
+
+def test_an_unreachable_relay_is_reported_not_raised():
+    settings = SmtpSettings(host="127.0.0.1", port=_free_port(), sender="a@x", recipients=("b@x",), timeout=5)
+    [failure] = send_mail(settings, NOTE)
+    assert failure.startswith(f"mail via 127.0.0.1:{settings.port}:")
+
+
+def test_a_relay_login_without_a_password_is_reported(monkeypatch):
+    monkeypatch.delenv("ROLLREADY_SMTP_PASSWORD", raising=False)
+    monkeypatch.setattr("keyring.get_password", lambda service, user: None)
+    settings = SmtpSettings(host="127.0.0.1", port=1, sender="a@x", recipients=("b@x",), username="svc")
+    [failure] = send_mail(settings, NOTE)
+    assert "no password for svc" in failure
+
+
+def test_the_command_gets_verdict_and_report_as_separate_arguments(tmp_path):
+    out = tmp_path / "args.txt"
+    script = ("import os, sys; open(sys.argv[1], 'w').write(repr(sys.argv[2:]) + os.environ['ROLLREADY_CLUSTER'])")
+    note = Notification(**{**vars(NOTE), "report_path": "/tmp/a b; rm -rf ~/report.html"})
+    assert run_command((sys.executable, "-c", script, str(out)), note) == []
+    assert out.read_text() == "['NO-GO', '/tmp/a b; rm -rf ~/report.html']FSCLUSTER1"
+
+
+def test_a_failing_command_is_reported():
+    [failure] = run_command((sys.executable, "-c", "import sys; sys.exit('boom')"), NOTE)
+    assert "exited 1: boom" in failure
+    [failure] = run_command(("/nonexistent/notify",), NOTE)
+    assert failure.startswith("--notify-cmd /nonexistent/notify:")
