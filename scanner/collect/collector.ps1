@@ -366,7 +366,8 @@ Invoke-Section -Name 'services' -Target $node -Keys @('services') -Block {
     @{ services = $map }
 }
 
-# WMI health: the failure itself is the fact (probe.ok = false), so probes catch their own errors.
+# WMI health: the failure itself is the fact (probe.ok = false), so probes catch their own errors;
+# a failed probe is also listed in node.errors (section wmi), like any section that failed.
 # The virtualization probe runs only where Hyper-V (vmms) is installed; elsewhere it is null.
 function Invoke-WmiProbe {
     param([string] $Namespace, [string] $ClassName)
@@ -377,6 +378,7 @@ function Invoke-WmiProbe {
     } catch {
         $probe.ok = $false
         $probe.error = Get-OneLine $_.Exception.Message
+        Add-CollectorError -Section 'wmi' -Message ('{0}: {1}' -f $Namespace, $probe.error) -DurationMs $watch.ElapsedMilliseconds -ErrorList $script:NodeErrors
     }
     $probe.duration_ms = [int]$watch.ElapsedMilliseconds
     return $probe

@@ -24,7 +24,7 @@ from typing import Any
 import requests
 from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
-from pypsrp.wsman import WSMan
+from pypsrp.wsman import NAMESPACES, WSMan, WSManAction
 
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.credentials import Credentials
@@ -97,10 +97,22 @@ def collect_node(
         return NodeResult(target.name, output, attempt, int((time.monotonic() - started) * 1000))
 
 
+class _WSMan(WSMan):
+    """pypsrp re-sends a Receive up to 5 times on a read timeout, with 2 + 6 + 14 + 30 + 62 s of
+    backoff: a node that does not answer within the read timeout (already longer than the WS-Man
+    OperationTimeout) is reported as a timeout instead of being waited for six times."""
+
+    def receive(self, resource_uri: str, resource: ET.Element, option_set: Any = None,
+                selector_set: Any = None, timeout: int | None = None) -> ET.Element:
+        res = self.invoke(WSManAction.RECEIVE, resource_uri, resource, option_set, selector_set, timeout,
+                          retries_on_read_timeout=0)
+        return res.find("s:Body", namespaces=NAMESPACES)  # type: ignore[return-value]
+
+
 def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, Any]:
     t = target.transport
     try:
-        with WSMan(target.host, **wsman_options(target, credentials)) as wsman, RunspacePool(wsman) as pool:
+        with _WSMan(target.host, **wsman_options(target, credentials)) as wsman, RunspacePool(wsman) as pool:
             ps = PowerShell(pool)
             ps.add_script(collector_script())
             ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
@@ -117,8 +129,10 @@ def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, An
         raise NodeFailure("timeout", f"no response within {read_timeout(t):g} s (read timeout)") from None
     except requests.exceptions.SSLError as exc:
         raise NodeFailure("connection", f"TLS: {_reason(exc)}") from None
-    except requests.exceptions.ConnectionError as exc:
+    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
         raise NodeFailure("connection", _reason(exc), transient=True) from None
+    except requests.exceptions.RequestException as exc:
+        raise NodeFailure("connection", _reason(exc)) from None
     except WSManFaultError as exc:
         raise NodeFailure("protocol", f"WS-Management fault {exc.code}: {exc.reason or exc}") from None
     except WinRMTransportError as exc:

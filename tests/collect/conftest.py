@@ -1,0 +1,56 @@
+"""A small lab cluster for the collection tests, with per-node faults."""
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import replace
+from typing import Any
+
+from scanner.credentials import CredentialResolver
+from scanner.inventory import Cluster, inventory_from_dict
+from scanner.lab import PASSWORD_ENV, Lab, Scenario, parse_scenario
+
+LAB_PASSWORD = "lab-pass-7f3c9e1d"  # distinctive, so the secrets test can search for it
+
+THREE = textwrap.dedent(
+    """\
+    name: three
+    description: three 2012 R2 nodes for collection tests
+    cluster:
+      name: COLLCLU
+      functional_level: 8
+      nodes:
+        - {name: N1, state: Up}
+        - {name: N2, state: Up}
+        - {name: N3, state: Up}
+    node_defaults:
+      os: {caption: Microsoft Windows Server 2012 R2 Standard, version: 6.3.9600, build: 9600, ubr: 19000, release: 2012R2}
+      hotfixes: [{id: KB5001382}]
+    nodes:
+      - name: N1
+      - name: N2
+    """
+)
+
+
+def scenario(faults: dict[str, Any] | None = None) -> Scenario:
+    """THREE with faults (if any) on node N3."""
+    text = THREE + "  - name: N3\n"
+    if faults:
+        text += "    faults: " + json.dumps(faults) + "\n"
+    return parse_scenario(text, "three.yaml")
+
+
+def resolver() -> CredentialResolver:
+    return CredentialResolver(env={PASSWORD_ENV: LAB_PASSWORD}, interactive=False)
+
+
+def lab_cluster(lab: Lab, **transport: Any) -> Cluster:
+    """The lab's inventory cluster, with transport settings overridden (short timeouts in tests)."""
+    cluster = inventory_from_dict(lab.inventory(), "lab").select(None)
+    nodes = tuple(replace(n, transport=replace(n.transport, **transport)) for n in cluster.nodes)
+    return replace(cluster, nodes=nodes)
+
+
+def start_lab(sc: Scenario, **kwargs: Any) -> Lab:
+    return Lab(sc, password=LAB_PASSWORD, **kwargs)

@@ -1,0 +1,124 @@
+"""The pypsrp transport against the lab: output, faults as node errors, retries, TLS."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from scanner.collect import collector_script
+from scanner.collect.winrm import NodeFailure, collect_node, parse_output
+from scanner.lab import Lab
+from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
+
+FAST = {"connect_timeout": 2, "read_timeout": 1.0, "operation_timeout": 0.5, "retries": 2}
+
+
+def _collect_all(sc, **transport):
+    with start_lab(sc).running() as lab:
+        cluster = lab_cluster(lab, **{**FAST, **transport})
+        r = resolver()
+        results = [collect_node(n, r.resolve(n.credentials, auth=n.transport.auth, where="lab"), backoff=0.01)
+                   for n in cluster.nodes]
+        return results, lab.stats
+
+
+def test_one_pool_one_pipeline_per_node() -> None:
+    results, stats = _collect_all(scenario())
+    assert [r.reachable for r in results] == [True, True, True]
+    assert results[2].output["node"]["name"] == "N3" and results[2].output["cluster"]["name"] == "COLLCLU"
+    # create pool, receive pool state, command, receive output, delete: pypsrp's minimum
+    assert {s["exchanges"] for s in stats.values()} == {5}
+
+
+@pytest.mark.parametrize(
+    ("faults", "section", "text", "attempts"),
+    [
+        ({"refuse": True}, "connection", "refused", 3),
+        ({"auth_fail": True}, "auth", "HTTP 401", 1),
+        ({"drop_mid_receive": True}, "connection", "", 3),
+        ({"slow_ms": 5000}, "timeout", "read timeout", 1),
+        ({"malformed": "xml"}, "protocol", "", 1),
+        ({"malformed": "clixml"}, "protocol", "", 1),
+    ],
+)
+def test_faults_become_node_errors(faults, section, text, attempts) -> None:
+    results, _ = _collect_all(scenario(faults))
+    ok, failed = results[:2], results[2]
+    assert all(r.reachable for r in ok)
+    assert not failed.reachable
+    assert failed.output["reachable"] is False and failed.output["name"] == "N3"
+    assert set(failed.output) == {"name", "reachable", "errors"}
+    error = failed.error
+    assert error["section"] == section and text in error["message"]
+    assert "\n" not in error["message"]
+    assert failed.attempts == attempts  # transient errors retried (retries=2), 401 and timeouts not
+
+
+def test_section_errors_are_reported_inside_the_output() -> None:
+    results, _ = _collect_all(scenario({"section_errors": {"drivers": "Access denied", "wmi": "Invalid namespace"}}))
+    node = results[2].output["node"]
+    assert results[2].reachable and node["drivers"] is None
+    assert node["wmi"]["mscluster"]["ok"] is False  # a failed probe is the fact itself
+    assert {(e["section"], e["message"]) for e in node["errors"]} == {("drivers", "Access denied"), ("wmi", "Invalid namespace")}
+
+
+def test_tls_verified_with_the_lab_ca() -> None:
+    sc = scenario()
+    with start_lab(sc, tls=True).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+        node = cluster.nodes[0]
+        assert node.transport.scheme == "https" and isinstance(node.transport.cert_validation, str)
+        creds = resolver().resolve(node.credentials, auth=node.transport.auth, where="lab")
+        assert collect_node(node, creds).reachable
+        # the system CAs do not know the lab's CA: verification fails, as it must
+        strict = replace(node, transport=replace(node.transport, cert_validation=True, retries=0))
+        result = collect_node(strict, creds)
+        assert result.error["section"] == "connection" and "certificate verify failed" in result.error["message"]
+
+
+def test_the_script_is_sent_unchanged(monkeypatch) -> None:
+    sent = {}
+
+    class Spy:
+        def __init__(self, pool):
+            self.streams = type("S", (), {"error": []})()
+            self.had_errors = False
+
+        def add_script(self, script):
+            sent["script"] = script
+            return self
+
+        def add_parameter(self, name, value):
+            sent.setdefault("params", {})[name] = value
+            return self
+
+        def invoke(self):
+            return [json.dumps({"collector_version": "1", "node": {"name": "N1", "reachable": True, "errors": []},
+                                "cluster": None})]
+
+    monkeypatch.setattr("scanner.collect.winrm.PowerShell", Spy)
+    with start_lab(scenario()).running() as lab:
+        node = lab_cluster(lab, **FAST).nodes[0]
+        result = collect_node(node, resolver().resolve(node.credentials, auth="basic", where="lab"))
+    assert result.reachable
+    assert sent["script"] == collector_script()
+    assert sent["params"] == {"WmiTimeoutSec": node.transport.wmi_timeout}
+
+
+def test_output_checks_name_the_json_pointer() -> None:
+    with pytest.raises(NodeFailure, match="not JSON"):
+        parse_output(["{nope"], [], False)
+    bad = {"collector_version": "1", "node": {"name": "N1", "reachable": True, "errors": [], "os": {"build": "x"}},
+           "cluster": None}
+    with pytest.raises(NodeFailure, match="/node/os/build"):
+        parse_output([json.dumps(bad)], [], False)
+    with pytest.raises(NodeFailure, match="collector did not run: boom"):
+        parse_output([], ["boom"], True)
+    with pytest.raises(NodeFailure, match="expected '1'"):
+        parse_output([json.dumps({**bad, "collector_version": "2", "node": {"name": "N", "reachable": True, "errors": []}})], [], False)
+
+
+def test_lab_is_the_real_protocol() -> None:
+    """Guard: Lab is the scanner.lab class (the tests above exercise pypsrp over loopback)."""
+    assert Lab.__module__ == "scanner.lab.lab"
