@@ -1,0 +1,109 @@
+"""Cluster scans: parallel nodes, per-node errors in the facts, interruption keeps what was collected."""
+from __future__ import annotations
+
+import threading
+import pytest
+
+from scanner.collect.scan import ScanMeta, scan_cluster
+from scanner.collect.winrm import NodeResult, unreachable
+from scanner.facts import check_facts, collection_gaps
+from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
+
+FAST = {"connect_timeout": 2, "read_timeout": 1.0, "operation_timeout": 0.5, "retries": 1}
+META = ScanMeta(method="lab", phase="pre", target_os="2016", inventory="lab", operator="tester")
+
+
+@pytest.mark.parametrize("faults", [{"refuse": True}, {"auth_fail": True}, {"malformed": "clixml"}])
+def test_a_failed_node_is_an_unreachable_entry_and_the_others_complete(faults) -> None:
+    with start_lab(scenario(faults)).running() as lab:
+        result = scan_cluster(lab_cluster(lab, **FAST), META, resolver=resolver(), progress=False)
+    facts = check_facts(result.facts)
+    by_name = {n["name"]: n for n in facts["nodes"]}
+    assert by_name["N1"]["reachable"] and by_name["N2"]["reachable"]
+    assert by_name["N3"]["reachable"] is False and by_name["N3"]["errors"][0]["section"] in ("connection", "auth", "protocol")
+    assert facts["scan"]["partial"] is False
+    assert any(g.startswith("N3:") for g in collection_gaps(facts))  # never GO with a node missing
+
+
+def test_scan_metadata() -> None:
+    with start_lab(scenario()).running() as lab:
+        result = scan_cluster(lab_cluster(lab, **FAST), META, resolver=resolver(), progress=False)
+    scan = check_facts(result.facts)["scan"]
+    assert scan["method"] == "lab" and scan["phase"] == "pre" and scan["target_os"] == "2016"
+    assert scan["source_os"] == "2012R2"  # the oldest release among the nodes
+    assert scan["operator"] == "tester" and scan["inventory"] == "lab"
+    assert result.facts["cluster"]["name"] == "COLLCLU"
+
+
+def test_nodes_run_in_parallel() -> None:
+    """Each fake collection waits until all three have started: only parallel execution finishes."""
+    with start_lab(scenario()).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+    barrier = threading.Barrier(3, timeout=5)
+
+    def collect(node, creds) -> NodeResult:
+        barrier.wait()
+        return NodeResult(node.name, unreachable(node.name, "connection", "fake"), 1, 0)
+
+    result = scan_cluster(cluster, META, resolver=resolver(), parallel=3, progress=False, collect=collect)
+    assert [r.name for r in result.results] == ["N1", "N2", "N3"]
+    with pytest.raises(threading.BrokenBarrierError):
+        barrier2 = threading.Barrier(3, timeout=0.2)
+
+        def serial(node, creds) -> NodeResult:
+            barrier2.wait()
+            return NodeResult(node.name, unreachable(node.name, "connection", "fake"), 1, 0)
+
+        scan_cluster(cluster, META, resolver=resolver(), parallel=1, progress=False, collect=serial)
+
+
+def test_interrupt_keeps_what_was_collected(monkeypatch) -> None:
+    with start_lab(scenario()).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+    release = threading.Event()
+
+    def collect(node, creds) -> NodeResult:
+        if node.name == "N1":
+            return NodeResult(node.name, {"collector_version": "1", "node": {"name": "N1", "reachable": True, "errors": []},
+                                          "cluster": None}, 1, 0)
+        release.wait(5)
+        return NodeResult(node.name, unreachable(node.name, "connection", "late"), 1, 0)
+
+    import scanner.collect.scan as scan_mod
+
+    real_wait = scan_mod.wait
+    calls = {"n": 0}
+
+    def interrupted_wait(pending, return_when):
+        calls["n"] += 1
+        if calls["n"] == 2:  # after N1 came back, the user presses Ctrl-C
+            raise KeyboardInterrupt
+        return real_wait(pending, return_when=return_when)
+
+    monkeypatch.setattr(scan_mod, "wait", interrupted_wait)
+    try:
+        result = scan_cluster(cluster, META, resolver=resolver(), parallel=1, progress=False, collect=collect)
+    finally:
+        release.set()
+    facts = check_facts(result.facts)
+    assert result.partial and facts["scan"]["partial"] is True
+    nodes = {n["name"]: n for n in facts["nodes"]}
+    assert nodes["N1"]["reachable"] is True
+    assert nodes["N2"]["errors"][0]["section"] == "interrupted" and nodes["N3"]["reachable"] is False
+    assert "the scan was interrupted before every node was collected" in collection_gaps(facts)
+
+
+def test_progress_display_renders_to_stderr(capsys) -> None:
+    with start_lab(scenario({"refuse": True})).running() as lab:
+        scan_cluster(lab_cluster(lab, **FAST), META, resolver=resolver(), progress=True)
+    err = capsys.readouterr().err
+    assert "N1" in err and "collected" in err and "connection" in err
+
+
+def test_insecure_tls_is_warned(caplog) -> None:
+    with start_lab(scenario(), tls=True).running() as lab:
+        cluster = lab_cluster(lab, **FAST, cert_validation=False)
+        with caplog.at_level("WARNING", logger="scanner.collect.scan"):
+            result = scan_cluster(cluster, META, resolver=resolver(), progress=False)
+    assert all(r.reachable for r in result.results)
+    assert "TLS CERTIFICATE VALIDATION IS DISABLED" in caplog.text
