@@ -1,8 +1,8 @@
 """The shared value types: Finding, Verdict and the versioned result document every report reads."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["pass", "fail", "unknown", "error", "not_applicable", "waived", "manual"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -15,9 +15,10 @@ PHASES: tuple[Phase, ...] = ("pre", "mixed", "post")
 RESULT_SCHEMA_VERSION = "1.0"
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One fact value that decided a finding, next to what was expected of it."""
+class Evidence(NamedTuple):
+    """One fact value that decided a finding, next to what was expected of it.
+
+    A named tuple, not a dataclass: the engine makes hundreds of thousands of them per large scan."""
 
     fact: str
     actual: Any
@@ -25,10 +26,16 @@ class Evidence:
     expected: Any = None
     result: Literal["true", "false", "unknown"] = "unknown"
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "actual": self.actual, "op": self.op, "expected": self.expected, "result": self.result}
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class Finding:
-    """One rule applied to one subject."""
+    """One rule applied to one subject.
+
+    Not frozen: a frozen dataclass's __init__ goes through object.__setattr__ per field, which
+    doubled the engine's cost on large scans. Treat it as immutable all the same."""
 
     rule_id: str
     title: str
@@ -49,9 +56,10 @@ class Finding:
     detail: str | None = None  # error or unknown reason, one line
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        """Field by field: dataclasses.asdict deep-copies every value and dominated large scans."""
+        d = {name: getattr(self, name) for name in _FINDING_FIELDS}
         d["references"] = list(self.references)
-        d["evidence"] = [asdict(e) for e in self.evidence]
+        d["evidence"] = [e.to_dict() for e in self.evidence]
         return d
 
 
@@ -64,3 +72,6 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))

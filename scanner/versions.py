@@ -1,6 +1,7 @@
 """Windows version strings: parsing, comparing, and which Server release a build is."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -19,6 +20,12 @@ def parse_version(value: Any) -> tuple[int, ...] | None:
         return (value,)
     if not isinstance(value, str):
         return None
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_text(value: str) -> tuple[int, ...] | None:
+    """Cached: a scan compares the same few driver and OS versions many thousands of times."""
     m = _VERSION_RE.match(value)
     if not m:
         return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -47,16 +46,22 @@ class EvalError(Exception):
         self.catalog = catalog
 
 
-@dataclass
 class Context:
-    """Names a condition can read: scope variables, `scan`, `cluster`, `nodes`, `params`."""
+    """Names a condition can read: scope variables, `scan`, `cluster`, `nodes`, `params`.
 
-    values: dict[str, Any]
-    catalogs: dict[str, Catalog]
-    now: datetime
-    evidence: list[Evidence] = field(default_factory=list)
-    offenders: list[str] = field(default_factory=list)
-    catalogs_used: set[str] = field(default_factory=set)
+    A plain slotted class: one is made per rule x subject and per collection element."""
+
+    __slots__ = ("values", "catalogs", "now", "evidence", "offenders", "catalogs_used")
+
+    def __init__(self, values: dict[str, Any], catalogs: dict[str, Catalog], now: datetime,
+                 evidence: list[Evidence] | None = None, offenders: list[str] | None = None,
+                 catalogs_used: set[str] | None = None):
+        self.values = values
+        self.catalogs = catalogs
+        self.now = now
+        self.evidence = [] if evidence is None else evidence
+        self.offenders = [] if offenders is None else offenders
+        self.catalogs_used = set() if catalogs_used is None else catalogs_used
 
     def child(self, name: str, value: Any) -> Context:
         values = dict(self.values)
@@ -71,25 +76,36 @@ class Context:
 # ---------------------------------------------------------------- paths
 
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\[\*\])?(\.[A-Za-z0-9_-]+(\[\*\])?)*$")
+Parts = tuple[tuple[str, bool], ...]
+
+
+def path_parts(path: str) -> Parts:
+    return tuple((p[:-3], True) if p.endswith("[*]") else (p, False) for p in path.split("."))
 
 
 def resolve(path: str, ctx: Context) -> Any:
+    return resolve_parts(path_parts(path), ctx.values)
+
+
+def resolve_parts(parts: Parts, values: dict[str, Any]) -> Any:
     """Follow a dotted path; `[*]` flattens a list. Absent or null anywhere gives MISSING."""
-    current: list[Any] | Any = ctx.values
+    current: Any = values
     many = False
-    for part in path.split("."):
-        star = part.endswith("[*]")
-        key = part[:-3] if star else part
+    for key, star in parts:
         if many:
             nxt = []
             for item in current:
                 value = _get(item, key)
                 if value is MISSING:
                     return MISSING
-                nxt.extend(_star(value) if star else [value])
+                if star:
+                    value = _star(value)
+                    if value is MISSING:
+                        return MISSING
+                    nxt.extend(value)
+                else:
+                    nxt.append(value)
             current = nxt
-            if any(v is MISSING for v in current):
-                return MISSING
         else:
             current = _get(current, key)
             if current is MISSING:
@@ -103,7 +119,7 @@ def resolve(path: str, ctx: Context) -> Any:
 
 
 def _get(obj: Any, key: str) -> Any:
-    if isinstance(obj, dict):
+    if type(obj) is dict:
         value = obj.get(key, MISSING)
         return MISSING if value is None else value
     if isinstance(obj, list) and key == "length":
@@ -117,26 +133,38 @@ def _star(value: Any) -> Any:
 
 # ---------------------------------------------------------------- operands
 
-def operand(spec: Any, ctx: Context) -> Any:
+Getter = Callable[[Context], Any]
+
+
+def compile_operand(spec: Any) -> Getter:
     """A literal, or a reference: {fact: PATH}, {param: NAME}, {catalog: NAME, key|match, field}."""
     if not isinstance(spec, dict):
-        return spec
+        return lambda ctx: spec
     if "fact" in spec:
-        return resolve(spec["fact"], ctx)
+        parts = path_parts(spec["fact"])
+        return lambda ctx: resolve_parts(parts, ctx.values)
     if "param" in spec:
-        params = ctx.values.get("params") or {}
-        value = params.get(spec["param"])
-        return MISSING if value is None else value
+        name = spec["param"]
+
+        def param(ctx: Context) -> Any:
+            value = (ctx.values.get("params") or {}).get(name)
+            return MISSING if value is None else value
+
+        return param
     if "catalog" in spec:
-        return _catalog_value(spec, ctx)
+        probe = compile_operand(spec.get("key", spec.get("match")))
+        return lambda ctx: _catalog_value(spec, probe(ctx), ctx)
     raise EvalError(f"unknown operand {sorted(spec)}")
 
 
-def _catalog_value(spec: dict[str, Any], ctx: Context) -> Any:
+def operand(spec: Any, ctx: Context) -> Any:
+    return compile_operand(spec)(ctx)
+
+
+def _catalog_value(spec: dict[str, Any], probe: Any, ctx: Context) -> Any:
     catalog = ctx.catalogs.get(spec["catalog"])
     if catalog is None:
         raise EvalError(f"catalog {spec['catalog']!r} is not loaded")
-    probe = operand(spec.get("key", spec.get("match")), ctx)
     if probe is MISSING:
         return MISSING
     try:
@@ -267,31 +295,47 @@ LOGIC_KEYS = ("all", "any", "none", "not")
 QUANTIFIERS = ("every", "some", "none_of")
 
 
-def _leaf(cond: dict[str, Any], ctx: Context) -> str:
+Compiled = Callable[[Context], str]
+
+
+def _compile_leaf(cond: dict[str, Any]) -> Compiled:
     path = cond["fact"]
+    parts = path_parts(path)
     (op_name, spec), = ((k, v) for k, v in cond.items() if k != "fact")
-    actual = resolve(path, ctx)
     if op_name == "exists":
-        result = (actual is not MISSING) is bool(spec)
-        ctx.note(Evidence(path, _shown(actual), "exists", spec, TRUE if result else FALSE))
-        return TRUE if result else FALSE
+        want = bool(spec)
+
+        def exists(ctx: Context) -> str:
+            actual = resolve_parts(parts, ctx.values)
+            result = TRUE if (actual is not MISSING) is want else FALSE
+            ctx.note(Evidence(path, _shown(actual), "exists", want, result))
+            return result
+
+        return exists
     if op_name == "in_catalog":
-        return _in_catalog(path, actual, spec, ctx)
-    expected = operand(spec, ctx)
-    if actual is MISSING or expected is MISSING:
-        ctx.note(Evidence(path, _shown(actual), op_name, _shown(expected), UNKNOWN))
-        return UNKNOWN
-    try:
-        if op_name in DATE_OPERATORS:
-            age = (ctx.now - _date(actual)).total_seconds() / 86400
-            ok = age <= _num(expected) if op_name == "within_days" else age > _num(expected)
-        else:
-            ok = OPERATORS[op_name](actual, expected)
-    except (TypeError, ValueError, re.error):
-        raise EvalError(f"cannot apply {op_name} to {path} = {_brief(actual)} and {_brief(expected)}") from None
-    result = TRUE if ok else FALSE
-    ctx.note(Evidence(path, actual, op_name, expected, result))
-    return result
+        return lambda ctx: _in_catalog(path, resolve_parts(parts, ctx.values), spec, ctx)
+    expected_of = compile_operand(spec)
+    op = OPERATORS.get(op_name)
+
+    def leaf(ctx: Context) -> str:
+        actual = resolve_parts(parts, ctx.values)
+        expected = expected_of(ctx)
+        if actual is MISSING or expected is MISSING:
+            ctx.note(Evidence(path, _shown(actual), op_name, _shown(expected), UNKNOWN))
+            return UNKNOWN
+        try:
+            if op is None:  # a date operator
+                age = (ctx.now - _date(actual)).total_seconds() / 86400
+                ok = age <= _num(expected) if op_name == "within_days" else age > _num(expected)
+            else:
+                ok = op(actual, expected)
+        except (TypeError, ValueError, re.error):
+            raise EvalError(f"cannot apply {op_name} to {path} = {_brief(actual)} and {_brief(expected)}") from None
+        result = TRUE if ok else FALSE
+        ctx.note(Evidence(path, actual, op_name, expected, result))
+        return result
+
+    return leaf
 
 
 def _in_catalog(path: str, actual: Any, name: Any, ctx: Context) -> str:
@@ -350,89 +394,110 @@ def _label(item: Any) -> str:
     return str(item)[:80]
 
 
-def _quantified(cond: dict[str, Any], ctx: Context) -> str:
+def _compile_quantified(cond: dict[str, Any]) -> Compiled:
     kind = next(q for q in QUANTIFIERS if q in cond)
-    items = resolve(cond[kind], ctx)
-    if items is MISSING or not isinstance(items, list):
-        ctx.note(Evidence(cond[kind], None, kind, None, UNKNOWN))
-        return UNKNOWN
+    path = cond[kind]
+    parts = path_parts(path)
     name = cond["as"]
-    results = []
-    for item in items:
-        r = evaluate(cond["that"], ctx.child(name, item))
-        results.append(r)
-        broke = (kind == "every" and r == FALSE) or (kind == "none_of" and r == TRUE)
-        if broke and _label(item) not in ctx.offenders:
-            ctx.offenders.append(_label(item))
-    if kind == "every":
-        return _all(results)
-    if kind == "some":
-        return _any(results)
-    return negate(_any(results))
+    that = compile_condition(cond["that"])
+    combine = {"every": _all, "some": _any, "none_of": lambda rs: negate(_any(rs))}[kind]
+    breaks = {"every": FALSE, "some": None, "none_of": TRUE}[kind]
 
-
-def _count(cond: dict[str, Any], ctx: Context) -> str:
-    items = resolve(cond["count"], ctx)
-    op_name = next(k for k in COUNT_OPERATORS if k in cond)
-    if items is MISSING or not isinstance(items, list):
-        ctx.note(Evidence(f"count({cond['count']})", None, op_name, cond[op_name], UNKNOWN))
-        return UNKNOWN
-    n = 0
-    unknown = 0
-    if "that" in cond:
+    def quantified(ctx: Context) -> str:
+        items = resolve_parts(parts, ctx.values)
+        if items is MISSING or not isinstance(items, list):
+            ctx.note(Evidence(path, None, kind, None, UNKNOWN))
+            return UNKNOWN
+        results = []
         for item in items:
-            r = evaluate(cond["that"], ctx.child(cond.get("as", "item"), item))
-            n += r == TRUE
-            unknown += r == UNKNOWN
-    else:
-        n = len(items)
-    expected = operand(cond[op_name], ctx)
-    if expected is MISSING:
-        return UNKNOWN
+            r = that(ctx.child(name, item))
+            results.append(r)
+            if r == breaks:
+                label = _label(item)
+                if label not in ctx.offenders:
+                    ctx.offenders.append(label)
+        return combine(results)
+
+    return quantified
+
+
+def _compile_count(cond: dict[str, Any]) -> Compiled:
+    path = cond["count"]
+    parts = path_parts(path)
+    op_name = next(k for k in COUNT_OPERATORS if k in cond)
     op = OPERATORS[op_name]
-    try:
-        low, high = op(n, expected), op(n + unknown, expected)
-    except TypeError:
-        raise EvalError(f"count {op_name} needs a number, got {_brief(expected)}") from None
-    # With unknown items the count lies in [n, n + unknown]; answer only if both ends agree.
-    result = (TRUE if low else FALSE) if low == high else UNKNOWN
-    ctx.note(Evidence(f"count({cond['count']})", n if not unknown else f"{n}..{n + unknown}", op_name, expected, result))
-    return result
+    expected_of = compile_operand(cond[op_name])
+    that = compile_condition(cond["that"]) if "that" in cond else None
+    name = cond.get("as", "item")
+
+    def count(ctx: Context) -> str:
+        items = resolve_parts(parts, ctx.values)
+        if items is MISSING or not isinstance(items, list):
+            ctx.note(Evidence(f"count({path})", None, op_name, cond[op_name], UNKNOWN))
+            return UNKNOWN
+        n = unknown = 0
+        if that is None:
+            n = len(items)
+        else:
+            for item in items:
+                r = that(ctx.child(name, item))
+                n += r == TRUE
+                unknown += r == UNKNOWN
+        expected = expected_of(ctx)
+        if expected is MISSING:
+            return UNKNOWN
+        try:
+            low, high = op(n, expected), op(n + unknown, expected)
+        except TypeError:
+            raise EvalError(f"count {op_name} needs a number, got {_brief(expected)}") from None
+        # With unknown items the count lies in [n, n + unknown]; answer only if both ends agree.
+        result = (TRUE if low else FALSE) if low == high else UNKNOWN
+        ctx.note(Evidence(f"count({path})", n if not unknown else f"{n}..{n + unknown}", op_name, expected, result))
+        return result
+
+    return count
 
 
-def _same_values(cond: dict[str, Any], ctx: Context) -> str:
+def _compile_same(cond: dict[str, Any]) -> Compiled:
     """Cross-subject consistency: the same value on every element (per group when `by` is given)."""
-    items = resolve(cond["same"], ctx)
-    if items is MISSING or not isinstance(items, list):
-        ctx.note(Evidence(cond["same"], None, "same", None, UNKNOWN))
-        return UNKNOWN
+    path = cond["same"]
+    parts = path_parts(path)
     name = cond["as"]
-    groups: dict[str, dict[str, list[str]]] = {}
-    unknown = False
-    for item in items:
-        child = ctx.child(name, item)
-        value = resolve(cond["value"], child)
-        group = resolve(cond["by"], child) if "by" in cond else ""
-        if value is MISSING or group is MISSING:
-            unknown = True
-            continue
-        key = str(group).casefold()
-        groups.setdefault(key, {}).setdefault(_norm(value), []).append(_owner_label(item))
-    inconsistent = {g: vals for g, vals in groups.items() if len(vals) > 1}
-    for group, values in sorted(inconsistent.items()):
-        shown = {v: sorted(set(members)) for v, members in values.items()}
-        ctx.note(Evidence(f"{cond['value']}" + (f" [{group}]" if group else ""), shown, "same", None, FALSE))
-        for members in values.values():
-            for member in members:
-                if member not in ctx.offenders:
-                    ctx.offenders.append(member)
-    if inconsistent:
-        return FALSE
-    if unknown:
-        ctx.note(Evidence(cond["value"], None, "same", None, UNKNOWN))
-        return UNKNOWN
-    ctx.note(Evidence(cond["value"], sorted({v for g in groups.values() for v in g}), "same", None, TRUE))
-    return TRUE
+    value_parts = path_parts(cond["value"])
+    by_parts = path_parts(cond["by"]) if "by" in cond else None
+
+    def same(ctx: Context) -> str:
+        items = resolve_parts(parts, ctx.values)
+        if items is MISSING or not isinstance(items, list):
+            ctx.note(Evidence(path, None, "same", None, UNKNOWN))
+            return UNKNOWN
+        groups: dict[str, dict[str, list[str]]] = {}
+        unknown = False
+        for item in items:
+            values = ctx.child(name, item).values
+            value = resolve_parts(value_parts, values)
+            group = resolve_parts(by_parts, values) if by_parts else ""
+            if value is MISSING or group is MISSING:
+                unknown = True
+                continue
+            groups.setdefault(str(group).casefold(), {}).setdefault(_norm(value), []).append(_owner_label(item))
+        inconsistent = {g: vals for g, vals in groups.items() if len(vals) > 1}
+        for group, values_seen in sorted(inconsistent.items()):
+            shown = {v: sorted(set(members)) for v, members in values_seen.items()}
+            ctx.note(Evidence(cond["value"] + (f" [{group}]" if group else ""), shown, "same", None, FALSE))
+            for members in values_seen.values():
+                for member in members:
+                    if member not in ctx.offenders:
+                        ctx.offenders.append(member)
+        if inconsistent:
+            return FALSE
+        if unknown:
+            ctx.note(Evidence(cond["value"], None, "same", None, UNKNOWN))
+            return UNKNOWN
+        ctx.note(Evidence(cond["value"], sorted({v for g in groups.values() for v in g}), "same", None, TRUE))
+        return TRUE
+
+    return same
 
 
 def _norm(value: Any) -> str:
@@ -445,23 +510,45 @@ def _owner_label(item: Any) -> str:
     return _label(item)
 
 
+def _compile_logic(cond: dict[str, Any]) -> Compiled | None:
+    for key, combine in (("all", _all), ("any", _any), ("none", lambda rs: negate(_any(rs)))):
+        if key in cond:
+            parts = [compile_condition(c) for c in cond[key]]
+            return lambda ctx, parts=parts, combine=combine: combine(p(ctx) for p in parts)
+    if "not" in cond:
+        inner = compile_condition(cond["not"])
+        return lambda ctx: negate(inner(ctx))
+    return None
+
+
+_CACHE: dict[int, tuple[dict[str, Any], Compiled]] = {}
+_CACHE_LIMIT = 4096
+
+
+def compile_condition(cond: dict[str, Any]) -> Compiled:
+    """Turn a load-checked condition into a function of the context, once per condition object."""
+    hit = _CACHE.get(id(cond))
+    if hit is not None and hit[0] is cond:
+        return hit[1]
+    compiled = _compile_logic(cond)
+    if compiled is None:
+        if any(q in cond for q in QUANTIFIERS):
+            compiled = _compile_quantified(cond)
+        elif "count" in cond:
+            compiled = _compile_count(cond)
+        elif "same" in cond:
+            compiled = _compile_same(cond)
+        else:
+            compiled = _compile_leaf(cond)
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    _CACHE[id(cond)] = (cond, compiled)  # keeping cond alive keeps its id from being reused
+    return compiled
+
+
 def evaluate(cond: dict[str, Any], ctx: Context) -> str:
     """Evaluate a (load-checked) condition to TRUE, FALSE or UNKNOWN."""
-    if "all" in cond:
-        return _all(evaluate(c, ctx) for c in cond["all"])
-    if "any" in cond:
-        return _any(evaluate(c, ctx) for c in cond["any"])
-    if "none" in cond:
-        return negate(_any(evaluate(c, ctx) for c in cond["none"]))
-    if "not" in cond:
-        return negate(evaluate(cond["not"], ctx))
-    if any(q in cond for q in QUANTIFIERS):
-        return _quantified(cond, ctx)
-    if "count" in cond:
-        return _count(cond, ctx)
-    if "same" in cond:
-        return _same_values(cond, ctx)
-    return _leaf(cond, ctx)
+    return compile_condition(cond)(ctx)
 
 
 # ---------------------------------------------------------------- load-time checks
