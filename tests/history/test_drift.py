@@ -51,3 +51,24 @@ def test_drift_names_nodes_that_changed_os(tmp_path, make_scan):
 def test_identical_runs_have_no_drift(tmp_path, make_scan):
     a, b = _two_runs(tmp_path, make_scan, before={}, after={})
     assert compute_drift(a, b).is_empty
+
+
+def test_drift_renders_as_text_html_and_pdf(tmp_path, make_scan):
+    import subprocess
+
+    from scanner.history.render import render_html, render_pdf, render_text
+
+    a, b = _two_runs(tmp_path, make_scan, before=dict(builds={"N1": 9600, "N2": 9600}),
+                     after=dict(verdict="NO-GO", builds={"N1": 14393, "N2": 9600},
+                                findings=[("CLU-001", "cluster", "pass", "critical"),
+                                          ("DDP-003", "<script>alert(1)</script>", "fail", "critical")]))
+    drift = compute_drift(a, b)
+    text = render_text(drift)
+    assert "verdict: GO → NO-GO" in text and "N1: 2012R2 6.3.9600.100 → 2016 10.0.14393.100" in text
+    html = render_html(drift)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "DDP-003" in html and "N1: 2012R2 6.3.9600.100 → 2016 10.0.14393.100" in html
+    pdf = tmp_path / "drift.pdf"
+    pdf.write_bytes(render_pdf(drift))
+    page_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "DDP-003" in page_text and "New failures" in page_text
