@@ -6,9 +6,9 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jsonschema
@@ -18,6 +18,10 @@ from scanner.engine.conditions import check_condition, facts_read
 from scanner.engine.messages import environment
 from scanner.errors import InputError, Problem
 from scanner.yamlmarks import Located, read_located, schema_problems
+
+if TYPE_CHECKING:
+    from scanner.engine.attestations import Attestation
+    from scanner.engine.waivers import Waiver
 
 
 @dataclass(frozen=True)
@@ -52,14 +56,38 @@ class Rule:
 
 @dataclass(frozen=True)
 class RulePack:
+    """The rules of one run, plus the run's exceptions (waivers, attestations) so that every
+    caller of evaluate_facts applies the same ones."""
+
     rules: tuple[Rule, ...]
     files: tuple[str, ...]
     sha256: str  # over the rule files' bytes, in load order
     version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+    attestations: tuple[Attestation, ...] = ()
+    selection: dict[str, Any] = field(default_factory=dict)  # tags / skip_tags the rules were selected by
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def select(self, tags: Iterable[str] = (), skip_tags: Iterable[str] = ()) -> RulePack:
+        """Only the rules carrying one of `tags` (all when none given) and none of `skip_tags`.
+        A tag matches a rule's tags, its id, its area or its scope, so `--tags dedup` and
+        `--skip-tags DRV-002` both work."""
+        want = {t.casefold() for t in tags}
+        skip = {t.casefold() for t in skip_tags}
+        if not want and not skip:
+            return self
+
+        def labels(r: Rule) -> set[str]:
+            return {t.casefold() for t in (*r.tags, r.id, r.area, r.scope)}
+
+        rules = tuple(r for r in self.rules if (not want or labels(r) & want) and not labels(r) & skip)
+        return replace(self, rules=rules, selection={"tags": sorted(want), "skip_tags": sorted(skip)})
+
+    def with_exceptions(self, waivers: Iterable[Waiver] = (), attestations: Iterable[Attestation] = ()) -> RulePack:
+        return replace(self, waivers=tuple(waivers), attestations=tuple(attestations))
 
 
 @functools.lru_cache(maxsize=None)

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
 from typing import Any
 
 from scanner import __version__
+from scanner.engine.attestations import Attestation, apply_attestations
 from scanner.engine.catalogs import Catalog
 from scanner.engine.evaluate import evaluate_pack
 from scanner.engine.loader import RulePack
 from scanner.engine.verdict import decide
+from scanner.engine.waivers import Waiver, apply_waivers
 from scanner.facts import FactsView, build_view, collection_gaps
 from scanner.model import RESULT_SCHEMA_VERSION, SEVERITIES, STATUSES, Finding
 from scanner.versions import RELEASES
@@ -36,16 +39,26 @@ def scan_params(view: FactsView, phase: str | None, target_os: str | None, sourc
 
 def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
                    target_os: str | None = None, source_os: str | None = None, now: datetime | None = None,
-                   facts_sha256: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
+                   facts_sha256: str | None = None, waivers: Sequence[Waiver] | None = None,
+                   attestations: Sequence[Attestation] | None = None,
+                   today: date | None = None) -> tuple[dict[str, Any], list[Finding]]:
     """Evaluate a checked facts document. `now` defaults to the facts' collection time, so the
-    same facts always give the same result."""
+    same facts always give the same findings. Attestations, then waivers (default: the pack's)
+    are applied as of `today`, which defaults to the real UTC date: an approval is valid on
+    calendar days, and re-evaluating old facts must not revive an expired waiver."""
     view = build_view(doc)
     params = scan_params(view, phase, target_os, source_os)
     if params["phase"] is None:
         raise ValueError("phase is required")
     when = now or _parse_time(view.scan.get("collected_at")) or datetime.now(timezone.utc)
     findings = evaluate_pack(pack, view, params, catalogs, when)
-    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), STATUSES.index(f.status), f.rule_id, f.subject))
+    day = today or datetime.now(timezone.utc).date()
+    findings, attested = apply_attestations(findings, pack.attestations if attestations is None else attestations, day)
+    findings, waived = apply_waivers(findings, pack.waivers if waivers is None else waivers, day,
+                                     [r.id for r in pack.rules])
+    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
+    status_rank = {s: i for i, s in enumerate(STATUSES)}
+    findings.sort(key=lambda f: (sev_rank[f.severity], status_rank[f.status], f.rule_id, f.subject))
     gaps = collection_gaps(doc)
     verdict = decide(findings, gaps)
     result = {
@@ -69,8 +82,8 @@ def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cata
         "verdict": verdict.to_dict(),
         "collection_problems": gaps,
         "findings": [f.to_dict() for f in findings],
-        "waivers": {"applied": [], "expired": [], "stale": []},
-        "attestations": [],
+        "waivers": waived,
+        "attestations": attested,
     }
     return result, findings
 
