@@ -24,8 +24,9 @@ class Parser(argparse.ArgumentParser):
 def _command_modules() -> list[ModuleType]:
     """One explicit list of sub-commands; each module has register(subparsers)."""
     from scanner.cli import evaluate, rules_cmd, report_cmd, diff_cmd
+    from scanner.cli import collect_cmd, demo_cmd, scan_cmd
 
-    return [evaluate, rules_cmd, report_cmd, diff_cmd]
+    return [evaluate, rules_cmd, report_cmd, diff_cmd, scan_cmd, collect_cmd, demo_cmd]
 
 
 def build_parser() -> Parser:
