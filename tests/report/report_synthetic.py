@@ -122,8 +122,9 @@ def result_document(nodes: int = 4, rules: int = 8, *, seed: int = 1, unreachabl
             [(n, n) for n in names] if rule["scope"] == "node" else [(f"{n}:E:", n) for n in names])
         for subject, node in subjects:
             roll = rnd.random()
+            decided = rule
             if node in down:
-                status, rule = "unknown", {**rule, "down": True}
+                status, decided = "unknown", {**rule, "down": True}
             elif r % 17 == 5:
                 status = "manual"
             elif r % 23 == 7 and roll < 0.5:
@@ -136,7 +137,7 @@ def result_document(nodes: int = 4, rules: int = 8, *, seed: int = 1, unreachabl
                 status = "not_applicable"
             else:
                 status = "pass"
-            findings.append(_finding(rule, subject, node, status, text))
+            findings.append(_finding(decided, subject, node, status, text))
     fails = [f for f in findings if f["status"] == "fail" and f["severity"] != "critical"]
     for f in fails[:waived]:
         f.update(_finding({"id": f["rule_id"], "title": f["title"], "severity": f["severity"], "scope": f["scope"],
