@@ -170,14 +170,16 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug("bad request: %s", exc)
             self._reply(400, b"")
             return
+        pipeline_receive = wsman.receive_command_id(req) is not None
+        # Held before the data is taken, so each retry of the Receive is held again and loses nothing.
+        if pipeline_receive and faults.slow_ms and srv.stopping.wait(faults.slow_ms / 1000):
+            self.close_connection = True
+            return
         outcome = srv.service.handle(req)
         payload = outcome.body
-        if outcome.pipeline_receive and outcome.status == 200:
+        if pipeline_receive and outcome.status == 200:
             if faults.drop_mid_receive:
                 self._drop(payload)
-                return
-            if faults.slow_ms and srv.stopping.wait(faults.slow_ms / 1000):
-                self.close_connection = True
                 return
             if faults.malformed == "xml":
                 payload = payload[: len(payload) // 2]

@@ -18,7 +18,6 @@ from scanner.lab.wsman import NS, Request
 class Outcome:
     status: int
     body: bytes
-    pipeline_receive: bool = False  # a Receive for a command: where transport faults strike
 
 
 class WinRMService:
@@ -87,15 +86,14 @@ class WinRMService:
         shell = self._shell(req)
         if shell is None:
             return self._no_shell(req)
-        desired = req.body.find("rsp:DesiredStream", NS)
-        command_id = desired.attrib.get("CommandId") if desired is not None else None
+        command_id = wsman.receive_command_id(req)
         if command_id and not shell.has_command(command_id):
             return self._fault(req, wsman.CODE_INVALID_SELECTORS, "w:InvalidSelectors", f"no command {command_id}")
         budget = max(4096, (req.max_envelope_size - 2048) * 3 // 4)
         chunks, done = shell.receive(command_id, budget)
         if not chunks and not done:
-            return Outcome(500, wsman.operation_timeout(req, self.machine), pipeline_receive=bool(command_id))
-        return Outcome(200, wsman.receive_response(req, command_id, chunks, done), pipeline_receive=bool(command_id))
+            return Outcome(500, wsman.operation_timeout(req, self.machine))
+        return Outcome(200, wsman.receive_response(req, command_id, chunks, done))
 
     def _signal(self, req: Request) -> Outcome:
         assert req.body is not None

@@ -96,6 +96,14 @@ def parse_request(data: bytes) -> Request:
     )
 
 
+def receive_command_id(req: Request) -> str | None:
+    """The CommandId a Receive asks for (None: a Receive for the runspace pool, or not a Receive)."""
+    if req.action != ACTION_RECEIVE or req.body is None:
+        return None
+    desired = req.body.find("rsp:DesiredStream", NS)
+    return desired.attrib.get("CommandId") if desired is not None else None
+
+
 def _text(parent: ET.Element, path: str) -> str:
     el = parent.find(path, NS)
     return (el.text or "").strip() if el is not None else ""
