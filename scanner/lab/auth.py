@@ -111,17 +111,23 @@ class Authenticator:
         return Verdict(ok=True, final_token=encoded)
 
 
+def is_encrypted(content_type: str) -> bool:
+    return content_type.lower().startswith("multipart/encrypted")
+
+
 def unwrap(conn: ConnectionAuth, body: bytes, content_type: str) -> bytes:
     """Decrypt a multipart/encrypted request body; plain bodies pass through."""
-    if not content_type.lower().startswith("multipart/encrypted") or conn.encryption is None:
+    if not is_encrypted(content_type):
         return body
+    if conn.encryption is None:
+        raise ValueError("encrypted request on a connection without a security context")
     match = re.search(r'boundary="?([^";]+)"?', content_type)
     return conn.encryption.unwrap_message(body, match.group(1) if match else "Encrypted Boundary")
 
 
-def wrap(conn: ConnectionAuth, body: bytes) -> tuple[str, bytes]:
-    """Encrypt a reply when the connection has a sealing context; else plain SOAP."""
-    if conn.encryption is None:
+def wrap(conn: ConnectionAuth, body: bytes, encrypt: bool) -> tuple[str, bytes]:
+    """Encrypt a reply when the request was encrypted (as WinRM does); else plain SOAP."""
+    if not encrypt or conn.encryption is None:
         return "application/soap+xml;charset=UTF-8", body
     content_type, payload = conn.encryption.wrap_message(body)
     return f'{content_type};protocol="{WinRMEncryption.SPNEGO}";boundary="Encrypted Boundary"', payload

@@ -128,6 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.wfile = _CountingWriter(self.wfile)  # type: ignore[assignment]
         self.conn_auth = auth.ConnectionAuth()
+        self.encrypted = False  # whether the current request came sealed (the reply is sealed alike)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
         log.debug("%s %s", self.address_string(), format % args)
@@ -163,8 +164,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not body:  # the empty POST that sets up an encryption context
             self._reply(200, b"", extra)
             return
+        content_type = self.headers.get("Content-Type", "")
+        self.encrypted = auth.is_encrypted(content_type)
         try:
-            plain = auth.unwrap(self.conn_auth, body, self.headers.get("Content-Type", ""))
+            plain = auth.unwrap(self.conn_auth, body, content_type)
             req = wsman.parse_request(plain)
         except (WinRMError, SpnegoError, wsman.MalformedRequest, ValueError, IndexError) as exc:
             log.debug("bad request: %s", exc)
@@ -183,8 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if faults.malformed == "xml":
                 payload = payload[: len(payload) // 2]
-        content_type, wire = auth.wrap(self.conn_auth, payload)
-        self._reply(outcome.status, wire, {"Content-Type": content_type, **extra})
+        reply_type, wire = auth.wrap(self.conn_auth, payload, self.encrypted)
+        self._reply(outcome.status, wire, {"Content-Type": reply_type, **extra})
 
     def _challenge(self) -> str:
         return 'Basic realm="WSMAN"' if self.server.authenticator.method == auth.BASIC else "Negotiate"
@@ -200,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self, payload: bytes) -> None:
         """Promise the whole response, send half, and close: a connection lost mid-Receive."""
-        content_type, wire = auth.wrap(self.conn_auth, payload)
+        content_type, wire = auth.wrap(self.conn_auth, payload, self.encrypted)
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(wire)))
