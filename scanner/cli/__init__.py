@@ -25,8 +25,9 @@ def _command_modules() -> list[ModuleType]:
     """One explicit list of sub-commands; each module has register(subparsers)."""
     from scanner.cli import evaluate, rules_cmd, report_cmd, diff_cmd
     from scanner.cli import collect_cmd, demo_cmd, scan_cmd
+    from scanner.cli import history_cmd, schedule_cmd
 
-    return [evaluate, rules_cmd, report_cmd, diff_cmd, scan_cmd, collect_cmd, demo_cmd]
+    return [evaluate, rules_cmd, report_cmd, diff_cmd, scan_cmd, collect_cmd, demo_cmd, history_cmd, schedule_cmd]
 
 
 def build_parser() -> Parser:

@@ -1,0 +1,110 @@
+"""`rollready history`: the recorded scans, one run in detail, drift between two runs, retention.
+
+    rollready history list [--cluster NAME] [--limit N] [--format text|json]
+    rollready history show RUN [--format text|json]
+    rollready history drift [RUN_A] [RUN_B] [--cluster NAME] [--format text|json] [--html F] [--pdf F]
+    rollready history prune --keep N | --keep-days D
+
+RUN is a run id, `latest` or `latest~N`. Every sub-command takes --history URL|PATH.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from scanner import exitcodes
+from scanner.atomic import write_atomic
+from scanner.cli.common import write_output
+from scanner.errors import InputError, Problem
+from scanner.history import HistoryStore, compute_drift
+from scanner.history.render import render_html, render_pdf, render_run, render_runs, render_text
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("history", help="recorded scans: list, show, drift, prune",
+                       description="The scan history (SQLite; default $ROLLREADY_HISTORY or "
+                                   "~/.local/share/rollready/history.db).")
+    actions = p.add_subparsers(dest="history_action", metavar="ACTION", parser_class=type(p))
+    actions.required = True
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--history", metavar="URL|PATH", help="history database: sqlite:///PATH or a path")
+    common.add_argument("--cluster", metavar="NAME", help="only this cluster's runs")
+
+    ls = actions.add_parser("list", parents=[common], help="recorded runs, newest first")
+    ls.add_argument("--limit", type=int, default=50, metavar="N", help="at most N runs (default 50)")
+    ls.add_argument("--format", choices=["text", "json"], default="text")
+    ls.set_defaults(func=run_list)
+
+    show = actions.add_parser("show", parents=[common], help="one run with its findings and nodes")
+    show.add_argument("run", metavar="RUN", help="run id, latest or latest~N")
+    show.add_argument("--format", choices=["text", "json"], default="text")
+    show.set_defaults(func=run_show)
+
+    drift = actions.add_parser("drift", parents=[common], help="what changed between two runs",
+                               description="New failures, resolved failures, other status changes, verdict "
+                                           "change and nodes that changed OS between RUN_A (older) and RUN_B. "
+                                           "Default: the latest run against the one before it of the same cluster.")
+    drift.add_argument("run_a", nargs="?", metavar="RUN_A", help="the older run (default: the one before RUN_B)")
+    drift.add_argument("run_b", nargs="?", metavar="RUN_B", help="the newer run (default: latest)")
+    drift.add_argument("--format", choices=["text", "json"], default="text")
+    drift.add_argument("--out", metavar="FILE", help="write the text or JSON here instead of stdout")
+    drift.add_argument("--html", metavar="FILE", help="also write the drift as HTML")
+    drift.add_argument("--pdf", metavar="FILE", help="also write the drift as PDF")
+    drift.set_defaults(func=run_drift)
+
+    prune = actions.add_parser("prune", parents=[common], help="delete old runs (retention)",
+                               description="Delete runs no rule keeps: a run survives if it is among the newest "
+                                           "N of its cluster or newer than D days. The newest run of each "
+                                           "cluster and the mixed-mode clock always survive.")
+    prune.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs of each cluster")
+    prune.add_argument("--keep-days", type=float, metavar="D", help="keep runs newer than D days")
+    prune.set_defaults(func=run_prune)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with HistoryStore.open(args.history) as store:
+        runs = store.runs(cluster=args.cluster, limit=args.limit)
+    write_output(None, _json([r.to_dict() for r in runs]) if args.format == "json" else render_runs(runs))
+    return exitcodes.GO
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with HistoryStore.open(args.history) as store:
+        run = store.get(args.run, cluster=args.cluster)
+    write_output(None, _json(run.to_dict()) if args.format == "json" else render_run(run))
+    return exitcodes.GO
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    with HistoryStore.open(args.history) as store:
+        b = store.get(args.run_b or "latest", cluster=args.cluster)
+        if args.run_a:
+            a = store.get(args.run_a, cluster=args.cluster)
+        else:
+            before = store.previous(b)
+            if before is None:
+                raise InputError([Problem(f"run {b.id} is the first recorded run of {b.cluster}; nothing to "
+                                          "compare it with", file=str(store.location))])
+            a = store.get(before.id)
+    if a.scanned_at > b.scanned_at:
+        a, b = b, a  # drift always reads older → newer
+    drift = compute_drift(a, b)
+    write_output(args.out, _json(drift.to_dict()) if args.format == "json" else render_text(drift))
+    if args.html:
+        write_atomic(args.html, render_html(drift))
+    if args.pdf:
+        write_atomic(args.pdf, render_pdf(drift))
+    return exitcodes.GO
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    with HistoryStore.open(args.history) as store:
+        removed = store.prune(keep=args.keep, keep_days=args.keep_days)
+    print(f"pruned {removed} run{'s' if removed != 1 else ''}")
+    return exitcodes.GO
