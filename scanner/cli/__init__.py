@@ -26,8 +26,9 @@ def _command_modules() -> list[ModuleType]:
     from scanner.cli import evaluate, rules_cmd, report_cmd, diff_cmd
     from scanner.cli import collect_cmd, demo_cmd, scan_cmd
     from scanner.cli import history_cmd, schedule_cmd
+    from scanner.cli import lab_cmd
 
-    return [evaluate, rules_cmd, report_cmd, diff_cmd, scan_cmd, collect_cmd, demo_cmd, history_cmd, schedule_cmd]
+    return [evaluate, rules_cmd, report_cmd, diff_cmd, scan_cmd, collect_cmd, demo_cmd, history_cmd, schedule_cmd, lab_cmd]
 
 
 def build_parser() -> Parser:
