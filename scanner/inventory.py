@@ -152,7 +152,10 @@ def inventory_for_hosts(
     nodes = []
     for spec in hosts:
         host, port = _split_host_port(spec)
-        nodes.append(NodeTarget(host, host, transport.port_for(port), transport, credentials))
+        name = host if port is None else f"{host}:{port}"  # the collector reports the computer name
+        if any(n.name == name for n in nodes):
+            raise UsageError(f"--node {spec} given twice")
+        nodes.append(NodeTarget(name, host, transport.port_for(port), transport, credentials))
     if not nodes:
         raise UsageError("no --node given")
     name = cluster or "adhoc"

@@ -194,9 +194,11 @@ def test_node_flags() -> None:
     t = Transport(scheme="http", auth="basic")
     inv = inventory_for_hosts(["n1", "127.0.0.1:15985"], transport=t, credentials=CredentialRef(username="u"))
     clu = inv.select(None)
-    assert [(n.name, n.host, n.port) for n in clu.nodes] == [("n1", "n1", 5985), ("127.0.0.1", "127.0.0.1", 15985)]
+    assert [(n.name, n.host, n.port) for n in clu.nodes] == [("n1", "n1", 5985), ("127.0.0.1:15985", "127.0.0.1", 15985)]
     with pytest.raises(UsageError):
         inventory_for_hosts(["n1:99999"], transport=t, credentials=CredentialRef())
+    with pytest.raises(UsageError, match="twice"):
+        inventory_for_hosts(["n1", "n1"], transport=t, credentials=CredentialRef())
 
 
 def test_not_an_inventory() -> None:

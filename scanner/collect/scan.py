@@ -109,7 +109,7 @@ def scan_cluster(
                    for n in cluster.nodes}  # prompts happen here, before any progress display
     warn_insecure(cluster)
     collected_at = _now()
-    results: dict[str, NodeResult] = {}
+    results: dict[int, NodeResult] = {}  # by position: names are not unique before collection
     partial = False
     stop = threading.Event()
 
@@ -124,7 +124,7 @@ def scan_cluster(
             return result
 
         pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(cluster.nodes))), thread_name_prefix="rollready-node")
-        futures: dict[Future[NodeResult | None], str] = {pool.submit(one, n): n.name for n in cluster.nodes}
+        futures: dict[Future[NodeResult | None], int] = {pool.submit(one, n): i for i, n in enumerate(cluster.nodes)}
         pending = set(futures)
         try:
             while pending:
@@ -142,9 +142,9 @@ def scan_cluster(
             pool.shutdown(wait=not partial, cancel_futures=True)
 
     outputs = []
-    for node in cluster.nodes:
-        if node.name in results:
-            outputs.append(results[node.name].output)
+    for i, node in enumerate(cluster.nodes):
+        if i in results:
+            outputs.append(results[i].output)
         else:
             outputs.append(unreachable(node.name, "interrupted", "scan interrupted before this node was collected"))
     scan = {
@@ -160,7 +160,7 @@ def scan_cluster(
         "cluster_name": cluster.name,
     }
     facts = facts_from_outputs(outputs, scan)
-    ordered = tuple(results[n.name] for n in cluster.nodes if n.name in results)
+    ordered = tuple(results[i] for i in sorted(results))
     return ScanResult(facts, ordered, partial)
 
 

@@ -139,19 +139,25 @@ def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, An
         raise NodeFailure("protocol", f"HTTP {exc.code} from the WinRM service", transient=exc.code >= 500) from None
     except (WinRMError, ET.ParseError) as exc:
         raise NodeFailure("protocol", f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # the per-node boundary: one node's surprise must not end the scan
+        log.debug("node %s: unexpected %s", target.name, type(exc).__name__, exc_info=True)
+        raise NodeFailure("protocol", f"{type(exc).__name__}: {exc}") from None
     return parse_output(objects, errors, failed)
 
 
 def wsman_options(target: NodeTarget, credentials: Credentials) -> dict[str, Any]:
     """Keyword arguments for pypsrp's WSMan (all but the server)."""
     t = target.transport
+    encryption = t.encryption
+    if encryption == "auto" and t.scheme == "http" and t.auth in ("basic", "certificate"):
+        encryption = "never"  # nothing to encrypt with; scan.warn_insecure says so off loopback
     options: dict[str, Any] = {
         "port": target.port,
         "ssl": t.scheme == "https",
         "path": t.path,
         "auth": t.auth,
         "cert_validation": t.cert_validation,
-        "encryption": t.encryption,
+        "encryption": encryption,
         "connection_timeout": t.connect_timeout,
         "read_timeout": read_timeout(t),
         "operation_timeout": t.operation_timeout,
