@@ -87,6 +87,29 @@ def resolve(path: str, ctx: Context) -> Any:
     return resolve_parts(path_parts(path), ctx.values)
 
 
+def compile_path(path: str) -> Callable[[dict[str, Any]], Any]:
+    """A resolver for one path; plain dotted paths (the common case) get a tight loop."""
+    parts = path_parts(path)
+    if any(star for _, star in parts):
+        return lambda values: resolve_parts(parts, values)
+    keys = tuple(key for key, _ in parts)
+
+    def plain(values: dict[str, Any]) -> Any:
+        current: Any = values
+        for key in keys:
+            if type(current) is dict:
+                current = current.get(key)
+                if current is None:
+                    return MISSING
+            else:
+                current = _get(current, key)
+                if current is MISSING:
+                    return MISSING
+        return current
+
+    return plain
+
+
 def resolve_parts(parts: Parts, values: dict[str, Any]) -> Any:
     """Follow a dotted path; `[*]` flattens a list. Absent or null anywhere gives MISSING."""
     current: Any = values
@@ -141,8 +164,8 @@ def compile_operand(spec: Any) -> Getter:
     if not isinstance(spec, dict):
         return lambda ctx: spec
     if "fact" in spec:
-        parts = path_parts(spec["fact"])
-        return lambda ctx: resolve_parts(parts, ctx.values)
+        get = compile_path(spec["fact"])
+        return lambda ctx: get(ctx.values)
     if "param" in spec:
         name = spec["param"]
 
@@ -300,28 +323,30 @@ Compiled = Callable[[Context], str]
 
 def _compile_leaf(cond: dict[str, Any]) -> Compiled:
     path = cond["fact"]
-    parts = path_parts(path)
+    get = compile_path(path)
     (op_name, spec), = ((k, v) for k, v in cond.items() if k != "fact")
     if op_name == "exists":
         want = bool(spec)
 
         def exists(ctx: Context) -> str:
-            actual = resolve_parts(parts, ctx.values)
+            actual = get(ctx.values)
             result = TRUE if (actual is not MISSING) is want else FALSE
             ctx.note(Evidence(path, _shown(actual), "exists", want, result))
             return result
 
         return exists
     if op_name == "in_catalog":
-        return lambda ctx: _in_catalog(path, resolve_parts(parts, ctx.values), spec, ctx)
+        return lambda ctx: _in_catalog(path, get(ctx.values), spec, ctx)
     expected_of = compile_operand(spec)
     op = OPERATORS.get(op_name)
 
     def leaf(ctx: Context) -> str:
-        actual = resolve_parts(parts, ctx.values)
+        actual = get(ctx.values)
         expected = expected_of(ctx)
+        evidence = ctx.evidence
         if actual is MISSING or expected is MISSING:
-            ctx.note(Evidence(path, _shown(actual), op_name, _shown(expected), UNKNOWN))
+            if len(evidence) < MAX_EVIDENCE:
+                evidence.append(Evidence(path, _shown(actual), op_name, _shown(expected), UNKNOWN))
             return UNKNOWN
         try:
             if op is None:  # a date operator
@@ -332,7 +357,8 @@ def _compile_leaf(cond: dict[str, Any]) -> Compiled:
         except (TypeError, ValueError, re.error):
             raise EvalError(f"cannot apply {op_name} to {path} = {_brief(actual)} and {_brief(expected)}") from None
         result = TRUE if ok else FALSE
-        ctx.note(Evidence(path, actual, op_name, expected, result))
+        if len(evidence) < MAX_EVIDENCE:
+            evidence.append(Evidence(path, actual, op_name, expected, result))
         return result
 
     return leaf
