@@ -399,17 +399,16 @@ def _all(results: Iterable[str]) -> str:
     return UNKNOWN if seen_unknown else TRUE
 
 
-def _any(results: Iterable[str]) -> str:
-    seen_unknown = False
-    for r in results:
-        if r == TRUE:
-            return TRUE
-        seen_unknown |= r == UNKNOWN
-    return UNKNOWN if seen_unknown else FALSE
-
-
 def negate(result: str) -> str:
-    return {TRUE: FALSE, FALSE: TRUE}.get(result, UNKNOWN)
+    return _NEGATED[result]
+
+
+_NEGATED = {TRUE: FALSE, FALSE: TRUE, UNKNOWN: UNKNOWN}
+
+
+def _any(results: Iterable[str]) -> str:
+    """De Morgan: some part true <=> not every part false (short-circuits the same way)."""
+    return negate(_all(negate(r) for r in results))
 
 
 def _label(item: Any) -> str:
