@@ -106,9 +106,10 @@ def _nodes(before: Side, after: Side) -> list[dict[str, Any]]:
         name = (na or nb or {})["name"]
         presence = "both" if nb and na else ("added" if na else "removed")
         known = nb and na and nb["reachable"] and na["reachable"]
-        changed = bool(known and (nb["build"], nb["version"]) != (na["build"], na["version"]))
+        changed = bool(known and (nb["build"], nb["release"]) != (na["build"], na["release"]))
+        updated = bool(known and not changed and nb["version"] != na["version"])  # same release, new UBR
         rows.append({"name": name, "presence": presence, "before": nb, "after": na, "os_changed": changed,
-                     "compared": bool(known)})
+                     "updated": updated, "compared": bool(known)})
     return rows
 
 

@@ -35,7 +35,8 @@ def render_text(d: dict[str, Any]) -> str:
         lines.append(f"  {label:<22} {_t(c['before'])} -> {_t(c['after'])}{'   changed' if c['changed'] else ''}")
     lines += ["", "Nodes"]
     for n in d["nodes"]:
-        mark = "   OS changed" if n["os_changed"] else ("   " + n["presence"] if n["presence"] != "both" else "")
+        mark = "   OS changed" if n["os_changed"] else "   updated" if n["updated"] else (
+            "   " + n["presence"] if n["presence"] != "both" else "")
         lines.append(f"  {_t(n['name'], 60):<16} {_t(_os(n['before']))} -> {_t(_os(n['after']))}{mark}")
     if d["registry_traces"] is not None:
         lines += ["", "Registry traces (HKLM\\Cluster; informational, never edit them)"]

@@ -24,6 +24,7 @@ def test_os_level_traces_patches_and_dedup_moves():
     assert d["cluster"]["functional_level"] == {"before": 8, "after": 9, "changed": True}
     assert d["cluster"]["upgrade_version"] == {"before": 1, "after": 2, "changed": True}
     assert [n["name"] for n in d["nodes"] if n["os_changed"]] == ["NODE02"]
+    assert not any(n["updated"] for n in d["nodes"])
     appeared = {(r["node"], r["value"]) for r in d["registry_traces"] if r["appeared"]}
     assert ("NODE01", "operating_version_present") in appeared and ("NODE04", "mixed_mode") in appeared
     assert {p["node"]: p["added"] for p in d["patches"]} == {f"NODE0{i}": ["KB2"] for i in range(1, 5)}
@@ -62,3 +63,11 @@ def test_text_and_html_render_every_section_inert():
     assert "\x1b" not in text
     html = render_html(d)
     assert "<script>x" not in html and "corruption risk" in html and 'id="traces"' in html
+
+
+def test_a_cumulative_update_is_not_an_os_change():
+    before, _ = upgrade_pair()
+    after = copy.deepcopy(before)
+    after["nodes"][0]["os"]["version"] = "10.0.14393.9999"
+    nodes = {n["name"]: n for n in diff(side("before", before), side("after", after))["nodes"]}
+    assert nodes["NODE01"]["updated"] and not nodes["NODE01"]["os_changed"]
