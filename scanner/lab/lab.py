@@ -19,7 +19,7 @@ from scanner.lab.script import answer_collector
 from scanner.lab.server import NodeServer
 from scanner.lab.service import WinRMService
 from scanner.lab.stats import NodeStats
-from scanner.lab.tls import make_certificates
+from scanner.lab.tls import LabCertificates, make_certificates
 
 PASSWORD_ENV = "ROLLREADY_LAB_PASSWORD"
 DEFAULT_USERNAME = "LAB\\admin"
@@ -101,13 +101,12 @@ class Lab:
                 port = server.server_address[1]
             self.endpoints.append(NodeEndpoint(spec.name, self.host, port, scheme, self.ca_file))
 
-    def _serve(self, spec: NodeSpec, port: int, scheme: str, certs: Any) -> NodeServer:
+    def _serve(self, spec: NodeSpec, port: int, scheme: str, certs: LabCertificates | None) -> NodeServer:
         def document() -> str:
             return json.dumps(collector_output(self.scenario, spec), separators=(",", ":"))
 
         service = WinRMService(
             machine=spec.name,
-            address=f"{scheme}://{self.host}:{port}/wsman",
             owner=self.credentials.username,
             answer=answer_collector(document, corrupt=spec.faults.malformed == "clixml"),
         )
@@ -115,7 +114,6 @@ class Lab:
         server = NodeServer(
             self.host, port, service, authenticator, spec.faults, self._stats[spec.name], certs.context if certs else None
         )
-        service.address = f"{scheme}://{self.host}:{server.server_address[1]}/wsman"
         self._servers.append(server)
         server.start()
         return server

@@ -13,7 +13,6 @@ from typing import Any
 from scanner import __version__
 from scanner.facts import facts_from_outputs
 from scanner.lab.scenario import NodeSpec, Scenario
-from scanner.versions import RELEASES
 
 COLLECTOR_VERSION = "1"
 HANG_TIMEOUT_MS = 30_000  # the collector's per-probe timeout a hung section runs into
@@ -83,7 +82,7 @@ def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str 
         "collected_at": _iso(datetime.now(timezone.utc)),
         "method": "lab",
         "phase": phase or (expected.phase if expected else None),
-        "source_os": (expected.source_os if expected else None) or _lowest_release(scenario),
+        "source_os": expected.source_os if expected else None,  # None: the engine takes the oldest node's
         "target_os": target_os or (expected.target_os if expected else None),
         "operator": None,
         "inventory": scenario.path,
@@ -91,11 +90,6 @@ def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str 
         "cluster_name": scenario.cluster["name"],
     }
     return facts_from_outputs(outputs, scan)
-
-
-def _lowest_release(scenario: Scenario) -> str | None:
-    releases = {(spec.facts.get("os") or {}).get("release") for spec in scenario.nodes}
-    return next((r for r in RELEASES if r in releases), None)
 
 
 def _iso(when: datetime) -> str:

@@ -23,9 +23,8 @@ class Outcome:
 class WinRMService:
     """Routes requests to shells; a lock guards the shell table, each shell has its own."""
 
-    def __init__(self, machine: str, address: str, owner: str, answer: Answer) -> None:
+    def __init__(self, machine: str, owner: str, answer: Answer) -> None:
         self.machine = machine
-        self.address = address
         self._owner = owner
         self._answer = answer
         self._lock = threading.Lock()
@@ -42,7 +41,7 @@ class WinRMService:
         }.get(req.action)
         if handler is None:
             return self._fault(req, wsman.CODE_ACTION_NOT_SUPPORTED, "a:ActionNotSupported", f"unsupported action {req.action}")
-        if req.body is None and req.action not in (wsman.ACTION_DELETE,):
+        if req.body is None and req.action != wsman.ACTION_DELETE:
             return self._fault(req, wsman.CODE_INTERNAL_ERROR, "w:InvalidMessage", "the request has no body")
         try:
             return handler(req)
@@ -59,7 +58,7 @@ class WinRMService:
         shell.open(base64.b64decode(creation.text or "", validate=True))
         with self._lock:
             self._shells[shell_id] = shell
-        return Outcome(200, wsman.create_response(req, self.address, shell_id, self._owner))
+        return Outcome(200, wsman.create_response(req, shell_id, self._owner))
 
     def _command(self, req: Request) -> Outcome:
         assert req.body is not None
@@ -78,7 +77,7 @@ class WinRMService:
             return self._no_shell(req)
         for stream in req.body.findall("rsp:Stream", NS):
             data = base64.b64decode(stream.text or "", validate=True)
-            shell.send(stream.attrib.get("CommandId"), data, stream.attrib.get("Name", "stdin"))
+            shell.send(data, stream.attrib.get("Name", "stdin"))
         return Outcome(200, wsman.empty_response(req, "Send"))
 
     def _receive(self, req: Request) -> Outcome:

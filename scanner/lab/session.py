@@ -30,7 +30,7 @@ from psrpcore.types import (
     PSRPMessageType,
 )
 
-FRAGMENT_SIZE = 32 * 1024  # what Windows uses for outgoing PSRP fragments
+FRAGMENT_SIZE = 32 * 1024  # upper bound for outgoing PSRP fragments; smaller if the client's MaxEnvelopeSize asks
 _CORRUPT_OBJECT_ID = 2**40  # object id for the injected malformed message; never used by psrpcore here
 
 
@@ -87,15 +87,18 @@ class Shell:
             self._pipelines[key] = LabPipeline(self._pool, uuid.UUID(key))
             self._feed(fragment, StreamType.default)
 
-    def send(self, command_id: str | None, data: bytes, stream: str) -> None:
-        """More fragments: the rest of a large pipeline, input, or host responses (stream 'pr')."""
+    def send(self, data: bytes, stream: str) -> None:
+        """More fragments: the rest of a large pipeline, input, or host responses (stream 'pr').
+
+        PSRP messages name their pipeline themselves, so the Stream's CommandId is not needed.
+        """
         with self._lock:
             self._feed(data, StreamType.prompt_response if stream == "pr" else StreamType.default)
 
     def receive(self, command_id: str | None, budget: int) -> tuple[list[bytes], bool]:
         """Payloads waiting for this target (at least one if any, up to budget bytes) and whether it is done."""
         with self._lock:
-            self._drain()
+            self._drain(min(FRAGMENT_SIZE, budget))
             key = command_id.upper() if command_id else None
             box = self._outboxes.get(key, deque())
             chunks: list[bytes] = []
@@ -144,15 +147,15 @@ class Shell:
             pipeline.fail(_error_record(reply.error, reply.error_id))
             return
         if reply.corrupt_output:
-            self._drain()
+            self._drain(FRAGMENT_SIZE)
             self._outboxes.setdefault(key, deque()).append(_corrupt_output(self._pool.runspace_pool_id, uuid.UUID(key)))
         else:
             for text in reply.outputs:
                 pipeline.write_output(text)
         pipeline.complete()
 
-    def _drain(self) -> None:
-        while (payload := self._pool.data_to_send(FRAGMENT_SIZE)) is not None:
+    def _drain(self, fragment_size: int) -> None:
+        while (payload := self._pool.data_to_send(fragment_size)) is not None:
             key = str(payload.pipeline_id).upper() if payload.pipeline_id else None
             self._outboxes.setdefault(key, deque()).append(payload.data)
 

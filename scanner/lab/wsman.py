@@ -61,6 +61,7 @@ class Request:
 
     action: str
     message_id: str
+    to: str  # the endpoint address the client used
     resource_uri: str
     shell_id: str | None
     max_envelope_size: int
@@ -89,6 +90,7 @@ def parse_request(data: bytes) -> Request:
     return Request(
         action=action,
         message_id=message_id,
+        to=_text(header, "wsa:To"),
         resource_uri=_text(header, "wsman:ResourceURI"),
         shell_id=shell_id,
         max_envelope_size=int(max_size) if max_size.isdigit() else 153600,
@@ -121,11 +123,11 @@ def envelope(action: str, relates_to: str, body: str) -> bytes:
     ).encode("utf-8")
 
 
-def create_response(req: Request, address: str, shell_id: str, owner: str) -> bytes:
+def create_response(req: Request, shell_id: str, owner: str) -> bytes:
     uri = escape(req.resource_uri)
     sid = escape(shell_id)
     body = (
-        f"<x:ResourceCreated><a:Address>{escape(address)}</a:Address><a:ReferenceParameters>"
+        f"<x:ResourceCreated><a:Address>{escape(req.to)}</a:Address><a:ReferenceParameters>"
         f"<w:ResourceURI>{uri}</w:ResourceURI><w:SelectorSet>"
         f'<w:Selector Name="ShellId">{sid}</w:Selector></w:SelectorSet>'
         f"</a:ReferenceParameters></x:ResourceCreated>"

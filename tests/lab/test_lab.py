@@ -10,7 +10,8 @@ from pypsrp.powershell import PowerShell, RunspacePool
 
 from scanner import facts
 from scanner.lab import Lab
-from tests.lab.conftest import COLLECTOR, PASSWORD, run_script, small_scenario, wsman_for
+from scanner.lab import parse_scenario
+from tests.lab.conftest import COLLECTOR, PASSWORD, SMALL, run_script, small_scenario, wsman_for
 
 
 def _validate_output(doc: dict) -> None:
@@ -108,3 +109,13 @@ def test_stop_leaves_no_threads_and_frees_ports():
     assert set(threading.enumerate()) <= before
     with Lab(small_scenario(), base_port=ports[0]).running() as again:  # the ports are free again
         assert again.endpoints[0].port == ports[0]
+
+
+def test_large_output_spans_several_receives():
+    hotfixes = ",".join(f"{{id: KB{i:07d}, description: Security Update}}" for i in range(400))
+    scenario = parse_scenario(SMALL.replace("hotfixes: [{id: KB5001382}]", f"hotfixes: [{hotfixes}]"), "big.yaml")
+    with Lab(scenario).running() as lab:
+        ps = run_script(lab.endpoints[0], max_envelope_size=8192)
+        exchanges = lab.stats["N1"]["exchanges"]
+    assert len(json.loads(ps.output[0])["node"]["hotfixes"]) == 400
+    assert exchanges > 6
