@@ -77,10 +77,10 @@ def test_usage_errors_exit_64() -> None:
 
 def test_offline_collector_outputs_are_merged(tmp_path: Path) -> None:
     files = []
-    for name in ("NODE1", "NODE2"):
-        out = {"collector_version": "1", "node": factory.node(name),
-               "cluster": factory.facts([factory.node("NODE1"), factory.node("NODE2")])["cluster"]}
-        p = tmp_path / f"{name}.json"
+    doc = factory.facts([factory.node("NODE1"), factory.node("NODE2")])
+    for node in doc["nodes"]:
+        out = {"collector_version": "1", "node": node, "cluster": doc["cluster"]}
+        p = tmp_path / f"{node['name']}.json"
         p.write_text(json.dumps(out))
         files.append(str(p))
     code = main(["evaluate", *files, "--phase", "pre", "--target-os", "2016", "--format", "json", "--out", str(tmp_path / "r.json")])
