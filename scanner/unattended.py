@@ -70,12 +70,12 @@ def run_lock(path: Path) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         if not _try_lock(fd):
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() if hasattr(os, "pread") else ""
             raise LockedError(
-                f"another rollready run is still going in {path.parent} ({holder or 'holder unknown'}); "
+                f"another rollready run is still going in {path.parent} ({_holder(fd)}); "
                 f"this run is skipped. Lock file: {path}")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, started {format_utc(utc_now())}\n".encode(), 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, f"pid {os.getpid()}, started {format_utc(utc_now())}\n".encode())
         try:
             yield
         finally:
@@ -84,10 +84,20 @@ def run_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _holder(fd: int) -> str:
+    """Who holds the lock, as the holder wrote it (unreadable under Windows' mandatory lock)."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 200).decode("utf-8", "replace").strip() or "holder unknown"
+    except OSError:
+        return "holder unknown"
+
+
 def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows management hosts only
         import msvcrt
 
+        os.lseek(fd, 0, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
