@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 from datetime import date
@@ -87,12 +88,25 @@ def build_spec(args: argparse.Namespace, today: date | None = None) -> ScheduleS
     argv += ["--smtp-starttls"] if args.smtp_starttls else []
     argv += ["--smtp-user", args.smtp_user] if args.smtp_user else []
     argv += args.scan_arg
+    program = _program(args.rollready)
+    _check_one_line([program, *argv, args.run_as or "", args.unix_user])
     name = args.name or task_name(args.inventory, args.phase)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]*", name):
+        raise UsageError(f"--name {name!r}: use letters, digits and _ . @ - (it names files, units and the task)")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*\$?", args.unix_user):
+        raise UsageError(f"--unix-user {args.unix_user!r} is not a user name")
     every = f"daily at {args.daily}" if args.daily else f"every {args.every}"
     return ScheduleSpec(
-        name=name, program=_program(args.rollready), arguments=tuple(argv), working_dir=out, trigger=trigger,
+        name=name, program=program, arguments=tuple(argv), working_dir=out, trigger=trigger,
         description=f"rollready {args.phase}-phase scan of {Path(inventory).name} ({every})",
         start=today or date.today(), run_as=args.run_as, unix_user=args.unix_user)
+
+
+def _check_one_line(values: list[str]) -> None:
+    """A newline in a path would end a unit-file or crontab line and start a new directive."""
+    for value in values:
+        if any(ord(c) < 0x20 or c == "\x7f" for c in value):
+            raise UsageError(f"{value!r}: control characters (newlines, tabs) cannot go into a scheduled command")
 
 
 def _check_unattended_credentials(inventory: str, cluster: str | None) -> None:

@@ -59,3 +59,11 @@ def test_without_run_as_only_the_linux_entries(inventory, tmp_path, capsys):
     captured = capsys.readouterr()
     assert ".xml" not in captured.out and "# ---- rollready-fs-cluster-mixed.timer" in captured.out
     assert "no --run-as account" in captured.err
+
+
+def test_newlines_cannot_inject_scheduler_directives(inventory, tmp_path, capsys):
+    inv = tmp_path / "x\nExecStartPre=touch pwned.yaml"
+    inv.write_text("clusters: [{name: C, nodes: [{name: N1}]}]\n")
+    assert main(_argv(inv, tmp_path)) == exitcodes.USAGE
+    assert "control characters" in capsys.readouterr().err
+    assert main(_argv(inventory, tmp_path, "--unix-user", "root\nUser=x")) == exitcodes.USAGE
