@@ -147,3 +147,31 @@ def test_latest_falls_back_to_the_pointer_file(tmp_path):
     assert read_latest(tmp_path) == run_dir
     assert (tmp_path / "latest").is_dir() and not (tmp_path / "latest").is_symlink()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _parse(*argv):
+    import argparse
+
+    from scanner.unattended import add_arguments
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out")
+    add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_options_build_the_notifier():
+    from scanner.errors import UsageError
+    from scanner.unattended import notifier_from_args, run_from_args
+
+    assert notifier_from_args(_parse()) is None
+    n = notifier_from_args(_parse("--notify-cmd", "/usr/bin/page --team 'storage ops'", "--notify-on", "not-go",
+                                  "--smtp-host", "relay.corp:587", "--smtp-from", "a@corp", "--smtp-to", "b@corp",
+                                  "--smtp-starttls", "--smtp-user", "svc"))
+    assert n.command == ("/usr/bin/page", "--team", "storage ops") and n.when == "not-go"
+    assert (n.smtp.host, n.smtp.port, n.smtp.recipients, n.smtp.starttls, n.smtp.username) == (
+        "relay.corp", 587, ("b@corp",), True, "svc")
+    with pytest.raises(UsageError, match="needs --smtp-from"):
+        notifier_from_args(_parse("--smtp-host", "relay"))
+    with pytest.raises(UsageError, match="needs --out"):
+        run_from_args(_parse("--unattended"), lambda d, s: pytest.fail("ran"))
