@@ -54,7 +54,7 @@ class WinRMService:
         if not req.resource_uri.startswith("http://schemas.microsoft.com/powershell/") or creation is None:
             return self._fault(req, wsman.CODE_ACTION_NOT_SUPPORTED, "w:InvalidResourceURI", "only PowerShell shells are served")
         shell_id = (req.body.attrib.get("ShellId") or str(uuid.uuid4())).upper()
-        shell = Shell(shell_id, self._answer)
+        shell = Shell(self._answer)
         shell.open(base64.b64decode(creation.text or "", validate=True))
         with self._lock:
             self._shells[shell_id] = shell

@@ -67,8 +67,7 @@ class LabPipeline(ServerPipeline):
 class Shell:
     """A runspace pool and its pipelines; every method takes the shell's lock."""
 
-    def __init__(self, shell_id: str, answer: Answer) -> None:
-        self.shell_id = shell_id
+    def __init__(self, answer: Answer) -> None:
         self._answer = answer
         self._lock = threading.Lock()
         self._pool = ServerRunspacePool()

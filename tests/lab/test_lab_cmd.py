@@ -53,3 +53,13 @@ def test_serve_rejects_an_unknown_scenario(capsys):
 
     assert main(["lab", "serve", "no-such-scenario"]) == 65
     assert "no scenario 'no-such-scenario'" in capsys.readouterr().err
+
+
+def test_serve_reports_a_bad_scenario_with_file_and_line(tmp_path, capsys):
+    from scanner.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ncluster: {name: C}\nnodes:\n  - name: N1\n    faults: {refuse: maybe}\n", encoding="utf-8")
+    assert main(["lab", "serve", str(bad)]) == 65
+    err = capsys.readouterr().err
+    assert err.startswith(f"rollready: error: {bad}:5: ") and "maybe" in err
