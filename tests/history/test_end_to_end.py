@@ -6,6 +6,8 @@ its deduplicated disk still able to fail back to 2012 R2) for the second; both a
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import shlex
@@ -94,9 +96,10 @@ _HOLD_LOCK = textwrap.dedent("""
 
 
 def _scan_has_unattended() -> bool:
-    from scanner.cli import build_parser
-
-    return "--unattended" in build_parser()._subparsers._group_actions[0].choices["scan"].format_help()
+    help_text = io.StringIO()
+    with contextlib.redirect_stdout(help_text), contextlib.suppress(SystemExit):
+        main(["scan", "--help"])
+    return "--unattended" in help_text.getvalue()
 
 
 @pytest.mark.skipif(not _scan_has_unattended(), reason="rollready scan has no --unattended yet (scan_cmd wiring)")
