@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner import exitcodes
+from scanner import exitcodes, unattended
 from scanner.atomic import write_atomic
 from scanner.cli.common import add_rule_options, load_pack_and_catalogs
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta, ScanResult, scan_cluster
@@ -38,9 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--phase", choices=PHASES, required=True, help="upgrade phase: pre, mixed or post")
     p.add_argument("--target-os", choices=RELEASES, required=True, help="the release being upgraded to")
     p.add_argument("--source-os", choices=RELEASES, help="the release being upgraded from (default: oldest node)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for facts.json, findings.json, report.html, report.pdf")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for facts.json, findings.json, report.html, report.pdf (with --unattended: one folder per run under it)")
     add_rule_options(p)
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
+    unattended.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -140,6 +142,14 @@ def print_summary(outcome: ScanOutcome, cluster: str) -> None:
 def run(args: argparse.Namespace) -> int:
     cluster, source = target_cluster(args)
     meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os, inventory=source)
+    if args.unattended:
+        resolver = CredentialResolver(interactive=False)  # a scheduled run cannot answer a prompt
+
+        def do_scan(run_dir: Path, store: object) -> unattended.ScanOutcome:
+            done = scan_and_report(cluster, meta, run_dir, args, resolver=resolver, parallel=args.parallel)
+            return unattended.ScanOutcome(done.result, done.scan.facts, done.paths["facts"].read_bytes(), done.paths["html"])
+
+        return unattended.run_from_args(args, do_scan)
     outcome = scan_and_report(cluster, meta, Path(args.out), args, parallel=args.parallel)
     print_summary(outcome, cluster.name)
     if outcome.scan.partial:
