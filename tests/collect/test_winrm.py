@@ -122,3 +122,15 @@ def test_output_checks_name_the_json_pointer() -> None:
 def test_lab_is_the_real_protocol() -> None:
     """Guard: Lab is the scanner.lab class (the tests above exercise pypsrp over loopback)."""
     assert Lab.__module__ == "scanner.lab.lab"
+
+
+def test_ntlm_with_message_encryption_over_http() -> None:
+    with start_lab(scenario(), auth="ntlm").running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+        node = cluster.nodes[0]
+        assert node.transport.auth == "ntlm" and node.transport.encryption == "auto"
+        creds = resolver().resolve(node.credentials, auth="ntlm", where="lab")
+        result = collect_node(node, creds)
+        exchanges = lab.stats["N1"]["exchanges"]
+    assert result.reachable and result.output["node"]["name"] == "N1"
+    assert exchanges == 8  # 5 PSRP exchanges plus the NTLM handshake (empty POST: 401, challenge, authenticate)
