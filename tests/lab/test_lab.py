@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 
 import jsonschema
@@ -107,8 +108,19 @@ def test_stop_leaves_no_threads_and_frees_ports():
         run_script(lab.endpoints[0])
         ports = [e.port for e in lab.endpoints]
     assert set(threading.enumerate()) <= before
-    with Lab(small_scenario(), base_port=ports[0]).running() as again:  # the ports are free again
-        assert again.endpoints[0].port == ports[0]
+    for port in ports:  # the ports are free again
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+
+
+def test_base_port_numbers_the_nodes_in_order():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        base = probe.getsockname()[1]
+    with Lab(small_scenario(), base_port=base).running() as lab:
+        ports = [e.port for e in lab.endpoints]
+    assert ports == [base, base + 1]
 
 
 def test_large_output_spans_several_receives():
