@@ -666,7 +666,8 @@ def _check_operand(value: Any, where: tuple[Any, ...]) -> list[tuple[tuple[Any, 
     if keys == {"param"}:
         return [] if isinstance(value["param"], str) else [(where, "'param' needs a name")]
     if "catalog" in value:
-        if not (keys in ({"catalog", "key", "field"}, {"catalog", "match", "field"})):
+        if not (keys in ({"catalog", "key", "field"}, {"catalog", "match", "field"})) \
+                or not isinstance(value["catalog"], str) or not isinstance(value["field"], str):
             return [(where, "a catalog lookup is {catalog: NAME, key: VALUE or match: VALUE, field: PATH}")]
         return _check_operand(value.get("key", value.get("match")), where + ("key" if "key" in value else "match",))
     return [(where, f"unknown operand {sorted(keys)}: use a literal, {{fact: ...}}, {{param: ...}} or {{catalog: ...}}")]

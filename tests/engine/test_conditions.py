@@ -170,3 +170,8 @@ def test_every_leaf_operator_passes_load_checks() -> None:
 def test_facts_read_lists_paths() -> None:
     cond = {"all": [{"fact": "node.os.build", "ge": 1}, {"every": "cluster.nodes", "as": "m", "that": {"fact": "m.state", "equals": "Up"}}]}
     assert facts_read(cond) == ["node.os.build", "cluster.nodes", "m.state"]
+
+
+def test_catalog_lookup_names_must_be_strings() -> None:
+    bad = {"fact": "a.b", "equals": {"catalog": [], "key": "x", "field": "f"}}
+    assert any("a catalog lookup is" in text for _, text in check_condition(bad, ()))
