@@ -1,20 +1,24 @@
-"""`rollready rules`: list and validate rule packs."""
+"""`rollready rules`: list, validate, explain and test rule packs."""
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from scanner import exitcodes
 from scanner.cli.common import add_rule_options, load_pack_and_catalogs
 from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
+from scanner.engine.loader import Rule, load_rules
+from scanner.engine.ruletest import Report, run_cases
+from scanner.errors import UsageError
 from scanner.model import PHASES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("rules", help="list, validate and explain rules")
+    p = sub.add_parser("rules", help="list, validate, explain and test rules")
     rsub = p.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True, parser_class=type(p))
     lst = rsub.add_parser("list", help="list the rules")
     add_rule_options(lst)
@@ -24,6 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     val.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: rules/)")
     val.add_argument("--catalog", action="append", metavar="DIR", default=[])
     val.set_defaults(func=run_validate)
+    exp = rsub.add_parser("explain", help="what a rule checks, the facts it reads, severity, phases, references")
+    exp.add_argument("rule_id", metavar="ID")
+    add_rule_options(exp)
+    exp.set_defaults(func=run_explain)
+    tst = rsub.add_parser("test", help="run the rule fixture cases (rules/tests/*.yaml)",
+                          description="Run fixture cases: a base facts document changed by the case, evaluated with "
+                                      "one rule, its worst status compared with the case's expect. Exit 0 when all "
+                                      "pass and every rule has a pass, a fail and an unknown case; 1 otherwise.")
+    tst.add_argument("paths", nargs="*", metavar="PATH", help="case files or directories (default: rules/tests/)")
+    tst.add_argument("--rules", action="append", metavar="PATH", help="rule files or directories (default: rules/)")
+    tst.add_argument("--catalog", action="append", metavar="DIR", default=[])
+    tst.add_argument("-v", "--verbose", action="store_true", help="list every case, not only failures")
+    tst.set_defaults(func=run_test)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -32,8 +49,10 @@ def run_list(args: argparse.Namespace) -> int:
     for col in ("id", "severity", "phases", "scope", "area", "title"):
         table.add_column(col)
     rules = [r for r in pack.rules if args.phase is None or args.phase in r.phases]
+    rules = [r for r in rules if not args.target_os or not r.targets or args.target_os in r.targets]
     for r in rules:
-        table.add_row(r.id, r.severity, ",".join(r.phases), r.scope, r.area, r.title)
+        kind = " (attestation)" if r.kind == "attestation" else ""
+        table.add_row(r.id, r.severity, ",".join(r.phases), r.scope, r.area, Text(r.title + kind))
     console = Console(width=160)
     console.print(table)
     per_phase = {ph: sum(ph in r.phases for r in rules) for ph in PHASES}
@@ -46,3 +65,107 @@ def run_validate(args: argparse.Namespace) -> int:
     catalogs = load_catalogs(args.catalog)
     print(f"ok: {len(pack.rules)} rules in {len(pack.files)} file(s), {len(catalogs)} catalog(s); sha256 {pack.sha256}")
     return exitcodes.GO
+
+
+def explain(rule: Rule) -> str:
+    """Plain text: what the rule checks and how to act on it."""
+    wrap = lambda text, indent="  ": textwrap.fill(" ".join(text.split()), 100, initial_indent=indent,  # noqa: E731
+                                                   subsequent_indent=indent)
+    lines = [f"{rule.id}  {rule.title}", ""]
+    lines.append(f"  severity   {rule.severity}{' (blocking)' if rule.blocking else ''}"
+                 f"{'  UNVERIFIED: never blocks alone' if rule.unverified else ''}")
+    lines.append(f"  kind       {rule.kind}{' (manual until attested in attestations.yaml)' if rule.kind == 'attestation' else ''}")
+    lines.append(f"  phases     {', '.join(rule.phases)}")
+    lines.append(f"  targets    {', '.join(rule.targets) if rule.targets else 'every upgrade path'}")
+    lines.append(f"  scope      {rule.scope} (one finding per {rule.scope})")
+    lines.append(f"  area       {rule.area}")
+    if rule.tags:
+        lines.append(f"  tags       {', '.join(rule.tags)}")
+    lines.append(f"  defined    {rule.file}:{rule.line}")
+    if rule.description:
+        lines += ["", "What it checks:", wrap(rule.description)]
+    lines += ["", "Facts it reads:"] + [f"  {f}" for f in rule.facts]
+    if rule.when is not None:
+        lines += ["", "Applies when:"] + condition_text(rule.when, 1)
+    if rule.check is not None:
+        lines += ["", "Passes when:"] + condition_text(rule.check, 1)
+    lines += ["", "Message on failure (template):", wrap(rule.message), "", "Remediation:", wrap(rule.remediation),
+              "", "References:"] + [f"  {ref}" for ref in rule.references]
+    return "\n".join(lines) + "\n"
+
+
+def _operand(value: object) -> str:
+    if isinstance(value, dict):
+        if "fact" in value:
+            return f"fact {value['fact']}"
+        if "param" in value:
+            return f"scan parameter {value['param']}"
+        if "catalog" in value:
+            how = f"key {_operand(value['key'])}" if "key" in value else f"entry matching {_operand(value['match'])}"
+            return f"catalog {value['catalog']} ({how}) field {value['field']}"
+    return repr(value)
+
+
+def condition_text(cond: dict, depth: int) -> list[str]:
+    """A condition as an indented outline an admin can read."""
+    pad = "  " * depth
+    for logic, word in (("all", "all of"), ("any", "any of"), ("none", "none of")):
+        if logic in cond:
+            return [f"{pad}{word}:"] + [line for sub in cond[logic] for line in condition_text(sub, depth + 1)]
+    if "not" in cond:
+        return [f"{pad}not:"] + condition_text(cond["not"], depth + 1)
+    for quant, word in (("every", "every"), ("some", "at least one"), ("none_of", "no")):
+        if quant in cond:
+            return [f"{pad}{word} {cond['as']} in {cond[quant]} such that:"] + condition_text(cond["that"], depth + 1)
+    if "count" in cond:
+        op = next(k for k in ("eq", "gt", "ge", "lt", "le") if k in cond)
+        head = f"{pad}the number of {cond['count']}" + (f" (as {cond['as']}) where:" if "that" in cond else "")
+        tail = f"{pad}is {op} {_operand(cond[op])}"
+        return [head] + (condition_text(cond["that"], depth + 1) if "that" in cond else []) + [tail]
+    if "same" in cond:
+        by = f", per {cond['by']}" if "by" in cond else ""
+        return [f"{pad}{cond['value']} is the same for every {cond['as']} in {cond['same']}{by}"]
+    op, value = next((k, v) for k, v in cond.items() if k != "fact")
+    return [f"{pad}{cond['fact']} {op} {_operand(value)}"]
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    pack, _ = load_pack_and_catalogs(args)
+    rule = pack.by_id(args.rule_id) or next((r for r in pack.rules if r.id.casefold() == args.rule_id.casefold()), None)
+    if rule is None:
+        close = [r.id for r in pack.rules if r.id.split("-")[0] == args.rule_id.upper().split("-")[0]]
+        hint = f"; rules of that family: {', '.join(close)}" if close else "; see `rollready rules list`"
+        raise UsageError(f"no rule {args.rule_id!r}{hint}")
+    print(explain(rule), end="")
+    return exitcodes.GO
+
+
+def render_report(report: Report, verbose: bool) -> str:
+    lines = []
+    for o in report.outcomes:
+        if o.ok and not verbose:
+            continue
+        mark = "ok  " if o.ok else "FAIL"
+        line = f"{mark} {o.case.rule} {o.case.name!r}: expected {o.case.expect}, got {o.actual}  ({o.case.where})"
+        if not o.ok:
+            if o.problem:
+                line += f"\n       {o.problem}"
+            for f in o.findings:
+                if f.status != "not_applicable":
+                    line += f"\n       {f.subject}: {f.status}" + (f" - {f.detail}" if f.detail else "")
+        lines.append(line)
+    for rule_id, missing in sorted(report.missing.items()):
+        lines.append(f"MISSING {rule_id}: no {', '.join(missing)} case")
+    passed = sum(o.ok for o in report.outcomes)
+    rules = len({o.case.rule for o in report.outcomes})
+    lines.append(f"{passed}/{len(report.outcomes)} cases passed over {rules} rules"
+                 + (f"; {len(report.missing)} rule(s) without a pass, fail and unknown case" if report.missing else ""))
+    return "\n".join(lines) + "\n"
+
+
+def run_test(args: argparse.Namespace) -> int:
+    pack = load_rules(args.rules)
+    catalogs = load_catalogs(args.catalog)
+    report = run_cases(pack, catalogs, args.paths or None)
+    print(render_report(report, args.verbose), end="")
+    return exitcodes.GO if report.ok else exitcodes.GO_WITH_WARNINGS

@@ -93,7 +93,7 @@ def read_entries(file: str | Path, list_key: str, schema_name: str, date_keys: S
         doc = read_located(str(file))
     except ValueError as exc:  # PyYAML turns an impossible unquoted date (2026-02-30) into ValueError
         raise InputError([_bad_date(file, exc)]) from None
-    doc = Located(_dates_to_text(doc.data), doc.marks, doc.file)
+    doc = Located(dates_to_text(doc.data), doc.marks, doc.file)
     problems = schema_problems(doc, validator(schema_name))
     entries = doc.data.get(list_key) if isinstance(doc.data, dict) else None
     for i, raw in enumerate(entries if isinstance(entries, list) else []):
@@ -125,12 +125,12 @@ def _bad_date(file: str | Path, exc: ValueError) -> Problem:
     return Problem(f"bad date: {exc}", file=str(file))
 
 
-def _dates_to_text(value: Any) -> Any:
+def dates_to_text(value: Any) -> Any:
     """Unquoted YAML dates arrive as date objects; the schemas (and messages) speak YYYY-MM-DD."""
     if isinstance(value, dict):
-        return {k: _dates_to_text(v) for k, v in value.items()}
+        return {k: dates_to_text(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_dates_to_text(v) for v in value]
+        return [dates_to_text(v) for v in value]
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
