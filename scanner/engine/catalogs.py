@@ -48,7 +48,8 @@ class Catalog:
         return self.entries.get(key.casefold())
 
     def match(self, value: str) -> Entry | None:
-        """The first entry whose `match` regex finds the value (or whose key equals it)."""
+        """The entry whose key equals the value, else the first whose `match` regex finds it
+        (entries of a later --catalog layer are tried before the shipped ones)."""
         exact = self.entry(value)
         if exact is not None:
             return exact
@@ -91,6 +92,7 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
     name = doc.data["catalog"]
     catalog = catalogs.setdefault(name, Catalog(name))
     catalog.sources.append(str(file))
+    layer: dict[str, Entry] = {}
     for i, raw in enumerate(doc.data["entries"]):
         pattern = None
         if "match" in raw:
@@ -100,5 +102,10 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
                 problems.append(doc.problem(("entries", i, "match"), f"bad regex {raw['match']!r}: {exc}"))
                 continue
         key = str(raw["key"])
-        catalog.entries[key.casefold()] = Entry(key, raw, str(file), pattern)
+        if key.casefold() in layer:
+            problems.append(doc.problem(("entries", i, "key"), f"duplicate key {key!r} in this catalog file"))
+            continue
+        layer[key.casefold()] = Entry(key, raw, str(file), pattern)
+    # The newer layer first: its entries replace same-key ones and its patterns are tried first.
+    catalog.entries = {**layer, **{k: v for k, v in catalog.entries.items() if k not in layer}}
     return problems
