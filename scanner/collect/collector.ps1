@@ -511,7 +511,12 @@ Invoke-Section -Name 'volumes' -Target $node -Keys @('volumes') -Block {
     foreach ($msft in (Get-CimQuery -Namespace 'root/Microsoft/Windows/Storage' -ClassName 'MSFT_Volume')) {
         if ($msft.Path) { $storage[([string]$msft.Path).ToLowerInvariant()] = $msft }
     }
-    $dedup = Get-DedupMap
+    $dedup = $null
+    try {
+        $dedup = Get-DedupMap
+    } catch {
+        Add-CollectorError -Section 'volumes.dedup' -Message $_.Exception.Message -DurationMs $null -ErrorList $script:NodeErrors
+    }
     $resources = $script:Work['resource_by_volume']
     $csvOwners = $script:Work['csv_owner_by_path']
     $registry = $node['ntfs_disable_8dot3']
@@ -532,8 +537,9 @@ Invoke-Section -Name 'volumes' -Target $node -Keys @('volumes') -Block {
             if ($null -eq $resource -and $guid) { $resource = $resources[$guid] }
         }
 
+        # volumes without a mount path (e.g. System Reserved) hold no shares: left unknown, not queried
         $shortNames = $null
-        if ($null -ne $registry) {
+        if ($null -ne $registry -and $path -notlike '\\?\*') {
             try {
                 $shortNames = Get-ShortNameState -Path $path -FileSystem ([string]$volume.FileSystem) -Registry $registry -SystemDrive $env:SystemDrive
             } catch {
