@@ -10,10 +10,10 @@ from rich.text import Text
 
 from scanner import exitcodes
 from scanner.cli.common import add_rule_options, load_pack_and_catalogs
-from scanner.engine.catalogs import load_catalogs
+from scanner.engine.catalogs import load_catalogs, reference_problems
 from scanner.engine.loader import Rule, load_rules
 from scanner.engine.ruletest import Report, run_cases
-from scanner.errors import UsageError
+from scanner.errors import InputError, UsageError
 from scanner.model import PHASES
 
 
@@ -63,6 +63,9 @@ def run_list(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     pack = load_rules(args.paths or None)
     catalogs = load_catalogs(args.catalog)
+    problems = reference_problems(pack.rules, catalogs)
+    if problems:
+        raise InputError(problems)
     print(f"ok: {len(pack.rules)} rules in {len(pack.files)} file(s), {len(catalogs)} catalog(s); sha256 {pack.sha256}")
     return exitcodes.GO
 
@@ -84,7 +87,7 @@ def explain(rule: Rule) -> str:
     lines.append(f"  defined    {rule.file}:{rule.line}")
     if rule.description:
         lines += ["", "What it checks:", wrap(rule.description)]
-    lines += ["", "Facts it reads:"] + [f"  {f}" for f in rule.facts]
+    lines += ["", "Facts it reads:"] + [f"  {f}" for f in facts_with_aliases(rule)]
     if rule.when is not None:
         lines += ["", "Applies when:"] + condition_text(rule.when, 1)
     if rule.check is not None:
@@ -127,6 +130,43 @@ def condition_text(cond: dict, depth: int) -> list[str]:
         return [f"{pad}{cond['value']} is the same for every {cond['as']} in {cond['same']}{by}"]
     op, value = next((k, v) for k, v in cond.items() if k != "fact")
     return [f"{pad}{cond['fact']} {op} {_operand(value)}"]
+
+
+def facts_with_aliases(rule: Rule) -> list[str]:
+    """Fact paths with loop variables spelled out: `update.id` read over node.hotfixes is node.hotfixes[].id."""
+    found: list[str] = []
+
+    def walk(node: object, aliases: dict[str, str]) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, aliases)
+            return
+        if not isinstance(node, dict):
+            return
+        head = next((k for k in ("every", "some", "none_of", "count", "same") if k in node), None)
+        inner = aliases
+        if head and isinstance(node[head], str):
+            collection = _expand(node[head], aliases)
+            found.append(collection)
+            if isinstance(node.get("as"), str):
+                inner = {**aliases, node["as"]: collection.replace("[*]", "") + "[]"}
+        for key, value in node.items():
+            if key == head:
+                continue
+            if key in ("fact", "value", "by") and isinstance(value, str):
+                found.append(_expand(value, inner))
+            else:
+                walk(value, inner)
+
+    walk([rule.when, rule.check], {})
+    return list(dict.fromkeys(found))
+
+
+def _expand(path: str, aliases: dict[str, str]) -> str:
+    head, _, rest = path.partition(".")
+    if head in aliases:
+        return aliases[head] + ("." + rest if rest else "")
+    return path
 
 
 def run_explain(args: argparse.Namespace) -> int:

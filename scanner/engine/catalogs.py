@@ -109,3 +109,43 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
     # The newer layer first: its entries replace same-key ones and its patterns are tried first.
     catalog.entries = {**layer, **{k: v for k, v in catalog.entries.items() if k not in layer}}
     return problems
+
+
+def reference_problems(rules: Iterable[Any], catalogs: dict[str, Catalog]) -> list[Problem]:
+    """Catalog names, literal keys and their fields that rules refer to but the catalogs lack
+    (`rules validate`; at evaluation the same gaps are `error` findings)."""
+    problems: list[Problem] = []
+
+    def walk(node: Any, rule: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, rule)
+            return
+        if not isinstance(node, dict):
+            return
+        name = node.get("catalog") if "field" in node else node.get("in_catalog")
+        if isinstance(name, str):
+            catalog = catalogs.get(name)
+            if catalog is None:
+                problems.append(Problem(f"catalog {name!r} is not loaded", file=rule.file, line=rule.line, rule_id=rule.id))
+            elif "key" in node and not isinstance(node["key"], dict):
+                entry = catalog.entry(str(node["key"]))
+                field_path = str(node["field"])
+                if entry is None:
+                    problems.append(Problem(f"catalog {name!r} has no key {node['key']!r}", file=rule.file,
+                                            line=rule.line, rule_id=rule.id))
+                elif "{" not in field_path and _field(entry.data, field_path) is None:
+                    problems.append(Problem(f"catalog {name!r} entry {entry.key!r} has no {field_path!r}", file=rule.file,
+                                            line=rule.line, rule_id=rule.id))
+        for value in node.values():
+            walk(value, rule)
+
+    for rule in rules:
+        walk([rule.when, rule.check], rule)
+    return problems
+
+
+def _field(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data

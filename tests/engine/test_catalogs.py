@@ -98,3 +98,17 @@ def test_bad_catalog_exits_65(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     layer = write(tmp_path / "ours", "cat.yaml", SOPHOS_2016.replace('"2024.1.0"', '"x"'))
     assert main(["evaluate", "examples/pre-healthy-2012r2.json", "--catalog", str(layer.parent)]) == 65
     assert f"{layer}:5" in capsys.readouterr().err
+
+
+def test_validate_names_rules_that_refer_to_missing_catalogs_keys_or_fields(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    text = (paths.RULES_DIR / "dedup.yaml").read_text()
+    broken = text.replace('key: "2016", field: dedup_fix_kb', 'key: "2017", field: dedup_fix_kb')
+    broken = broken.replace('key: "2016", field: dedup_fix_version', 'key: "2016", field: dedup_fix_build')
+    broken = broken.replace("in_catalog: av_products", "in_catalog: av_product")
+    path = write(tmp_path, "dedup.yaml", broken)
+    assert main(["rules", "validate", str(path)]) == 65
+    err = capsys.readouterr().err
+    assert "has no key '2017' (rule DDP-004)" in err
+    assert "entry '2016' has no 'dedup_fix_build'" in err
+    assert main(["rules", "validate"]) == 0
