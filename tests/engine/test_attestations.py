@@ -120,3 +120,14 @@ rules:
     assert after["verdict"]["status"] == "GO"
     assert after["attestations"][0]["state"] == "applied"
     assert after["attestations"][0]["evidence"][0].startswith("https://")
+
+
+def test_the_documented_attestation_example_loads(tmp_path: Path) -> None:
+    from scanner import paths
+
+    text = (paths.ROOT / "docs" / "waivers.md").read_text()
+    block = next(b.split("```", 1)[0] for b in text.split("```yaml\n")[1:] if b.startswith("attestations:"))
+    p = tmp_path / "a.yaml"
+    p.write_text(block)
+    (a,) = load_attestations([p])
+    assert a.selector.rule == "FW-002" and len(a.evidence) == 2 and a.status == "pass"

@@ -153,3 +153,19 @@ def test_pack_carries_waivers_from_the_command_line_options(tmp_path: Path, caps
     code = main(["evaluate", "examples/mixed-dedup-hazard.json", "--waivers", str(path), "--format", "json"])
     assert code != 2
     assert '"status": "waived"' in capsys.readouterr().out
+
+
+def doc_block(tmp_path: Path, head: str) -> Path:
+    """The YAML example of docs/waivers.md that holds `head`, as a file."""
+    from scanner import paths
+
+    text = (paths.ROOT / "docs" / "waivers.md").read_text()
+    block = next(b.split("```", 1)[0] for b in text.split("```yaml\n")[1:] if f"\n{head}:" in "\n" + b.split("```", 1)[0])
+    p = tmp_path / f"{head}.yaml"
+    p.write_text(block)
+    return p
+
+
+def test_the_documented_waiver_example_loads(tmp_path: Path) -> None:
+    (w,) = load_waivers([doc_block(tmp_path, "waivers")])
+    assert w.selector.rule == "DDP-003" and w.expires == dt.date(2026, 11, 27) and w.ticket == "CHG-1042"
