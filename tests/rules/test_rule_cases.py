@@ -19,6 +19,10 @@ def test_case(case: Case) -> None:
     details = [(f.subject, f.status, f.detail) for f in outcome.findings if f.status != "not_applicable"]
     assert outcome.problem is None, f"{case.where}: {outcome.problem}"
     assert outcome.actual == case.expect, f"{case.where}: {details}"
+    for f in outcome.findings:
+        if f.status in ("fail", "manual"):
+            assert f.message and "{{" not in f.message and "{%" not in f.message, f.message
+            assert not (f.detail or "").startswith("message template failed"), f.detail
 
 
 def test_every_shipped_rule_has_a_pass_a_fail_and_an_unknown_case() -> None:
