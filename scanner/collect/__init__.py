@@ -4,13 +4,10 @@ The collector is package data, read as bytes and sent unchanged: Python never bu
 """
 from __future__ import annotations
 
-import logging
 from importlib import resources
 
 COLLECTOR_VERSION = "1"
 COLLECTOR_MARKER = f"# rollready-collector-version: {COLLECTOR_VERSION}"
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def collector_script() -> str:

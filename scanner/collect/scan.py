@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import getpass
 import logging
+import queue
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -115,31 +115,24 @@ def scan_cluster(
 
     with Progress([n.name for n in cluster.nodes], progress) as display:
 
-        def one(node: NodeTarget) -> NodeResult | None:
-            if stop.is_set():
-                return None
+        def one(node: NodeTarget) -> NodeResult:
             display.started(node.name)
             result = collect(node, credentials[node.name])
             display.finished(result)
             return result
 
-        pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(cluster.nodes))), thread_name_prefix="rollready-node")
-        futures: dict[Future[NodeResult | None], int] = {pool.submit(one, n): i for i, n in enumerate(cluster.nodes)}
-        pending = set(futures)
+        finished = _run_workers(cluster.nodes, one, parallel, stop)
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    result = future.result()
-                    if result is not None:
-                        results[futures[future]] = result
+            while len(results) < len(cluster.nodes):
+                index, outcome = next_result(finished)
+                if isinstance(outcome, BaseException):
+                    raise outcome  # a bug in a collector function, not a node problem
+                results[index] = outcome
         except KeyboardInterrupt:
             stop.set()
             partial = True
-            log.warning("scan interrupted: keeping %d of %d nodes", len(results), len(cluster.nodes))
-        finally:
-            # Running requests finish within their timeouts; nothing new starts.
-            pool.shutdown(wait=not partial, cancel_futures=True)
+            warn(f"scan interrupted: keeping the {len(results)} of {len(cluster.nodes)} nodes already collected; "
+                 "requests in flight are abandoned")
 
     outputs = []
     for i, node in enumerate(cluster.nodes):
@@ -164,15 +157,61 @@ def scan_cluster(
     return ScanResult(facts, ordered, partial)
 
 
+def _run_workers(nodes: tuple[NodeTarget, ...], one: Callable[[NodeTarget], NodeResult], parallel: int,
+                 stop: threading.Event) -> queue.Queue[tuple[int, NodeResult | BaseException]]:
+    """Start min(parallel, nodes) daemon workers; each result lands in the returned queue.
+
+    Daemon threads, not a ThreadPoolExecutor: the executor's exit handler joins running threads, so
+    after a Ctrl-C the process would wait for every in-flight request to time out (and a second
+    Ctrl-C would print a traceback). Abandoned requests only leave a read-only remote shell that the
+    WinRM service closes on its idle timeout.
+    """
+    todo: queue.Queue[tuple[int, NodeTarget]] = queue.Queue()
+    for item in enumerate(nodes):
+        todo.put(item)
+    finished: queue.Queue[tuple[int, NodeResult | BaseException]] = queue.Queue()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                index, node = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                finished.put((index, one(node)))
+            except BaseException as exc:  # handed to the main thread, which re-raises it
+                finished.put((index, exc))
+
+    for i in range(max(1, min(parallel, len(nodes)))):
+        threading.Thread(target=worker, name=f"rollready-node-{i}", daemon=True).start()
+    return finished
+
+
+def next_result(finished: queue.Queue[tuple[int, NodeResult | BaseException]]) -> tuple[int, NodeResult | BaseException]:
+    """The next finished node; waits in short slices so Ctrl-C is seen at once."""
+    while True:
+        try:
+            return finished.get(timeout=0.2)
+        except queue.Empty:
+            continue
+
+
 def warn_insecure(cluster: Cluster) -> None:
     """Say it loudly, once per scan, when TLS is not verified or a password crosses in clear."""
     unverified = [n.name for n in cluster.nodes if n.transport.scheme == "https" and n.transport.cert_validation is False]
     if unverified:
-        log.warning("TLS CERTIFICATE VALIDATION IS DISABLED for %s: anyone on the network path can impersonate "
-                    "these nodes and capture the credentials sent to them", ", ".join(unverified))
+        warn(f"TLS CERTIFICATE VALIDATION IS DISABLED for {', '.join(unverified)}: anyone on the network path can "
+             "impersonate these nodes and capture the credentials sent to them")
     clear = [n.name for n in cluster.nodes if n.transport.scheme == "http" and n.transport.auth == "basic"]
     if clear and not all(n.host.startswith("127.") or n.host == "localhost" for n in cluster.nodes if n.name in clear):
-        log.warning("basic authentication over plain HTTP for %s: the password crosses the network readable", ", ".join(clear))
+        warn(f"basic authentication over plain HTTP for {', '.join(clear)}: the password crosses the network readable")
+
+
+def warn(message: str) -> None:
+    """To the log (an unattended run's log file) and, always, to stderr: the package's loggers have
+    no handler in an interactive run, and these must not go unseen."""
+    log.warning(message)
+    print(f"rollready: warning: {message}", file=sys.stderr, flush=True)
 
 
 def oldest_release(outputs: list[dict[str, Any]]) -> str | None:

@@ -71,16 +71,16 @@ def test_interrupt_keeps_what_was_collected(monkeypatch) -> None:
 
     import scanner.collect.scan as scan_mod
 
-    real_wait = scan_mod.wait
+    real_next = scan_mod.next_result
     calls = {"n": 0}
 
-    def interrupted_wait(pending, return_when):
+    def interrupted_next(finished):
         calls["n"] += 1
         if calls["n"] == 2:  # after N1 came back, the user presses Ctrl-C
             raise KeyboardInterrupt
-        return real_wait(pending, return_when=return_when)
+        return real_next(finished)
 
-    monkeypatch.setattr(scan_mod, "wait", interrupted_wait)
+    monkeypatch.setattr(scan_mod, "next_result", interrupted_next)
     try:
         result = scan_cluster(cluster, META, resolver=resolver(), parallel=1, progress=False, collect=collect)
     finally:
@@ -93,6 +93,17 @@ def test_interrupt_keeps_what_was_collected(monkeypatch) -> None:
     assert "the scan was interrupted before every node was collected" in collection_gaps(facts)
 
 
+def test_a_bug_in_a_collector_function_is_not_swallowed() -> None:
+    with start_lab(scenario()).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+
+    def broken(node, creds) -> NodeResult:
+        raise RuntimeError("bug")
+
+    with pytest.raises(RuntimeError, match="bug"):
+        scan_cluster(cluster, META, resolver=resolver(), progress=False, collect=broken)
+
+
 def test_progress_display_renders_to_stderr(capsys) -> None:
     with start_lab(scenario({"refuse": True})).running() as lab:
         scan_cluster(lab_cluster(lab, **FAST), META, resolver=resolver(), progress=True)
@@ -100,10 +111,11 @@ def test_progress_display_renders_to_stderr(capsys) -> None:
     assert "N1" in err and "collected" in err and "connection" in err
 
 
-def test_insecure_tls_is_warned(caplog) -> None:
+def test_insecure_tls_is_warned(caplog, capsys) -> None:
     with start_lab(scenario(), tls=True).running() as lab:
         cluster = lab_cluster(lab, **FAST, cert_validation=False)
         with caplog.at_level("WARNING", logger="scanner.collect.scan"):
             result = scan_cluster(cluster, META, resolver=resolver(), progress=False)
     assert all(r.reachable for r in result.results)
     assert "TLS CERTIFICATE VALIDATION IS DISABLED" in caplog.text
+    assert capsys.readouterr().err.startswith("rollready: warning: TLS CERTIFICATE VALIDATION IS DISABLED for N1, N2, N3")
