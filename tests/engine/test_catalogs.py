@@ -105,7 +105,6 @@ def test_validate_names_rules_that_refer_to_missing_catalogs_keys_or_fields(tmp_
     text = (paths.RULES_DIR / "dedup.yaml").read_text()
     broken = text.replace('key: "2016", field: dedup_fix_kb', 'key: "2017", field: dedup_fix_kb')
     broken = broken.replace('key: "2016", field: dedup_fix_version', 'key: "2016", field: dedup_fix_build')
-    broken = broken.replace("in_catalog: av_products", "in_catalog: av_product")
     path = write(tmp_path, "dedup.yaml", broken)
     assert main(["rules", "validate", str(path)]) == 65
     err = capsys.readouterr().err
