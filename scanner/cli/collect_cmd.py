@@ -45,8 +45,9 @@ def emit_script(target: str) -> int:
     write_atomic(target, script)
     digest = hashlib.sha256(script.encode("utf-8")).hexdigest()
     print(f"wrote {target} (collector version {COLLECTOR_VERSION}, sha256 {digest})", file=sys.stderr)
-    print("run it on each node as an administrator:\n"
-          f"  powershell.exe -NoProfile -ExecutionPolicy Bypass -File {Path(target).name} > %COMPUTERNAME%.json\n"
+    print("run it on each node as an administrator (in the folder holding it):\n"
+          f"  powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"& .\\{Path(target).name} | "
+          "Set-Content -Encoding UTF8 -Path $env:COMPUTERNAME.json\"\n"
           "then: rollready evaluate NODE1.json NODE2.json ... --phase PHASE --target-os T", file=sys.stderr)
     return exitcodes.GO
 

@@ -13,8 +13,8 @@
 #   {"collector_version": "1", "node": {...}, "cluster": {...} | null}
 #   matching schemas/facts.schema.json#/$defs/collector_output.
 #
-# Run by hand (offline mode, as an administrator):
-#   powershell.exe -NoProfile -ExecutionPolicy Bypass -File collector.ps1 > NODE1.json
+# Run by hand (offline mode, as an administrator), writing UTF-8 whatever the console code page:
+#   powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "& .\collector.ps1 | Set-Content -Encoding UTF8 -Path $env:COMPUTERNAME.json"
 param(
     [int] $WmiTimeoutSec = 30
 )

@@ -19,7 +19,7 @@ def _outputs() -> list[dict]:
 
 def test_utf16_and_utf8_files_load(tmp_path: Path) -> None:
     docs = _outputs()
-    # Windows PowerShell's `>` writes UTF-16 LE with a BOM; Out-File -Encoding utf8 writes a UTF-8 BOM
+    # Windows PowerShell's `>` writes UTF-16 LE with a BOM; Set-Content -Encoding UTF8 writes a UTF-8 BOM
     (tmp_path / "n1.json").write_bytes(json.dumps(docs[0]).encode("utf-16"))
     (tmp_path / "n2.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(docs[1]).encode())
     (tmp_path / "n3.json").write_text(json.dumps(docs[2]))
