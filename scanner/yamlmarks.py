@@ -74,7 +74,7 @@ class _Builder:
             for key_node, value_node in node.value:
                 try:
                     key = self.loader.construct_object(key_node, deep=True)
-                except yaml.YAMLError as exc:
+                except (yaml.YAMLError, ValueError, OverflowError) as exc:
                     self._located(key_node, f"bad key: {exc}")
                     continue
                 if not isinstance(key, (str, int, float, bool)) or key is None:
@@ -91,7 +91,9 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             self._located(node, " ".join(str(exc).split()))
-            return None
+        except (ValueError, OverflowError) as exc:  # e.g. an impossible unquoted date: 2026-02-30
+            self._located(node, f"bad value {node.value!r}: {exc}")
+        return None
 
     def _located(self, node: yaml.Node, message: str) -> None:
         self.problems.append(Problem(message, file=self.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1))

@@ -48,11 +48,21 @@ def render_text(result: dict[str, Any], findings: list[Finding], *, color: bool)
             table.add_column(col, overflow="fold")
         for f in shown:
             text = f.message or f.title
-            if f.detail and f.detail not in text:
+            if f.status == "waived" and f.waiver:
+                text = f"{text} [waived until {f.waiver.get('expires')} by {f.waiver.get('approved_by')}: " \
+                       f"{f.waiver.get('justification')}]"
+            elif f.detail and f.detail not in text:
                 text = f"{text} [{f.detail}]"
             table.add_row(f.severity, Text(f.status, style=STATUS_STYLE.get(f.status, "")), f.rule_id,
-                          safe(f.subject, 80), safe(text))
+                          safe(f.subject, 80), safe(text, 600))
         console.print(table)
+    waivers = result.get("waivers") or {}
+    for kind, label in (("expired", "waiver expired (no longer hides its findings)"), ("stale", "stale waiver")):
+        for w in waivers.get(kind) or []:
+            where = f"{w.get('file')}:{w.get('line')}" if w.get("file") else ""
+            reason = f": {w['reason']}" if w.get("reason") else ""
+            console.print(Text(f"{label}: ", style="yellow"),
+                          safe(f"{w.get('rule')} {w.get('subject') or ''} expires {w.get('expires')} {where}{reason}"))
     console.print(Text(f"{totals.get('pass', 0)} passed, {totals.get('not_applicable', 0)} not applicable; "
                        f"rule pack {result['rule_pack']['sha256'][:12]} ({result['rule_pack']['rules']} rules)",
                        style="dim"))

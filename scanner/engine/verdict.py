@@ -43,4 +43,8 @@ def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = ())
                        exitcodes.GO_WITH_WARNINGS, c)
     if not findings:
         return Verdict("INCOMPLETE", "Not a GO: no rule applied to these facts.", exitcodes.INCOMPLETE, c)
+    waived = [f for f in findings if f.status == "waived"]
+    if waived:
+        return Verdict("GO", f"All {len(findings)} checks passed or do not apply, {len(waived)} of them only "
+                             f"through a waiver (e.g. {waived[0].rule_id} on {waived[0].subject}).", exitcodes.GO, c)
     return Verdict("GO", f"All {len(findings)} checks passed or do not apply.", exitcodes.GO, c)

@@ -105,3 +105,8 @@ def test_empty_or_missing_location(tmp_path: Path) -> None:
         load_rules([tmp_path])
     msgs = problems_of(tmp_path / "absent.yaml")
     assert "absent.yaml" in msgs[0] and "cannot read" in msgs[0]
+
+
+def test_impossible_dates_are_located_not_raised(tmp_path: Path) -> None:
+    (msg,) = problems_of(write(tmp_path, "d.yaml", GOOD + "    when_date: 2026-02-30\n"))
+    assert "d.yaml:12:" in msg and "bad value '2026-02-30'" in msg

@@ -42,3 +42,8 @@ def test_no_go_reason_names_rule_and_subject() -> None:
 def test_counts_by_status_and_severity() -> None:
     v = decide([f("pass"), f("pass", "low"), f("fail", "low")])
     assert v.counts == {"pass": {"high": 1, "low": 1}, "fail": {"low": 1}}
+
+
+def test_a_go_that_rests_on_waivers_says_so() -> None:
+    v = decide([f("pass"), f("waived", "critical")])
+    assert v.status == "GO" and "through a waiver" in v.reason and "R-waived-critical" in v.reason
