@@ -115,7 +115,7 @@ def test_load_parses_unquoted_dates_and_records_the_line(tmp_path: Path) -> None
 @pytest.mark.parametrize("text, expected", [
     (GOOD.replace("    approved_by: CAB-2026-11\n", ""), ":2:5: waivers/0: 'approved_by' is a required property"),
     (GOOD.replace("NODE2 and NODE3 are upgraded tonight", "ok"), ":5:20: waivers/0/justification: 'ok' is too short"),
-    (GOOD.replace("2026-12-01", "2026-02-30"), ":7:14: '2026-02-30' is not a date"),
+    (GOOD.replace("2026-12-01", "2026-02-30"), ":7:14: bad value '2026-02-30': day is out of range for month"),
     (GOOD.replace("2026-12-01", '"2026-13-01"'), ":7:14: waivers/0/expires: '2026-13-01' is not a date"),
     (GOOD.replace("expires: 2026-12-01", "expires: next week"), ":7:14: waivers/0/expires: 'next week' does not match"),
     (GOOD + "  - rule: X-1\n", ":8:5: waivers/1: 'subject' is a required property"),
