@@ -19,7 +19,6 @@ import datetime as dt
 import fnmatch
 import functools
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
