@@ -8,6 +8,7 @@ decided it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -39,6 +40,7 @@ class Catalog:
     name: str
     entries: dict[str, Entry] = field(default_factory=dict)  # casefolded key -> entry
     sources: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # source file -> SHA-256 of its bytes, for the report
 
     @property
     def source(self) -> str:
@@ -92,6 +94,7 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
     name = doc.data["catalog"]
     catalog = catalogs.setdefault(name, Catalog(name))
     catalog.sources.append(str(file))
+    catalog.digests[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
     layer: dict[str, Entry] = {}
     for i, raw in enumerate(doc.data["entries"]):
         pattern = None

@@ -76,7 +76,8 @@ def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cata
             "version": pack.version,
             "sha256": pack.sha256,
             "rules": len(pack.rules),
-            "catalogs": sorted({s for c in catalogs.values() for s in c.sources}),
+            "catalogs": [{"name": c.name, "path": path, "sha256": c.digests.get(path)}
+                         for c in sorted(catalogs.values(), key=lambda c: c.name) for path in c.sources],
         },
         "facts_sha256": facts_sha256 or hashlib.sha256(canonical_json(doc)).hexdigest(),
         "verdict": verdict.to_dict(),
