@@ -17,8 +17,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scanner import __version__
-from scanner.collect.winrm import NodeResult, collect_node, unreachable
+from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
 from scanner.credentials import CredentialResolver, Credentials
+from scanner.errors import InputError, Problem
 from scanner.facts import facts_from_outputs
 from scanner.inventory import Cluster, NodeTarget
 from scanner.versions import RELEASES
@@ -105,6 +106,9 @@ def scan_cluster(
     collect: Collector = collect_node,
 ) -> ScanResult:
     """Collect every node of cluster and build the facts document."""
+    unsupported = sorted({p for p in (auth_support_problem(a) for a in {n.transport.auth for n in cluster.nodes}) if p})
+    if unsupported:
+        raise InputError([Problem(p, file=f"cluster {cluster.name}") for p in unsupported])
     credentials = {n.name: resolver.resolve(n.credentials, auth=n.transport.auth, where=f"cluster {cluster.name}")
                    for n in cluster.nodes}  # prompts happen here, before any progress display
     warn_insecure(cluster)

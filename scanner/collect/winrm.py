@@ -12,6 +12,7 @@ pool per call.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import re
@@ -64,6 +65,23 @@ class NodeResult:
     @property
     def error(self) -> dict[str, Any] | None:
         return None if self.reachable else self.output["errors"][0]
+
+
+AUTH_MODULES = {  # auth method -> (modules it needs, how to get them)
+    "credssp": (("requests_credssp",), "pip install requests-credssp (pypsrp[credssp])"),
+    "kerberos": (("gssapi", "krb5"), "pip install pyspnego[kerberos] (needs libkrb5-dev) and a krb5.conf"),
+}
+
+
+def auth_support_problem(auth: str) -> str | None:
+    """Why this installation cannot do `auth`, or None. Checked before any node is contacted."""
+    needed = AUTH_MODULES.get(auth)
+    if needed is None:
+        return None
+    missing = [m for m in needed[0] if importlib.util.find_spec(m) is None]
+    if not missing:
+        return None
+    return f"auth {auth} needs the Python module(s) {', '.join(missing)}: {needed[1]}"
 
 
 def unreachable(name: str, section: str, message: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ VERDICT_CODES = {"GO": 0, "GO WITH WARNINGS": 1, "NO-GO": 2, "INCOMPLETE": 3}
 def _inventory_file(lab, tmp_path: Path) -> Path:
     inv = lab.inventory()
     for cluster in inv["clusters"]:
-        cluster["transport"].update({"connect_timeout": 2, "read_timeout": 2, "operation_timeout": 1, "retries": 1})
+        cluster["transport"].update({"connect_timeout": 5, "read_timeout": 5, "operation_timeout": 1, "retries": 1})
     path = tmp_path / "inventory.yaml"
     path.write_text(yaml.safe_dump(inv))
     return path

@@ -9,7 +9,7 @@ from scanner.collect.winrm import NodeResult, unreachable
 from scanner.facts import check_facts, collection_gaps
 from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
 
-FAST = {"connect_timeout": 2, "read_timeout": 1.0, "operation_timeout": 0.5, "retries": 1}
+FAST = {"connect_timeout": 5, "read_timeout": 3.0, "operation_timeout": 1, "retries": 1}
 META = ScanMeta(method="lab", phase="pre", target_os="2016", inventory="lab", operator="tester")
 
 

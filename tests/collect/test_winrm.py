@@ -11,7 +11,7 @@ from scanner.collect.winrm import NodeFailure, collect_node, parse_output
 from scanner.lab import Lab
 from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
 
-FAST = {"connect_timeout": 2, "read_timeout": 1.0, "operation_timeout": 0.5, "retries": 2}
+FAST = {"connect_timeout": 5, "read_timeout": 3.0, "operation_timeout": 1, "retries": 2}  # roomy: CI machines are busy
 
 
 def _collect_all(sc, **transport):
@@ -134,3 +134,13 @@ def test_ntlm_with_message_encryption_over_http() -> None:
         exchanges = lab.stats["N1"]["exchanges"]
     assert result.reachable and result.output["node"]["name"] == "N1"
     assert exchanges == 8  # 5 PSRP exchanges plus the NTLM handshake (empty POST: 401, challenge, authenticate)
+
+
+def test_auth_methods_this_installation_cannot_do_are_named(monkeypatch) -> None:
+    from scanner.collect import winrm
+
+    assert winrm.auth_support_problem("basic") is None and winrm.auth_support_problem("ntlm") is None
+    real = winrm.importlib.util.find_spec
+    monkeypatch.setattr(winrm.importlib.util, "find_spec", lambda name: None if name == "gssapi" else real(name))
+    problem = winrm.auth_support_problem("kerberos")
+    assert problem is not None and "gssapi" in problem and "pyspnego[kerberos]" in problem
