@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     with Lab(scenario, tls=True, auth="basic", password=password).running() as lab:
         cluster = inventory_from_dict(lab.inventory(), f"lab:{scenario.name}").select(None)
         meta = ScanMeta(method="lab", phase=phase, target_os=target, inventory=f"lab:{path.name}")
-        outcome = scan_and_report(cluster, meta, Path(args.out), args, resolver=resolver, parallel=len(cluster.nodes))
+        outcome = scan_and_report(cluster, meta, Path(args.out).resolve(), args, resolver=resolver,
+                                  parallel=len(cluster.nodes))
         exchanges = sum(s["exchanges"] for s in lab.stats.values())
     print_summary(outcome, cluster.name)
     if expected is not None:
