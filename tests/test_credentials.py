@@ -67,3 +67,15 @@ def test_secret_cannot_be_pickled() -> None:
 
     with pytest.raises(TypeError):
         pickle.dumps(Secret("x"))
+
+
+def test_keyring_without_a_backend_is_bad_input(monkeypatch) -> None:
+    import keyring
+    import keyring.errors
+
+    def no_backend(service: str, user: str) -> str:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+    monkeypatch.setattr(keyring, "get_password", no_backend)
+    with pytest.raises(InputError, match="keyring 'svc': No recommended backend"):
+        CredentialResolver(env={}).resolve(CredentialRef(username="u", keyring="svc"), auth="ntlm", where="C")

@@ -204,3 +204,17 @@ def test_node_flags() -> None:
 def test_not_an_inventory() -> None:
     with pytest.raises(InputError, match="not an inventory"):
         parse_inventory("- a\n- b\n", "x.yaml")
+
+
+def test_ansible_host_ranges() -> None:
+    text = "[c]\nn[1:3]\nweb-[a:c]-x\nh[01:10:4]\n"
+    names = [n.name for n in parse_inventory(text, "hosts").select("c").nodes]
+    assert names == ["n1", "n2", "n3", "web-a-x", "web-b-x", "web-c-x", "h01", "h05", "h09"]
+
+
+def test_ansible_group_vars_yield_to_host_vars() -> None:
+    text = "[c]\nn1 ansible_port=15986\nn2\n\n[c:vars]\nansible_port=25986\nansible_psrp_auth=ntlm\n"
+    n1, n2 = parse_inventory(text, "hosts").select("c").nodes
+    assert (n1.port, n2.port) == (15986, 25986)
+    assert n1.transport.auth == n2.transport.auth == "ntlm"
+
