@@ -6,6 +6,7 @@ changing it.
 """
 from __future__ import annotations
 
+import codecs
 import copy
 import functools
 import json
@@ -63,6 +64,23 @@ def _node_name_for(doc: Any, path: list[Any], ref: str | None) -> str | None:
     return name if isinstance(name, str) else None
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(raw: bytes, file: str) -> str:
+    """Decode by byte-order mark: Windows PowerShell's `>` writes UTF-16, everything else UTF-8."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError([Problem(f"not valid {encoding.upper()} text (byte {exc.start})", file=file)]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(f"not UTF-8 or UTF-16 text (byte {exc.start})", file=file)]) from None
+
+
 def parse_json_file(path: str | Path) -> Any:
     """Read JSON from a file; a syntax error names file:line:column."""
     p = Path(path)
@@ -74,9 +92,7 @@ def parse_json_file(path: str | Path) -> Any:
     except OSError as exc:
         raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=str(p))]) from None
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=str(p))]) from None
+        return json.loads(decode_text(raw, str(p)))
     except json.JSONDecodeError as exc:
         raise InputError([Problem(f"invalid JSON: {exc.msg}", file=str(p), line=exc.lineno, column=exc.colno)]) from None
 

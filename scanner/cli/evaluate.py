@@ -11,8 +11,9 @@ from typing import Any
 from scanner import __version__
 from scanner.cli.common import add_rule_options, load_pack_and_catalogs, write_output
 from scanner.engine.run import canonical_json, evaluate_facts
+from scanner.collect.offline import load_collector_outputs
 from scanner.errors import InputError, Problem
-from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file, schema_problems
+from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file
 from scanner.model import PHASES
 from scanner.versions import RELEASES
 
@@ -39,22 +40,13 @@ def add_phase_options(p: argparse.ArgumentParser) -> None:
 
 
 def load_facts_inputs(files: list[str]) -> tuple[dict[str, Any], bytes]:
-    """One facts document, or several collector outputs merged into one. Returns it and its bytes."""
-    docs = [(f, parse_json_file(f)) for f in files]
-    if len(docs) == 1 and not is_collector_output(docs[0][1]):
-        file, doc = docs[0]
-        check_facts(doc, file=file)
-        return doc, Path(file).read_bytes()
-    problems: list[Problem] = []
-    outputs = []
-    for file, doc in docs:
-        if not is_collector_output(doc):
-            problems.append(Problem("several files given, but this one is not a collector output", file=file))
-            continue
-        problems += schema_problems(doc, file=file, ref="collector_output")
-        outputs.append(doc)
-    if problems:
-        raise InputError(problems)
+    """One facts document, or collector outputs (one per node, from collector.ps1 run by hand)
+    merged into one. Returns the document and the bytes its digest is taken over."""
+    first = parse_json_file(files[0])
+    if len(files) == 1 and not is_collector_output(first):
+        check_facts(first, file=files[0])
+        return first, Path(files[0]).read_bytes()
+    outputs = load_collector_outputs(files)
     scan = {"tool_version": __version__, "method": "offline",
             "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")
             or datetime.now(timezone.utc).isoformat()}

@@ -6,47 +6,18 @@ BOM (UTF-16 LE/BE or UTF-8), not assumed UTF-8. Each file is checked against
 """
 from __future__ import annotations
 
-import codecs
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
-from scanner.facts import MAX_FACTS_BYTES, schema_problems
-
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def decode_output(raw: bytes, file: str) -> str:
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise InputError([Problem(f"not valid {encoding.upper()} text (byte {exc.start})", file=file)]) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(f"not UTF-8 or UTF-16 text (byte {exc.start})", file=file)]) from None
-
+from scanner.facts import parse_json_file, schema_problems
 
 def read_collector_output(path: str | Path) -> dict[str, Any]:
     """One collector output file, parsed and checked; InputError names file, line or JSON pointer."""
     file = str(path)
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_FACTS_BYTES:
-            raise InputError([Problem(f"file is {size} bytes, more than the {MAX_FACTS_BYTES} allowed", file=file)])
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=file)]) from None
-    text = decode_output(raw, file)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno)]) from None
+    doc = parse_json_file(path)
     problems = schema_problems(doc, file=file, ref="collector_output")
     if problems:
         raise InputError(problems)

@@ -94,3 +94,20 @@ def test_version_and_rules_list() -> None:
     assert r.returncode == 0 and r.stdout.startswith("rollready ")
     r = run_cli("rules", "list")
     assert r.returncode == 0 and "DDP-003" in r.stdout
+
+
+def test_offline_outputs_written_by_windows_powershell_are_utf16(tmp_path: Path) -> None:
+    doc = factory.facts([factory.node("NODE1")])
+    out = {"collector_version": "1", "node": doc["nodes"][0], "cluster": doc["cluster"]}
+    p = tmp_path / "NODE1.json"
+    p.write_bytes(b"\xff\xfe" + json.dumps(out).encode("utf-16-le"))  # what `>` writes in Windows PowerShell
+    result = tmp_path / "r.json"
+    main(["evaluate", str(p), "--phase", "pre", "--target-os", "2016", "--format", "json", "--out", str(result)])
+    assert [n["name"] for n in json.loads(result.read_text())["cluster"]["nodes"]] == ["NODE1"]
+
+
+def test_a_mix_of_facts_and_outputs_is_refused(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(factory.facts()))
+    r = run_cli("evaluate", str(facts), str(facts), "--phase", "pre")
+    assert r.returncode == exitcodes.DATAERR and "Traceback" not in r.stderr and str(facts) in r.stderr
