@@ -142,10 +142,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         head = len(self.raw_requestline) + sum(len(k) + len(v) + 4 for k, v in self.headers.items()) + 2
         written = self.wfile.count  # type: ignore[attr-defined]
+        # Counted on arrival: a client may be done with its last reply before this handler returns.
+        self.server.stats.request(head + len(body))
         try:
             self._serve(body)
         finally:
-            self.server.stats.exchange(head + len(body), self.wfile.count - written)  # type: ignore[attr-defined]
+            self.server.stats.sent(self.wfile.count - written)  # type: ignore[attr-defined]
 
     def _serve(self, body: bytes) -> None:
         srv = self.server

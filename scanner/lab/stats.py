@@ -13,10 +13,13 @@ class NodeStats:
         self._bytes_in = 0
         self._bytes_out = 0
 
-    def exchange(self, bytes_in: int, bytes_out: int) -> None:
+    def request(self, bytes_in: int) -> None:
         with self._lock:
             self._exchanges += 1
             self._bytes_in += bytes_in
+
+    def sent(self, bytes_out: int) -> None:
+        with self._lock:
             self._bytes_out += bytes_out
 
     def snapshot(self) -> dict[str, int]:
