@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import exitcodes, unattended
+from scanner.history import HistoryStore, mixed_mode_clock
 from scanner.atomic import write_atomic
 from scanner.cli.common import add_rule_options, load_pack_and_catalogs
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta, ScanResult, scan_cluster
@@ -107,10 +108,15 @@ class ScanOutcome:
 
 
 def scan_and_report(cluster: Cluster, meta: ScanMeta, out: Path, args: argparse.Namespace, *,
-                    resolver: CredentialResolver | None = None, parallel: int = DEFAULT_PARALLEL) -> ScanOutcome:
-    """Collect, evaluate and write the four files: the path shared by `scan` and `demo`."""
+                    resolver: CredentialResolver | None = None, parallel: int = DEFAULT_PARALLEL,
+                    history: HistoryStore | None = None) -> ScanOutcome:
+    """Collect, evaluate and write the four files: the path shared by `scan` and `demo`.
+
+    The history (when given) dates the mixed-mode window for the mixed-mode age rule; without it
+    the newest node's install date stands in."""
     pack, catalogs = load_pack_and_catalogs(args)  # bad rules fail before any node is contacted
     scanned = scan_cluster(cluster, meta, resolver=resolver or CredentialResolver(), parallel=parallel)
+    scanned.facts["scan"]["mixed_mode_since"] = mixed_mode_clock(scanned.facts, history).since_iso
     raw = (json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     paths = {key: out / name for key, name in FILES.items()}
     write_atomic(paths["facts"], raw)
@@ -145,12 +151,16 @@ def run(args: argparse.Namespace) -> int:
     if args.unattended:
         resolver = CredentialResolver(interactive=False)  # a scheduled run cannot answer a prompt
 
-        def do_scan(run_dir: Path, store: object) -> unattended.ScanOutcome:
-            done = scan_and_report(cluster, meta, run_dir, args, resolver=resolver, parallel=args.parallel)
+        def do_scan(run_dir: Path, store: HistoryStore) -> unattended.ScanOutcome:
+            done = scan_and_report(cluster, meta, run_dir, args, resolver=resolver, parallel=args.parallel,
+                                   history=store)
             return unattended.ScanOutcome(done.result, done.scan.facts, done.paths["facts"].read_bytes(), done.paths["html"])
 
         return unattended.run_from_args(args, do_scan)
-    outcome = scan_and_report(cluster, meta, Path(args.out), args, parallel=args.parallel)
+    with HistoryStore.open(args.history) as store:
+        outcome = scan_and_report(cluster, meta, Path(args.out), args, parallel=args.parallel, history=store)
+        if not outcome.scan.partial:
+            store.record(outcome.result, outcome.scan.facts, outcome.result["facts_sha256"], str(args.out))
     print_summary(outcome, cluster.name)
     if outcome.scan.partial:
         return exitcodes.INTERRUPTED

@@ -91,3 +91,22 @@ def test_demo_prints_the_verdict_and_the_report_paths(tmp_path: Path, capsys) ->
 def test_demo_unknown_scenario(capsys) -> None:
     assert main(["demo", "no-such-scenario"]) == 65
     assert "mixed-dedup-hazard" in capsys.readouterr().err
+
+
+def test_scans_are_recorded_in_history_and_date_mixed_mode(tmp_path: Path, monkeypatch, capsys) -> None:
+    from scanner.history import HistoryStore
+    from scanner.lab import load_scenario
+    from scanner.paths import SCENARIOS_DIR
+
+    monkeypatch.setenv("ROLLREADY_HISTORY", str(tmp_path / "h.db"))
+    monkeypatch.setenv(PASSWORD_ENV, LAB_PASSWORD)
+    inventory = tmp_path / "inv.yaml"
+    with start_lab(load_scenario(SCENARIOS_DIR / "mixed-dedup-hazard.yaml")).running() as lab:
+        inventory.write_text(yaml.safe_dump(lab.inventory()))
+        for run in ("a", "b"):
+            main(["scan", "-i", str(inventory), "--phase", "mixed", "--target-os", "2016",
+                  "--out", str(tmp_path / run), "--no-pdfa"])
+    facts = load_facts(tmp_path / "b" / "facts.json")
+    assert facts["scan"]["mixed_mode_since"]  # dated from the history (or the upgraded node's install date)
+    with HistoryStore.open(tmp_path / "h.db") as store:
+        assert len(store.runs()) == 2
