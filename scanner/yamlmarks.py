@@ -33,6 +33,13 @@ class Located:
             probe = probe[:-1]
         return self.marks.get(probe, (None, None))
 
+    def depth(self, path: Path) -> int:
+        """How many leading parts of the path were written in the file (-1: not even the root)."""
+        probe = tuple(path)
+        while probe not in self.marks and probe:
+            probe = probe[:-1]
+        return len(probe) if probe in self.marks else -1
+
 
 def load_located(text: str, file: str) -> Located:
     """Parse one YAML document; syntax errors and duplicate keys become located problems."""

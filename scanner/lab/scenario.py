@@ -14,7 +14,7 @@ from referencing import Registry, Resource
 
 from scanner import paths
 from scanner.errors import InputError, Problem
-from scanner.lab.yaml_lines import LineMap, load_yaml
+from scanner.yamlmarks import Located, load_located
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
 
@@ -98,7 +98,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, file: str) -> Scenario:
-    data, lines = load_yaml(text, file)
+    lines = load_located(text, file)
+    data = lines.data
     _raise_problems(_validator("scenario").iter_errors(data), lines, file, prefix=())
     node_validator = _validator("node")
     defaults = data.get("node_defaults") or {}
@@ -108,7 +109,7 @@ def parse_scenario(text: str, file: str) -> Scenario:
     for i, entry in enumerate(data["nodes"]):
         name = entry["name"]
         if name.lower() in seen:
-            problems.append(Problem(f"duplicate node name {name!r}", file=file, line=lines.line_of(("nodes", i, "name"))))
+            problems.append(Problem(f"duplicate node name {name!r}", file=file, line=lines.mark(("nodes", i, "name"))[0]))
         seen.add(name.lower())
         facts = deep_merge(defaults, entry.get("facts") or {})
         facts.update(name=name, reachable=True)
@@ -168,21 +169,21 @@ def _sorted(errors: Any) -> list[jsonschema.ValidationError]:
     return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
 
 
-def _raise_problems(errors: Any, lines: LineMap, file: str, prefix: tuple[Any, ...]) -> None:
+def _raise_problems(errors: Any, lines: Located, file: str, prefix: tuple[Any, ...]) -> None:
     problems = [
-        Problem(_short(e.message), file=file, line=lines.line_of((*prefix, *e.absolute_path)), pointer=_pointer(e.absolute_path))
+        Problem(_short(e.message), file=file, line=lines.mark((*prefix, *e.absolute_path))[0], pointer=_pointer(e.absolute_path))
         for e in _sorted(errors)
     ]
     if problems:
         raise InputError(problems)
 
 
-def _node_problem(err: jsonschema.ValidationError, index: int, lines: LineMap, file: str, name: str) -> Problem:
+def _node_problem(err: jsonschema.ValidationError, index: int, lines: Located, file: str, name: str) -> Problem:
     """Locate an error in merged facts: where the offending value was written, the node's own facts first."""
     rel = list(err.absolute_path)
     own = ("nodes", index, "facts", *rel)
     shared = ("node_defaults", *rel)
-    line = lines.line_of(shared if lines.depth(shared) > lines.depth(own) - 2 else own)
+    line = lines.mark(shared if lines.depth(shared) > lines.depth(own) - 2 else own)[0]
     return Problem(_short(err.message), file=file, line=line, pointer=_pointer(["nodes", index, "facts", *rel]), node=name)
 
 

@@ -44,7 +44,7 @@ def test_faults_are_read(scenario_file):
 def test_yaml_syntax_error_names_the_line(scenario_file):
     err = _error(scenario_file, "name: x\ncluster: {name: C\nnodes: []\n")
     assert err.problems[0].line == 3
-    assert "invalid YAML" in err.problems[0].render()
+    assert "YAML syntax" in err.problems[0].render()
 
 
 def test_unknown_fault_names_its_line(scenario_file):
