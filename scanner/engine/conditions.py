@@ -112,33 +112,24 @@ def compile_path(path: str) -> Callable[[dict[str, Any]], Any]:
 
 def resolve_parts(parts: Parts, values: dict[str, Any]) -> Any:
     """Follow a dotted path; `[*]` flattens a list. Absent or null anywhere gives MISSING."""
-    current: Any = values
+    items: list[Any] = [values]
     many = False
     for key, star in parts:
-        if many:
-            nxt = []
-            for item in current:
-                value = _get(item, key)
+        nxt: list[Any] = []
+        for item in items:
+            value = _get(item, key)
+            if star:
+                value = _star(value)
                 if value is MISSING:
                     return MISSING
-                if star:
-                    value = _star(value)
-                    if value is MISSING:
-                        return MISSING
-                    nxt.extend(value)
-                else:
-                    nxt.append(value)
-            current = nxt
-        else:
-            current = _get(current, key)
-            if current is MISSING:
+                nxt.extend(value)
+            elif value is MISSING:
                 return MISSING
-            if star:
-                current = _star(current)
-                if current is MISSING:
-                    return MISSING
-                many = True
-    return current
+            else:
+                nxt.append(value)
+        items = nxt
+        many = many or star
+    return items if many else items[0]
 
 
 def _get(obj: Any, key: str) -> Any:
