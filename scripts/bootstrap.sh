@@ -31,6 +31,6 @@ fi
 stamp="$VENV/.rollready-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "bootstrap: installing rollready and its dependencies into $VENV" >&2
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check -e '.[test]'
   touch "$stamp"
 fi
