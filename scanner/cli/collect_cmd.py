@@ -16,13 +16,12 @@ from pathlib import Path
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
+from scanner.cli.common import add_upgrade_options
 from scanner.cli.scan_cmd import add_target_options, target_cluster
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.scan import ScanMeta, scan_cluster
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
-from scanner.model import PHASES
-from scanner.versions import RELEASES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,8 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--emit-script", metavar="FILE", help="write collector.ps1 to FILE ('-' for stdout) and exit")
     add_target_options(p)
     p.add_argument("--out", metavar="FILE", help="the facts document to write (facts.json)")
-    p.add_argument("--phase", choices=PHASES, help="recorded in the facts for a later `rollready evaluate`")
-    p.add_argument("--target-os", choices=RELEASES, help="recorded in the facts for a later `rollready evaluate`")
+    add_upgrade_options(p, default="not recorded; give them to `rollready evaluate` later")
     p.set_defaults(func=run)
 
 
@@ -60,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise UsageError("give --out FILE for the facts (or --emit-script FILE)")
     cluster, source = target_cluster(args)
-    meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, inventory=source)
+    meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os,
+                    inventory=source)
     scanned = scan_cluster(cluster, meta, resolver=CredentialResolver(), parallel=args.parallel)
     write_atomic(args.out, json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     missing = [n["name"] for n in scanned.facts["nodes"] if not n.get("reachable")]

@@ -12,14 +12,12 @@ import secrets
 from pathlib import Path
 
 from scanner import exitcodes, paths
-from scanner.cli.common import add_rule_options
+from scanner.cli.common import add_rule_options, add_upgrade_options
 from scanner.cli.scan_cmd import print_summary, scan_and_report
 from scanner.collect.scan import ScanMeta
 from scanner.credentials import CredentialResolver
 from scanner.errors import InputError, Problem
 from scanner.inventory import inventory_from_dict
-from scanner.model import PHASES
-from scanner.versions import RELEASES
 
 DEFAULT_SCENARIO = "mixed-dedup-hazard"
 
@@ -32,8 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"a scenario name from scenarios/ or a path (default {DEFAULT_SCENARIO}; "
                         "see `ls scenarios`)")
     p.add_argument("--out", default="demo-out", metavar="DIR", help="folder for the facts and reports (default demo-out)")
-    p.add_argument("--phase", choices=PHASES, help="default: the scenario's expected phase")
-    p.add_argument("--target-os", choices=RELEASES, help="default: the scenario's expected target")
+    add_upgrade_options(p, default="the scenario's expected phase and target")
     add_rule_options(p)
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
     p.set_defaults(func=run)
@@ -66,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
           flush=True)
     with Lab(scenario, tls=True, auth="basic", password=password).running() as lab:
         cluster = inventory_from_dict(lab.inventory(), f"lab:{scenario.name}").select(None)
-        meta = ScanMeta(method="lab", phase=phase, target_os=target, inventory=f"lab:{path.name}")
+        meta = ScanMeta(method="lab", phase=phase, target_os=target, source_os=args.source_os,
+                        inventory=f"lab:{path.name}")
         outcome = scan_and_report(cluster, meta, Path(args.out).resolve(), args, resolver=resolver,
                                   parallel=len(cluster.nodes))
         exchanges = sum(s["exchanges"] for s in lab.stats.values())

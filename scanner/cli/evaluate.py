@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.cli.common import add_rule_options, load_pack_and_catalogs, write_output
+from scanner.cli.common import add_rule_options, add_upgrade_options, load_pack_and_catalogs, write_output
 from scanner.engine.run import canonical_json, evaluate_facts
 from scanner.collect.offline import load_collector_outputs
 from scanner.errors import InputError, Problem
 from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file
-from scanner.model import PHASES
-from scanner.versions import RELEASES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Evaluate a facts document (or per-node collector outputs) and print a verdict.")
     p.add_argument("facts", nargs="+", metavar="FACTS.json",
                    help="a facts document, or one collector output per node (from collector.ps1 run offline)")
-    add_phase_options(p)
+    add_upgrade_options(p, default="from the facts")
     add_rule_options(p)
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     p.add_argument("--out", metavar="FILE", help="write the output here instead of stdout (atomically)")
@@ -31,12 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pdf", metavar="FILE", help="also write a PDF report (PDF/A-3b with the evidence attached)")
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
     p.set_defaults(func=run)
-
-
-def add_phase_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--phase", choices=PHASES, help="upgrade phase: pre, mixed or post (default: from the facts)")
-    p.add_argument("--target-os", choices=RELEASES, help="the release being upgraded to (default: from the facts)")
-    p.add_argument("--source-os", choices=RELEASES, help="the release being upgraded from (default: oldest node)")
 
 
 def load_facts_inputs(files: list[str]) -> tuple[dict[str, Any], bytes]:

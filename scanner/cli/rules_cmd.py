@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner import exitcodes
-from scanner.cli.common import add_rule_options, load_pack_and_catalogs
+from scanner.cli.common import TARGETS, add_rule_options, load_pack_and_catalogs
 from scanner.engine.catalogs import load_catalogs, reference_problems
 from scanner.engine.loader import Rule, load_rules
 from scanner.engine.ruletest import Report, run_cases
@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst = rsub.add_parser("list", help="list the rules")
     add_rule_options(lst)
     lst.add_argument("--phase", choices=PHASES, help="only rules of this phase")
+    lst.add_argument("--target-os", "--target", dest="target_os", choices=TARGETS,
+                     help="only rules of this upgrade-path profile")
     lst.set_defaults(func=run_list)
     val = rsub.add_parser("validate", help="check rule files and catalogs; every problem with file:line:column")
     val.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: rules/)")

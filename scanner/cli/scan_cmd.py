@@ -18,15 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from scanner import exitcodes, unattended
-from scanner.history import HistoryStore, mixed_mode_clock
 from scanner.atomic import write_atomic
-from scanner.cli.common import add_rule_options, load_pack_and_catalogs
+from scanner.cli.common import (
+    add_rule_options,
+    add_upgrade_options,
+    load_pack_and_catalogs,
+)
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta, ScanResult, scan_cluster
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
-from scanner.inventory import AUTH_METHODS, Cluster, CredentialRef, Transport, inventory_for_hosts, load_inventory
-from scanner.model import PHASES
-from scanner.versions import RELEASES
+from scanner.history import HistoryStore, mixed_mode_clock
+from scanner.inventory import (
+    AUTH_METHODS,
+    Cluster,
+    CredentialRef,
+    Transport,
+    inventory_for_hosts,
+    load_inventory,
+)
 
 FILES = {"facts": "facts.json", "findings": "findings.json", "html": "report.html", "pdf": "report.pdf"}
 
@@ -36,9 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Collect every node of a cluster over WinRM/PSRP, evaluate the rules, and write "
                                    "facts.json, findings.json, report.html and report.pdf. Exits with the verdict code.")
     add_target_options(p)
-    p.add_argument("--phase", choices=PHASES, required=True, help="upgrade phase: pre, mixed or post")
-    p.add_argument("--target-os", choices=RELEASES, required=True, help="the release being upgraded to")
-    p.add_argument("--source-os", choices=RELEASES, help="the release being upgraded from (default: oldest node)")
+    add_upgrade_options(p, required=True)
     p.add_argument("--out", required=True, metavar="DIR",
                    help="folder for facts.json, findings.json, report.html, report.pdf (with --unattended: one folder per run under it)")
     add_rule_options(p)

@@ -18,13 +18,12 @@ from datetime import date
 from pathlib import Path
 
 from scanner.atomic import write_atomic
+from scanner.cli.common import add_upgrade_options
 from scanner.errors import UsageError
 from scanner.inventory import load_inventory
-from scanner.model import PHASES
 from scanner.notify import NOTIFY_WHEN
 from scanner.schedule import ScheduleSpec, parse_daily, parse_every, render_all
 from scanner.schedule.spec import absolute, task_name
-from scanner.versions import RELEASES
 
 SECRET_FLAGS = ("--password", "--password-prompt", "--smtp-password")
 
@@ -37,9 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "No password is ever part of them: credentials come from the environment or the keyring.")
     p.add_argument("-i", "--inventory", required=True, metavar="FILE", help="the inventory the scan reads")
     p.add_argument("--cluster", metavar="NAME", help="the cluster to scan when the inventory holds several")
-    p.add_argument("--phase", choices=PHASES, required=True)
-    p.add_argument("--target-os", choices=RELEASES, required=True)
-    p.add_argument("--source-os", choices=RELEASES)
+    add_upgrade_options(p, required=True)
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--daily", metavar="HH:MM", help="once a day at this local time")
     when.add_argument("--every", metavar="N(m|h)", help="every N minutes or hours (dividing a day evenly)")
