@@ -111,3 +111,15 @@ def test_a_mix_of_facts_and_outputs_is_refused(tmp_path: Path) -> None:
     facts.write_text(json.dumps(factory.facts()))
     r = run_cli("evaluate", str(facts), str(facts), "--phase", "pre")
     assert r.returncode == exitcodes.DATAERR and "Traceback" not in r.stderr and str(facts) in r.stderr
+
+
+def test_hostile_registry_strings_stay_inert_in_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = factory.post_fl8_traces()
+    doc["nodes"][0]["cluster_registry"]["os"] = "{{ 7*7 }}\u202e<script>alert(1)</script>" + "A" * 5000
+    p = tmp_path / "f.json"
+    p.write_text(json.dumps(doc))
+    main(["evaluate", str(p), "--phase", "post"])
+    out = capsys.readouterr().out
+    assert "{{ 7*7" in out and "49" not in out  # the table may wrap, but nothing was evaluated
+    assert "\u202e" not in out and "U+202E" in out
+    assert out.count("A") < 1000  # clipped; the JSON keeps it whole
