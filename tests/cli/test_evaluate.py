@@ -120,6 +120,6 @@ def test_hostile_registry_strings_stay_inert_in_the_terminal(tmp_path: Path, cap
     p.write_text(json.dumps(doc))
     main(["evaluate", str(p), "--phase", "post"])
     out = capsys.readouterr().out
-    assert "{{ 7*7" in out and "49" not in out  # the table may wrap, but nothing was evaluated
+    assert "{{ 7*7" in out and "(OS 49" not in out  # the table may wrap, but nothing was evaluated
     assert "\u202e" not in out and "U+202E" in out
     assert out.count("A") < 1000  # clipped; the JSON keeps it whole
