@@ -12,6 +12,7 @@ pool per call.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import logging
@@ -23,8 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from pypsrp.complex_objects import Command
 from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
-from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.powershell import PowerShell as PypsrpPowerShell
+from pypsrp.powershell import RunspacePool
+from pypsrp.serializer import Serializer
 from pypsrp.wsman import NAMESPACES, WSMan, WSManAction
 
 from scanner.collect import COLLECTOR_VERSION, collector_script
@@ -125,6 +129,31 @@ class _WSMan(WSMan):
         res = self.invoke(WSManAction.RECEIVE, resource_uri, resource, option_set, selector_set, timeout,
                           retries_on_read_timeout=0)
         return res.find("s:Body", namespaces=NAMESPACES)  # type: ignore[return-value]
+
+
+class PowerShell(PypsrpPowerShell):
+    """pypsrp's PowerShell, with a script's CLIXML string built once per process, not once per node.
+
+    pypsrp escapes a script for CLIXML with a Python callback per control character: every newline
+    of the 33 KB collector, about 1.4 ms of CPU per node, held under the GIL while the other nodes'
+    threads wait. Its serializer sends an already serialised element as it is (what add_parameter
+    documents for values), so the escaping is done once; the bytes on the wire are the same.
+    """
+
+    def add_script(self, script: str, use_local_scope: bool | None = None) -> PowerShell:
+        protocol = self.runspace_pool.protocol_version or ""
+        self.commands.append(Command(_clixml_string(script), protocol_version=protocol, is_script=True,
+                                     use_local_scope=use_local_scope))
+        return self
+
+
+@functools.lru_cache(maxsize=4)
+def _clixml_string(text: str) -> ET.Element:
+    """`<S>text</S>` as pypsrp serialises it. Shared between threads: pypsrp deep-copies a command
+    before it serialises it, so the element is only read."""
+    element = Serializer().serialize(text)
+    assert element is not None
+    return element
 
 
 def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, Any]:
