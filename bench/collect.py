@@ -17,8 +17,8 @@ import contextlib
 import io
 import json
 import os
-import subprocess
 import statistics
+import subprocess
 import sys
 import threading
 import time

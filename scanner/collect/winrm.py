@@ -160,6 +160,7 @@ def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, An
     t = target.transport
     try:
         with _WSMan(target.host, **wsman_options(target, credentials)) as wsman, RunspacePool(wsman) as pool:
+            _settle_environment(wsman)
             ps = PowerShell(pool)
             ps.add_script(collector_script())
             ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
@@ -190,6 +191,21 @@ def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, An
         log.debug("node %s: unexpected %s", target.name, type(exc).__name__, exc_info=True)
         raise NodeFailure("protocol", f"{type(exc).__name__}: {exc}") from None
     return parse_output(objects, errors, failed)
+
+
+def _settle_environment(wsman: WSMan) -> None:
+    """Stop requests re-reading the proxy environment for the rest of the node's exchanges.
+
+    With `trust_env` requests resolves the proxy settings from os.environ again on every request:
+    0.13 ms of CPU per exchange under the GIL. pypsrp resolved them for this node's endpoint when
+    it built the session (the pool's first exchange) and keeps them in `session.proxies`; every
+    exchange goes to that same endpoint, so the answer cannot change. `trust_env` also allows a
+    ~/.netrc lookup (and redirects, which WinRM does not send), but only for a session without
+    auth: certificate sessions are left as they are.
+    """
+    session = wsman.transport.session
+    if session is not None and session.auth is not None:
+        session.trust_env = False
 
 
 def wsman_options(target: NodeTarget, credentials: Credentials) -> dict[str, Any]:
