@@ -160,7 +160,7 @@ def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, An
     t = target.transport
     try:
         with _WSMan(target.host, **wsman_options(target, credentials)) as wsman, RunspacePool(wsman) as pool:
-            _settle_environment(wsman)
+            _keep_resolved_proxies(wsman)
             ps = PowerShell(pool)
             ps.add_script(collector_script())
             ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
@@ -193,15 +193,15 @@ def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, An
     return parse_output(objects, errors, failed)
 
 
-def _settle_environment(wsman: WSMan) -> None:
+def _keep_resolved_proxies(wsman: WSMan) -> None:
     """Stop requests re-reading the proxy environment for the rest of the node's exchanges.
 
     With `trust_env` requests resolves the proxy settings from os.environ again on every request:
     0.13 ms of CPU per exchange under the GIL. pypsrp resolved them for this node's endpoint when
     it built the session (the pool's first exchange) and keeps them in `session.proxies`; every
-    exchange goes to that same endpoint, so the answer cannot change. `trust_env` also allows a
-    ~/.netrc lookup (and redirects, which WinRM does not send), but only for a session without
-    auth: certificate sessions are left as they are.
+    exchange goes to that same endpoint, so the answer cannot change. `trust_env` also governs a
+    ~/.netrc lookup, made only for a session without auth (certificate: left as it is), and the
+    proxies of a redirect, which WinRM does not send.
     """
     session = wsman.transport.session
     if session is not None and session.auth is not None:
