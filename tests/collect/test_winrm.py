@@ -144,3 +144,22 @@ def test_auth_methods_this_installation_cannot_do_are_named(monkeypatch) -> None
     monkeypatch.setattr(winrm.importlib.util, "find_spec", lambda name: None if name == "gssapi" else real(name))
     problem = winrm.auth_support_problem("kerberos")
     assert problem is not None and "gssapi" in problem and "pyspnego[kerberos]" in problem
+
+
+def test_the_cached_script_serialises_byte_for_byte_like_pypsrp() -> None:
+    """The per-process CLIXML cache must not change what goes on the wire."""
+    import xml.etree.ElementTree as ET
+
+    from pypsrp.complex_objects import Command
+    from pypsrp.serializer import Serializer
+
+    from scanner.collect.winrm import _clixml_string
+
+    script = collector_script()
+
+    def wire(text_or_element: object) -> bytes:
+        command = Command(text_or_element, protocol_version="2.3", is_script=True, use_local_scope=None)
+        return ET.tostring(Serializer().serialize(command))
+
+    assert wire(_clixml_string(script)) == wire(script)
+    assert b"rollready-collector-version: 1" in wire(script)
