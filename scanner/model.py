@@ -1,7 +1,7 @@
 """The shared value types: Finding, Verdict and the versioned result document every report reads."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
 Status = Literal["pass", "fail", "unknown", "error", "not_applicable", "waived", "manual"]
@@ -56,11 +56,14 @@ class Finding:
     detail: str | None = None  # error or unknown reason, one line
 
     def to_dict(self) -> dict[str, Any]:
-        """Field by field: dataclasses.asdict deep-copies every value and dominated large scans."""
-        d = {name: getattr(self, name) for name in _FINDING_FIELDS}
-        d["references"] = list(self.references)
-        d["evidence"] = [e.to_dict() for e in self.evidence]
-        return d
+        """Spelled out: dataclasses.asdict deep-copies every value and dominated large scans."""
+        return {
+            "rule_id": self.rule_id, "title": self.title, "severity": self.severity, "status": self.status,
+            "scope": self.scope, "subject": self.subject, "area": self.area, "node": self.node,
+            "message": self.message, "remediation": self.remediation, "references": list(self.references),
+            "evidence": [e.to_dict() for e in self.evidence], "blocking": self.blocking, "catalog": self.catalog,
+            "waiver": self.waiver, "attestation": self.attestation, "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -73,5 +76,3 @@ class Verdict:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-
-_FINDING_FIELDS = tuple(f.name for f in fields(Finding))

@@ -10,7 +10,7 @@ from typing import Any
 from scanner import __version__
 from scanner.engine.attestations import Attestation, apply_attestations
 from scanner.engine.catalogs import Catalog
-from scanner.engine.evaluate import evaluate_pack
+from scanner.engine.evaluate import evaluate_pack, paused_gc
 from scanner.engine.loader import RulePack
 from scanner.engine.verdict import decide
 from scanner.engine.waivers import Waiver, apply_waivers
@@ -46,6 +46,16 @@ def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cata
     same facts always give the same findings. Attestations, then waivers (default: the pack's)
     are applied as of `today`, which defaults to the real UTC date: an approval is valid on
     calendar days, and re-evaluating old facts must not revive an expired waiver."""
+    with paused_gc():  # see evaluate_pack: the result document is as many small objects again
+        return _evaluate_facts(doc, pack, catalogs, phase=phase, target_os=target_os, source_os=source_os,
+                               now=now, facts_sha256=facts_sha256, waivers=waivers, attestations=attestations,
+                               today=today)
+
+
+def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
+                    target_os: str | None, source_os: str | None, now: datetime | None, facts_sha256: str | None,
+                    waivers: Sequence[Waiver] | None, attestations: Sequence[Attestation] | None,
+                    today: date | None) -> tuple[dict[str, Any], list[Finding]]:
     view = build_view(doc)
     params = scan_params(view, phase, target_os, source_os)
     if params["phase"] is None:

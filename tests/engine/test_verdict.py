@@ -47,3 +47,10 @@ def test_counts_by_status_and_severity() -> None:
 def test_a_go_that_rests_on_waivers_says_so() -> None:
     v = decide([f("pass"), f("waived", "critical")])
     assert v.status == "GO" and "through a waiver" in v.reason and "R-waived-critical" in v.reason
+
+
+def test_finding_to_dict_has_every_field() -> None:
+    from dataclasses import fields
+
+    d = f("fail").to_dict()
+    assert list(d) == [x.name for x in fields(Finding)]
