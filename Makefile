@@ -17,3 +17,4 @@ bench: bootstrap
 	$(VENV)/bin/python bench/engine.py
 	$(VENV)/bin/python bench/report.py
 	$(VENV)/bin/python bench/collect.py
+	$(VENV)/bin/python bench/history.py 1000 500
