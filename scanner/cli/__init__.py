@@ -23,12 +23,12 @@ class Parser(argparse.ArgumentParser):
 
 def _command_modules() -> list[ModuleType]:
     """One explicit list of sub-commands; each module has register(subparsers)."""
-    from scanner.cli import evaluate, rules_cmd, report_cmd, diff_cmd
-    from scanner.cli import collect_cmd, demo_cmd, scan_cmd
-    from scanner.cli import history_cmd, schedule_cmd
-    from scanner.cli import lab_cmd
+    from scanner.cli import (collect_cmd, demo_cmd, diff_cmd, evaluate, history_cmd, lab_cmd, report_cmd, rules_cmd,
+                             scan_cmd, schedule_cmd)
 
-    return [evaluate, rules_cmd, report_cmd, diff_cmd, scan_cmd, collect_cmd, demo_cmd, history_cmd, schedule_cmd, lab_cmd]
+    # In the order `rollready --help` lists them: the data flow, then operations.
+    return [scan_cmd, collect_cmd, evaluate, report_cmd, diff_cmd, rules_cmd, history_cmd, schedule_cmd, demo_cmd,
+            lab_cmd]
 
 
 def build_parser() -> Parser:
