@@ -9,11 +9,23 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.cli.common import add_rule_options, add_upgrade_options, load_pack_and_catalogs, write_output
-from scanner.engine.run import canonical_json, evaluate_facts
+from scanner.cli.common import (
+    add_rule_options,
+    add_upgrade_options,
+    load_pack_and_catalogs,
+    write_output,
+)
+from scanner.cli.textout import render_text
 from scanner.collect.offline import load_collector_outputs
+from scanner.engine.run import canonical_json, evaluate_facts
 from scanner.errors import InputError, Problem
-from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file
+from scanner.facts import (
+    check_facts,
+    facts_from_outputs,
+    is_collector_output,
+    parse_json_file,
+)
+from scanner.report import write_reports
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,13 +68,9 @@ def run(args: argparse.Namespace) -> int:
     result, findings = evaluate_facts(doc, pack, catalogs, phase=phase, target_os=args.target_os,
                                       source_os=args.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
     if args.html or args.pdf:
-        from scanner.report import write_reports
-
         write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa)
     if args.format == "json":
         write_output(args.out, canonical_json(result) if args.out else json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     else:
-        from scanner.cli.textout import render_text
-
         write_output(args.out, render_text(result, findings, color=args.out is None))
     return int(result["verdict"]["exit_code"])

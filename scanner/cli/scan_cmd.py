@@ -19,13 +19,10 @@ from typing import Any
 
 from scanner import exitcodes, unattended
 from scanner.atomic import write_atomic
-from scanner.cli.common import (
-    add_rule_options,
-    add_upgrade_options,
-    load_pack_and_catalogs,
-)
+from scanner.cli.common import add_rule_options, add_upgrade_options, load_pack_and_catalogs
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta, ScanResult, scan_cluster
 from scanner.credentials import CredentialResolver
+from scanner.engine.run import evaluate_facts
 from scanner.errors import UsageError
 from scanner.history import HistoryStore, mixed_mode_clock
 from scanner.inventory import (
@@ -36,6 +33,7 @@ from scanner.inventory import (
     inventory_for_hosts,
     load_inventory,
 )
+from scanner.report import write_reports
 
 FILES = {"facts": "facts.json", "findings": "findings.json", "html": "report.html", "pdf": "report.pdf"}
 
@@ -127,9 +125,6 @@ def scan_and_report(cluster: Cluster, meta: ScanMeta, out: Path, args: argparse.
     raw = (json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     paths = {key: out / name for key, name in FILES.items()}
     write_atomic(paths["facts"], raw)
-    from scanner.engine.run import evaluate_facts
-    from scanner.report import write_reports
-
     result, _ = evaluate_facts(scanned.facts, pack, catalogs, phase=meta.phase, target_os=meta.target_os,
                                source_os=meta.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
     write_reports(result, raw, html=paths["html"], pdf=paths["pdf"], json=paths["findings"],
