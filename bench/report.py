@@ -1,7 +1,7 @@
 """Report benchmark: a 64-node, 60-rule result rendered as HTML and as PDF/A-3b, against a bare
 WeasyPrint table of the same page count rendered in the same run (so machine speed cancels out).
 
-    .venv/bin/python bench/report.py [--nodes 64] [--rules 60] [--runs 3] [--write bench/results-report.md]
+    .venv/bin/python bench/report.py [--nodes 64] [--rules 60] [--runs 3] [--write FILE]  (results go in BENCHMARKS.md)
 """
 from __future__ import annotations
 
