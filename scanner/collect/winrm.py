@@ -73,7 +73,7 @@ class NodeResult:
 
 AUTH_MODULES = {  # auth method -> (modules it needs, how to get them)
     "credssp": (("requests_credssp",), "pip install requests-credssp (pypsrp[credssp])"),
-    "kerberos": (("gssapi", "krb5"), "pip install pyspnego[kerberos] (needs libkrb5-dev) and a krb5.conf"),
+    "kerberos": (("gssapi", "krb5"), "pip install 'rollready[kerberos]' (needs libkrb5-dev) and a krb5.conf"),
 }
 
 
