@@ -143,7 +143,7 @@ def test_auth_methods_this_installation_cannot_do_are_named(monkeypatch) -> None
     real = winrm.importlib.util.find_spec
     monkeypatch.setattr(winrm.importlib.util, "find_spec", lambda name: None if name == "gssapi" else real(name))
     problem = winrm.auth_support_problem("kerberos")
-    assert problem is not None and "gssapi" in problem and "pyspnego[kerberos]" in problem
+    assert problem is not None and "gssapi" in problem and "rollready[kerberos]" in problem
 
 
 def test_the_cached_script_serialises_byte_for_byte_like_pypsrp() -> None:
