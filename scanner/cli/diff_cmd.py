@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts import check_facts, parse_json_file
-from scanner.report.diff import Side, diff
+from scanner.report.diff import Side, check_diff, diff
 from scanner.report.diff_render import render_html, render_pdf, render_text
 from scanner.report.result_doc import check_result, is_result, sha256_hex
 from scanner.report.writer import guarded, write_all
@@ -96,8 +96,10 @@ def run(args: argparse.Namespace) -> int:
     if args.pdf:
         rendered.append((Path(args.pdf), guarded("pdf", lambda: render_pdf(d, {**before_files, **after_files},
                                                                            pdfa=args.pdfa))))
-    text = (json.dumps(d, indent=2, sort_keys=True, ensure_ascii=False) + "\n") if args.format == "json" \
-        else render_text(d)
+    if args.format == "json":
+        text = json.dumps(check_diff(d), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    else:
+        text = render_text(d)
     if args.out:
         rendered.append((Path(args.out), text.encode("utf-8")))
     write_all(rendered)
