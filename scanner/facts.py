@@ -8,47 +8,27 @@ from __future__ import annotations
 
 import codecs
 import copy
-import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from scanner import paths
 from scanner.errors import InputError, Problem
+from scanner.schemas import violations
 from scanner.versions import release_of
 
 SCHEMA_VERSION = "1"
 MAX_FACTS_BYTES = 256 * 1024 * 1024
 
 
-@functools.lru_cache(maxsize=None)
 def schema() -> dict[str, Any]:
     return json.loads((paths.SCHEMAS_DIR / "facts.schema.json").read_text(encoding="utf-8"))
 
 
-@functools.lru_cache(maxsize=None)
-def _validator(ref: str | None) -> jsonschema.protocols.Validator:
-    root = schema()
-    target = root if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]}
-    return jsonschema.Draft202012Validator(target)
-
-
-def _pointer(path: Any) -> str:
-    return "/" + "/".join(str(p) for p in path) if path else "/"
-
-
 def schema_problems(doc: Any, *, file: str | None = None, ref: str | None = None) -> list[Problem]:
     """Every schema violation, with its JSON pointer and the node it belongs to when known."""
-    problems = []
-    errors = sorted(_validator(ref).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    for err in errors:
-        node = _node_name_for(doc, list(err.absolute_path), ref)
-        message = err.message if len(err.message) <= 200 else err.message[:197] + "..."
-        problems.append(Problem(message, file=file, pointer=_pointer(err.absolute_path), node=node))
-    return problems
+    return violations(doc, "facts.schema.json", ref=ref, file=file, node_of=lambda path: _node_name_for(doc, path, ref))
 
 
 def _node_name_for(doc: Any, path: list[Any], ref: str | None) -> str | None:

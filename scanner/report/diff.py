@@ -7,16 +7,12 @@ under `unavailable`, never guessed.
 """
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
-from scanner import paths
 from scanner.errors import InputError, Problem
 from scanner.facts import build_view
+from scanner.schemas import violations
 
 DIFF_VERSION = "1"
 OPEN = ("fail", "unknown", "error", "manual")  # a finding that still needs someone's attention
@@ -62,25 +58,17 @@ def diff(before: Side, after: Side) -> dict[str, Any]:
     }
 
 
-@functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((paths.SCHEMAS_DIR / SCHEMA).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
-
 def check_diff(doc: Any) -> dict[str, Any]:
     """Return doc if it matches schemas/diff.schema.json, else raise InputError naming the first violation.
 
     Consumers of `diff --format json` rely on the schema, so a document that breaks it is never written.
     """
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    if not errors:
+    problems = violations(doc, SCHEMA)
+    if not problems:
         return doc
-    first = errors[0]
-    message = first.message if len(first.message) <= 200 else first.message[:197] + "..."
-    more = f" (and {len(errors) - 1} more violations)" if len(errors) > 1 else ""
-    pointer = "/" + "/".join(str(p) for p in first.absolute_path)
-    raise InputError([Problem(f"not a valid diff document (schemas/{SCHEMA}): {message}{more}", pointer=pointer)])
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more violations)" if len(problems) > 1 else ""
+    raise InputError([Problem(f"not a valid diff document (schemas/{SCHEMA}): {first.message}{more}", pointer=first.pointer)])
 
 
 def _side_summary(side: Side) -> dict[str, Any]:
