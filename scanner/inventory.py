@@ -12,8 +12,6 @@ resolved by scanner/credentials.py only when a scan starts.
 """
 from __future__ import annotations
 
-import functools
-import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping
@@ -23,8 +21,8 @@ from typing import Any
 
 import jsonschema
 
-from scanner import paths
 from scanner.errors import InputError, Problem, UsageError
+from scanner.schemas import validator
 from scanner.yamlmarks import load_located, schema_problems
 
 AUTH_METHODS = ("negotiate", "kerberos", "ntlm", "basic", "credssp", "certificate")
@@ -169,16 +167,8 @@ def _split_host_port(spec: str) -> tuple[str, int | None]:
     return m.group(1), int(m.group(2)) if m.group(2) else None
 
 
-@functools.lru_cache(maxsize=None)
-def _schema() -> dict[str, Any]:
-    return json.loads((paths.SCHEMAS_DIR / "inventory.schema.json").read_text(encoding="utf-8"))
-
-
-@functools.lru_cache(maxsize=None)
 def _validator(ref: str | None = None) -> jsonschema.protocols.Validator:
-    root = _schema()
-    target = root if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]}
-    return jsonschema.Draft202012Validator(target)
+    return validator("inventory.schema.json", ref)
 
 
 def _from_native(data: Mapping[str, Any], file: str, located: Any) -> Inventory:

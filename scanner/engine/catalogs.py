@@ -7,19 +7,16 @@ decided it.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from scanner import paths
 from scanner.errors import InputError, Problem
+from scanner.schemas import validator
 from scanner.yamlmarks import read_located, schema_problems
 
 
@@ -61,11 +58,6 @@ class Catalog:
         return None
 
 
-@functools.lru_cache(maxsize=None)
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((paths.SCHEMAS_DIR / "catalog.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
 
 def load_catalogs(dirs: Iterable[str | Path] = ()) -> dict[str, Catalog]:
     """Shipped catalogs, then each extra directory on top. All problems reported at once."""
@@ -88,7 +80,7 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
         doc = read_located(str(file))
     except InputError as exc:
         return exc.problems
-    problems = schema_problems(doc, _validator())
+    problems = schema_problems(doc, validator("catalog.schema.json"))
     if problems:
         return problems
     name = doc.data["catalog"]

@@ -2,21 +2,19 @@
 file:line:column, and nothing is returned unless the whole pack is sound."""
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-import jsonschema
 
 from scanner import paths
 from scanner.engine.conditions import check_condition, facts_read
 from scanner.engine.messages import environment
 from scanner.errors import InputError, Problem
+from scanner.schemas import validator
 from scanner.yamlmarks import Located, read_located, schema_problems
 
 if TYPE_CHECKING:
@@ -88,12 +86,6 @@ class RulePack:
 
     def with_exceptions(self, waivers: Iterable[Waiver] = (), attestations: Iterable[Attestation] = ()) -> RulePack:
         return replace(self, waivers=tuple(waivers), attestations=tuple(attestations))
-
-
-@functools.lru_cache(maxsize=None)
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((paths.SCHEMAS_DIR / "rule.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
 
 
 def rule_files(locations: Iterable[str | Path]) -> list[Path]:
@@ -173,7 +165,7 @@ def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
                         environment().parse(raw[key])
                     except jinja2.TemplateSyntaxError as exc:
                         problems.append(doc.problem(("rules", i, key), f"template syntax: {exc.message}", rule_id=rule_id))
-    for problem in schema_problems(doc, _validator()):
+    for problem in schema_problems(doc, validator("rule.schema.json")):
         problems.append(problem)
     if problems:
         return [], _dedupe(problems)
