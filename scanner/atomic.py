@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from typing import BinaryIO
 from pathlib import Path
 
 
@@ -13,7 +14,7 @@ def write_atomic(path: str | Path, data: bytes | str, *, mode: int = 0o644) -> P
     return write_atomic_with(path, lambda fh: fh.write(payload), mode=mode)
 
 
-def write_atomic_with(path: str | Path, writer: Callable[[object], object], *, mode: int = 0o644) -> Path:
+def write_atomic_with(path: str | Path, writer: Callable[[BinaryIO], object], *, mode: int = 0o644) -> Path:
     """Let writer fill a binary temp file; rename it into place only if writer succeeds."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

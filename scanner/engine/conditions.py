@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 from scanner.engine.catalogs import Catalog, CatalogError
 from scanner.model import Evidence
 from scanner.versions import compare_versions, parse_version
 
-TRUE, FALSE, UNKNOWN = "true", "false", "unknown"
+Tri = Literal["true", "false", "unknown"]  # a condition's value
+TRUE: Tri = "true"
+FALSE: Tri = "false"
+UNKNOWN: Tri = "unknown"
 MAX_EVIDENCE = 40
 
 
@@ -309,7 +312,7 @@ LOGIC_KEYS = ("all", "any", "none", "not")
 QUANTIFIERS = ("every", "some", "none_of")
 
 
-Compiled = Callable[[Context], str]
+Compiled = Callable[[Context], Tri]
 
 
 def _compile_leaf(cond: dict[str, Any]) -> Compiled:
@@ -319,7 +322,7 @@ def _compile_leaf(cond: dict[str, Any]) -> Compiled:
     if op_name == "exists":
         want = bool(spec)
 
-        def exists(ctx: Context) -> str:
+        def exists(ctx: Context) -> Tri:
             actual = get(ctx.values)
             result = TRUE if (actual is not MISSING) is want else FALSE
             ctx.note(Evidence(path, _shown(actual), "exists", want, result))
@@ -331,7 +334,7 @@ def _compile_leaf(cond: dict[str, Any]) -> Compiled:
     expected_of = compile_operand(spec)
     op = OPERATORS.get(op_name)
 
-    def leaf(ctx: Context) -> str:
+    def leaf(ctx: Context) -> Tri:
         actual = get(ctx.values)
         expected = expected_of(ctx)
         evidence = ctx.evidence
@@ -355,7 +358,7 @@ def _compile_leaf(cond: dict[str, Any]) -> Compiled:
     return leaf
 
 
-def _in_catalog(path: str, actual: Any, name: Any, ctx: Context) -> str:
+def _in_catalog(path: str, actual: Any, name: Any, ctx: Context) -> Tri:
     catalog = ctx.catalogs.get(str(name))
     if catalog is None:
         raise EvalError(f"catalog {name!r} is not loaded")
@@ -381,7 +384,7 @@ def _brief(value: Any) -> str:
 
 # ---------------------------------------------------------------- combinators
 
-def _all(results: Iterable[str]) -> str:
+def _all(results: Iterable[Tri]) -> Tri:
     seen_unknown = False
     for r in results:
         if r == FALSE:
@@ -390,14 +393,14 @@ def _all(results: Iterable[str]) -> str:
     return UNKNOWN if seen_unknown else TRUE
 
 
-def negate(result: str) -> str:
+def negate(result: Tri) -> Tri:
     return _NEGATED[result]
 
 
-_NEGATED = {TRUE: FALSE, FALSE: TRUE, UNKNOWN: UNKNOWN}
+_NEGATED: dict[Tri, Tri] = {TRUE: FALSE, FALSE: TRUE, UNKNOWN: UNKNOWN}
 
 
-def _any(results: Iterable[str]) -> str:
+def _any(results: Iterable[Tri]) -> Tri:
     """De Morgan: some part true <=> not every part false (short-circuits the same way)."""
     return negate(_all(negate(r) for r in results))
 
@@ -416,10 +419,10 @@ def _compile_quantified(cond: dict[str, Any]) -> Compiled:
     parts = path_parts(path)
     name = cond["as"]
     that = compile_condition(cond["that"])
-    combine = {"every": _all, "some": _any, "none_of": lambda rs: negate(_any(rs))}[kind]
+    combine = {"every": _all, "some": _any, "none_of": _none}[kind]
     breaks = {"every": FALSE, "some": None, "none_of": TRUE}[kind]
 
-    def quantified(ctx: Context) -> str:
+    def quantified(ctx: Context) -> Tri:
         items = resolve_parts(parts, ctx.values)
         if items is MISSING or not isinstance(items, list):
             ctx.note(Evidence(path, None, kind, None, UNKNOWN))
@@ -446,7 +449,7 @@ def _compile_count(cond: dict[str, Any]) -> Compiled:
     that = compile_condition(cond["that"]) if "that" in cond else None
     name = cond.get("as", "item")
 
-    def count(ctx: Context) -> str:
+    def count(ctx: Context) -> Tri:
         items = resolve_parts(parts, ctx.values)
         if items is MISSING or not isinstance(items, list):
             ctx.note(Evidence(f"count({path})", None, op_name, cond[op_name], UNKNOWN))
@@ -482,7 +485,7 @@ def _compile_same(cond: dict[str, Any]) -> Compiled:
     value_parts = path_parts(cond["value"])
     by_parts = path_parts(cond["by"]) if "by" in cond else None
 
-    def same(ctx: Context) -> str:
+    def same(ctx: Context) -> Tri:
         items = resolve_parts(parts, ctx.values)
         if items is MISSING or not isinstance(items, list):
             ctx.note(Evidence(path, None, "same", None, UNKNOWN))
@@ -526,11 +529,18 @@ def _owner_label(item: Any) -> str:
     return _label(item)
 
 
+def _none(results: Iterable[Tri]) -> Tri:
+    return negate(_any(results))
+
+
+_COMBINERS: dict[str, Callable[[Iterable[Tri]], Tri]] = {"all": _all, "any": _any, "none": _none}
+
+
 def _compile_logic(cond: dict[str, Any]) -> Compiled | None:
-    for key, combine in (("all", _all), ("any", _any), ("none", lambda rs: negate(_any(rs)))):
+    for key, combine in _COMBINERS.items():
         if key in cond:
             parts = [compile_condition(c) for c in cond[key]]
-            return lambda ctx, parts=parts, combine=combine: combine(p(ctx) for p in parts)
+            return lambda ctx: combine(p(ctx) for p in parts)
     if "not" in cond:
         inner = compile_condition(cond["not"])
         return lambda ctx: negate(inner(ctx))
@@ -562,7 +572,7 @@ def compile_condition(cond: dict[str, Any]) -> Compiled:
     return compiled
 
 
-def evaluate(cond: dict[str, Any], ctx: Context) -> str:
+def evaluate(cond: dict[str, Any], ctx: Context) -> Tri:
     """Evaluate a (load-checked) condition to TRUE, FALSE or UNKNOWN."""
     return compile_condition(cond)(ctx)
 
