@@ -147,7 +147,7 @@ def inventory_for_hosts(
     cluster: str | None = None,
 ) -> Inventory:
     """The inventory behind `--node HOST [--node HOST ...]`; HOST may be HOST:PORT."""
-    nodes = []
+    nodes: list[NodeTarget] = []
     for spec in hosts:
         host, port = _split_host_port(spec)
         name = host if port is None else f"{host}:{port}"  # the collector reports the computer name

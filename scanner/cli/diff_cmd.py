@@ -70,7 +70,7 @@ def load_side(label: str, path: str, facts_path: str | None) -> tuple[Side, dict
     if not is_result(doc):
         if facts_path:
             raise UsageError(f"--{label}-facts only goes with a result document, and {path} is a facts document")
-        facts = check_facts(doc, file=path)
+        facts: dict[str, Any] | None = check_facts(doc, file=path)  # None below when no facts file is found
         return Side(label, None, facts, {"facts": path}, {"facts": sha256_hex(raw)}), {f"{label}-facts.json": raw}
     result = check_result(doc, file=path)
     files, digests, blobs = {"result": path}, {"result": sha256_hex(raw)}, {f"{label}-findings.json": raw}

@@ -142,8 +142,9 @@ class PowerShell(PypsrpPowerShell):
 
     def add_script(self, script: str, use_local_scope: bool | None = None) -> PowerShell:
         protocol = self.runspace_pool.protocol_version or ""
-        self.commands.append(Command(_clixml_string(script), protocol_version=protocol, is_script=True,
-                                     use_local_scope=use_local_scope))
+        # pypsrp annotates cmd as str, but its serializer sends an Element as it is (see the docstring).
+        self.commands.append(Command(_clixml_string(script),  # type: ignore[arg-type]
+                                     protocol_version=protocol, is_script=True, use_local_scope=use_local_scope))
         return self
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from scanner.engine.waivers import Selector, read_entries, selector_of
 from scanner.errors import InputError, Problem
-from scanner.model import Finding
+from scanner.model import Finding, Status
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Attestation:
     evidence: tuple[str, ...]
     date: dt.date
     expires: dt.date
-    status: str = "pass"
+    status: Status = "pass"  # the schema allows pass or fail
     id: str | None = None
     file: str = ""
     line: int | None = None

@@ -27,8 +27,7 @@ def collector_output(scenario: Scenario, spec: NodeSpec) -> dict[str, Any]:
     node = resolve_dates(spec.facts, now)
     node["collector_version"] = COLLECTOR_VERSION
     node.setdefault("collected_at", _iso(now))
-    cluster: dict[str, Any] | None = resolve_dates(scenario.cluster, now)
-    cluster["collected_from"] = spec.name
+    cluster: dict[str, Any] | None = {**resolve_dates(scenario.cluster, now), "collected_from": spec.name}
     for section, message in spec.faults.section_errors.items():
         cluster = _fail_section(node, cluster, section, message, duration_ms=None)
     for section in spec.faults.hang_sections:

@@ -11,7 +11,8 @@ import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, BinaryIO
+from io import BufferedIOBase
+from typing import Any
 
 from pypsrp.exceptions import WinRMError
 from spnego.exceptions import SpnegoError
@@ -33,6 +34,7 @@ class NodeServer(ThreadingHTTPServer):
     daemon_threads = False  # joined by server_close()
     block_on_close = True
     allow_reuse_address = True
+    RequestHandlerClass: type[_Handler]  # what __init__ passes; typeshed's Self-typed callable does not bind here
 
     def __init__(
         self,
@@ -103,7 +105,7 @@ class NodeServer(ThreadingHTTPServer):
 class _CountingWriter:
     """wfile that counts what it writes (bytes_out)."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BufferedIOBase) -> None:
         self._raw = raw
         self.count = 0
 
@@ -123,6 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "Microsoft-HTTPAPI/2.0"
     sys_version = ""
     server: NodeServer
+    raw_requestline: bytes  # set by the base class's handle_one_request; typeshed leaves it out
 
     def setup(self) -> None:
         super().setup()

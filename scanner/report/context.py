@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.model import SEVERITIES, STATUSES
+from scanner.model import SEVERITIES, STATUSES, Severity, Status
 from scanner.report.text import clip
 
 PROBLEM = "fail"
@@ -46,9 +46,11 @@ class Cell:
         return next((s for s in STATUSES if self.counts.get(s)), "empty")
 
     @property
-    def parts(self) -> list[tuple[str, str, int]]:
+    def parts(self) -> list[tuple[Status, str, int]]:
         """(status, symbol, count) for each status present, not_applicable left out unless alone."""
-        shown = [(s, STATUS_SYMBOL[s], self.counts[s]) for s in STATUSES if self.counts.get(s) and s != "not_applicable"]
+        shown: list[tuple[Status, str, int]] = [
+            (s, STATUS_SYMBOL[s], self.counts[s]) for s in STATUSES if self.counts.get(s) and s != "not_applicable"
+        ]
         if not shown and self.counts.get("not_applicable"):
             shown = [("not_applicable", STATUS_SYMBOL["not_applicable"], self.counts["not_applicable"])]
         return shown
@@ -68,7 +70,7 @@ class RuleGroup:
 
     rule_id: str
     title: str
-    severity: str
+    severity: Severity
     area: str
     blocking: bool
     remediation: str | None  # shared by every finding, else None and each row has its own
@@ -81,7 +83,7 @@ class RuleGroup:
 class RuleSummary:
     rule_id: str
     title: str
-    severity: str
+    severity: Severity
     area: str
     counts: dict[str, int]
 

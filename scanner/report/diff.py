@@ -42,18 +42,18 @@ def diff(before: Side, after: Side) -> dict[str, Any]:
                                "are not compared")
         if side.result is None:
             unavailable.append(f"{side.label}: no result document, so findings are not compared")
-    both_facts = before.facts is not None and after.facts is not None
-    both_results = before.result is not None and after.result is not None
+    facts = (before.facts, after.facts) if before.facts is not None and after.facts is not None else None
+    results = (before.result, after.result) if before.result is not None and after.result is not None else None
     return {
         "diff_version": DIFF_VERSION,
         "before": _side_summary(before),
         "after": _side_summary(after),
         "cluster": _cluster(before, after),
         "nodes": _nodes(before, after),
-        "registry_traces": _traces(before.facts, after.facts) if both_facts else None,
-        "patches": _patches(before.facts, after.facts) if both_facts else None,
-        "dedup_owner_moves": _dedup_moves(before.facts, after.facts) if both_facts else None,
-        "findings": _findings(before.result, after.result) if both_results else None,
+        "registry_traces": _traces(*facts) if facts is not None else None,
+        "patches": _patches(*facts) if facts is not None else None,
+        "dedup_owner_moves": _dedup_moves(*facts) if facts is not None else None,
+        "findings": _findings(*results) if results is not None else None,
         "unavailable": unavailable,
     }
 
@@ -121,11 +121,13 @@ def _nodes(before: Side, after: Side) -> list[dict[str, Any]]:
         nb, na = b.get(key), a.get(key)
         name = (na or nb or {})["name"]
         presence = "both" if nb and na else ("added" if na else "removed")
-        known = nb and na and nb["reachable"] and na["reachable"]
-        changed = bool(known and (nb["build"], nb["release"]) != (na["build"], na["release"]))
-        updated = bool(known and not changed and nb["version"] != na["version"])  # same release, new UBR
+        known = changed = updated = False
+        if nb and na and nb["reachable"] and na["reachable"]:
+            known = True
+            changed = bool((nb["build"], nb["release"]) != (na["build"], na["release"]))
+            updated = bool(not changed and nb["version"] != na["version"])  # same release, new UBR
         rows.append({"name": name, "presence": presence, "before": nb, "after": na, "os_changed": changed,
-                     "updated": updated, "compared": bool(known)})
+                     "updated": updated, "compared": known})
     return rows
 
 

@@ -85,13 +85,13 @@ def to_junit(result: dict[str, Any]) -> bytes:
         by_area[f["area"]].append(f)
     cluster = result["cluster"]["name"]
     root = ET.Element("testsuites", name=_xml_text(f"rollready {cluster} ({result['phase']})"))
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     for area in sorted(by_area):
         suite = ET.SubElement(root, "testsuite", name=_xml_text(area), timestamp=result["generated_at"])
         props = ET.SubElement(suite, "properties")
         for name, value in _suite_properties(result):
             ET.SubElement(props, "property", name=name, value=_xml_text(value))
-        counts = defaultdict(int)
+        counts: defaultdict[str, int] = defaultdict(int)
         for f in by_area[area]:
             counts["tests"] += 1
             case = ET.SubElement(suite, "testcase", classname=_xml_text(f"{area}.{f['rule_id']}"),

@@ -74,7 +74,7 @@ class ScheduleSpec:
 
     @property
     def is_gmsa(self) -> bool:
-        return bool(self.run_as) and self.run_as.endswith("$")
+        return self.run_as is not None and self.run_as.endswith("$")
 
 
 def absolute(path: str) -> str:
