@@ -14,6 +14,7 @@ from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
 from scanner.facts import parse_json_file, schema_problems
 
+
 def read_collector_output(path: str | Path) -> dict[str, Any]:
     """One collector output file, parsed and checked; InputError names file, line or JSON pointer."""
     file = str(path)
