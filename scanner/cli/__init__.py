@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from scanner import __version__, exitcodes
 from scanner.errors import RollreadyError, UsageError
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 class Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors, which is our NO-GO code; raise 64 instead."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
 

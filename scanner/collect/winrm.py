@@ -128,6 +128,7 @@ class _WSMan(WSMan):
                 selector_set: Any = None, timeout: int | None = None) -> ET.Element:
         res = self.invoke(WSManAction.RECEIVE, resource_uri, resource, option_set, selector_set, timeout,
                           retries_on_read_timeout=0)
+        # A WS-Man reply always has a Body; pypsrp's own receive() makes the same assumption.
         return res.find("s:Body", namespaces=NAMESPACES)  # type: ignore[return-value]
 
 

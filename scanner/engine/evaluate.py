@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from scanner.engine.catalogs import Catalog
-from scanner.engine.conditions import FALSE, TRUE, UNKNOWN, Context, EvalError, compile_condition
+from scanner.engine.conditions import FALSE, TRUE, UNKNOWN, Context, EvalError, Tri, compile_condition
 from scanner.engine.loader import Rule, RulePack
 from scanner.engine.messages import environment, render
 from scanner.engine.scopes import SCOPES, Subject
 from scanner.facts import FactsView
-from scanner.model import Finding
+from scanner.model import Finding, Status
 
 
 def applicable(rule: Rule, phase: str) -> bool:
@@ -74,7 +74,7 @@ def rule_runner(rule: Rule, base: dict[str, Any], catalogs: dict[str, Catalog],
     no_target = bool(rule.targets) and base["params"].get("target_os") is None
     blocking = rule.blocking
 
-    def status_of(ctx: Context) -> str:
+    def status_of(ctx: Context) -> Status:
         if when is not None:
             applies = when(ctx)
             if applies == FALSE:
@@ -88,6 +88,7 @@ def rule_runner(rule: Rule, base: dict[str, Any], catalogs: dict[str, Catalog],
     def run(subject: Subject) -> Finding:
         values = {**base, **subject.values}
         ctx = Context(values, catalogs, now)
+        status: Status
         detail: str | None = None
         catalog: str | None = None
         if subject.missing is not None:
@@ -115,14 +116,14 @@ def rule_runner(rule: Rule, base: dict[str, Any], catalogs: dict[str, Catalog],
             if problem:
                 detail = problem
         # Positional, in field order (scanner/model.py): keyword construction cost a tenth of a large run.
-        return Finding(rule.id, rule.title, rule.severity, status, rule.scope, subject.id, rule.area,  # type: ignore[arg-type]
+        return Finding(rule.id, rule.title, rule.severity, status, rule.scope, subject.id, rule.area,
                        subject.node, message, rule.remediation, rule.references, tuple(ctx.evidence), blocking,
                        catalog, None, None, detail)
 
     return run
 
 
-_STATUS_OF = {TRUE: "pass", FALSE: "fail", UNKNOWN: "unknown"}
+_STATUS_OF: dict[Tri, Status] = {TRUE: "pass", FALSE: "fail", UNKNOWN: "unknown"}
 
 
 __all__ = ["evaluate_pack", "evaluate_rule", "environment"]

@@ -14,6 +14,7 @@ from scanner import paths
 from scanner.engine.conditions import check_condition, facts_read
 from scanner.engine.messages import environment
 from scanner.errors import InputError, Problem
+from scanner.model import Severity
 from scanner.schemas import validator
 from scanner.yamlmarks import Located, read_located, schema_problems
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 class Rule:
     id: str
     title: str
-    severity: str
+    severity: Severity
     phases: tuple[str, ...]
     scope: str
     area: str

@@ -103,7 +103,8 @@ def read_entries(file: str | Path, list_key: str, schema_name: str, date_keys: S
                 problems.append(doc.problem((list_key, i, key), f"{list_key}/{i}/{key}: {value!r} is not a date (YYYY-MM-DD)"))
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
-    return doc, entries  # type: ignore[return-value]
+    assert isinstance(entries, list)  # the schema requires the list, and every problem was raised above
+    return doc, entries
 
 
 def dates_to_text(value: Any) -> Any:

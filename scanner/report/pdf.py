@@ -25,7 +25,7 @@ class Attached:
 class _NoFetch(URLFetcher):
     """Reports are self-contained: any URL the document asks for is refused, never requested."""
 
-    def fetch(self, url: str, headers: object = None) -> None:  # type: ignore[override]
+    def fetch(self, url: str, headers: object = None) -> None:
         raise RollreadyError(f"the report asked for an external resource ({url[:80]}); refused")
 
 
