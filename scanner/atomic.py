@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from typing import BinaryIO
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomic(path: str | Path, data: bytes | str, *, mode: int = 0o644) -> Path:

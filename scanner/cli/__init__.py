@@ -24,8 +24,18 @@ class Parser(argparse.ArgumentParser):
 
 def _command_modules() -> list[ModuleType]:
     """One explicit list of sub-commands; each module has register(subparsers)."""
-    from scanner.cli import (collect_cmd, demo_cmd, diff_cmd, evaluate, history_cmd, lab_cmd, report_cmd, rules_cmd,
-                             scan_cmd, schedule_cmd)
+    from scanner.cli import (
+        collect_cmd,
+        demo_cmd,
+        diff_cmd,
+        evaluate,
+        history_cmd,
+        lab_cmd,
+        report_cmd,
+        rules_cmd,
+        scan_cmd,
+        schedule_cmd,
+    )
 
     # In the order `rollready --help` lists them: the data flow, then operations.
     return [scan_cmd, collect_cmd, evaluate, report_cmd, diff_cmd, rules_cmd, history_cmd, schedule_cmd, demo_cmd,
