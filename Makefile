@@ -10,8 +10,12 @@ bootstrap:
 demo: bootstrap
 	$(VENV)/bin/rollready demo --out $(OUT)
 
-test: bootstrap
+test: bootstrap lint
 	$(VENV)/bin/python -m pytest -q
+
+lint: bootstrap
+	$(VENV)/bin/ruff check scanner bench
+	$(VENV)/bin/mypy
 
 bench: bootstrap
 	$(VENV)/bin/python bench/engine.py

@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import factory  # noqa: E402
+
 from scanner.engine.catalogs import load_catalogs  # noqa: E402
-from scanner.engine.loader import load_rules  # noqa: E402
 from scanner.engine.evaluate import evaluate_pack  # noqa: E402
+from scanner.engine.loader import load_rules  # noqa: E402
 from scanner.engine.run import evaluate_facts  # noqa: E402
 from scanner.engine.verdict import decide  # noqa: E402
 from scanner.facts import build_view, check_facts, collection_gaps  # noqa: E402
