@@ -2,10 +2,13 @@
 folder under them must be listed in pyproject.toml, or `pip install .` ships without it."""
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
+import pytest
+
 from scanner import paths
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the check needs only one interpreter to run it
 
 ROOT = Path(__file__).resolve().parents[1]
 
