@@ -7,4 +7,5 @@ LOCKED = 75  # another scheduled run holds the lock (EX_TEMPFAIL)
 USAGE = 64
 DATAERR = 65
 INTERNAL = 70
+CANTCREAT = 73  # an output file could not be written
 INTERRUPTED = 130

@@ -75,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return exitcodes.INTERNAL
+    except OSError as exc:  # a file we were asked to write (or read past validation) is out of reach
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"rollready: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return exitcodes.CANTCREAT
     except Exception as exc:  # the one catch-all: the CLI edge
         if debug:
             raise

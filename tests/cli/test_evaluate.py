@@ -123,3 +123,9 @@ def test_hostile_registry_strings_stay_inert_in_the_terminal(tmp_path: Path, cap
     assert "{{ 7*7" in out and "(OS 49" not in out  # the table may wrap, but nothing was evaluated
     assert "\u202e" not in out and "U+202E" in out
     assert out.count("A") < 1000  # clipped; the JSON keeps it whole
+
+
+def test_an_unwritable_output_is_one_line_and_exit_73() -> None:
+    r = run_cli("evaluate", str(EX / "pre-healthy-2012r2.json"), "--out", "/proc/no-such-dir/r.txt")
+    assert r.returncode == exitcodes.CANTCREAT and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "/proc/no-such-dir" in r.stderr
