@@ -16,7 +16,7 @@ from typing import Any
 from scanner import paths
 from scanner.errors import InputError, Problem
 from scanner.schemas import violations
-from scanner.versions import release_of
+from scanner.versions import release_of, release_of_build
 
 SCHEMA_VERSION = "1"
 MAX_FACTS_BYTES = 256 * 1024 * 1024
@@ -228,8 +228,11 @@ def _node_view(node: dict[str, Any], cluster: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mixed_mode(nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Mixed mode: nodes run different OS releases. Unknown if a node's OS is unknown and the rest agree."""
-    releases = {(n.get("os") or {}).get("release") for n in nodes}
+    """Mixed mode: nodes run different OS releases. A node whose own OS was not collected is judged by
+    the build Get-ClusterNode reports for it; with neither, mixed mode is unknown unless the others
+    already differ. (The HKLM\\Cluster MixedMode value is not used: it outlives the upgrade.)"""
+    releases = {(n.get("os") or {}).get("release") or release_of_build((n.get("membership") or {}).get("build_number"))
+                for n in nodes}
     known = sorted(r for r in releases if r)
     if len(known) > 1:
         mixed: bool | None = True

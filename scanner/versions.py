@@ -45,8 +45,9 @@ def release_of(version: Any) -> str | None:
     parts = parse_version(version)
     if not parts or len(parts) < 3:
         return None
-    build = parts[2]
-    for release, release_build in RELEASE_BUILDS.items():
-        if build == release_build:
-            return release
-    return None
+    return release_of_build(parts[2])
+
+
+def release_of_build(build: Any) -> str | None:
+    """17763 -> '2019' (a build number as Get-ClusterNode reports it)."""
+    return next((release for release, number in RELEASE_BUILDS.items() if number == build), None)

@@ -88,3 +88,13 @@ def test_examples_are_valid_facts() -> None:
 
     for p in sorted(paths.EXAMPLES_DIR.glob("*.json")):
         check_facts(json.loads(p.read_text()), file=str(p))
+
+
+def test_mixed_mode_uses_get_clusternode_builds_for_unreached_nodes() -> None:
+    doc = factory.facts([factory.node("NODE1", "2016"), factory.node("NODE2", "2016")])
+    doc["nodes"][1] = {"name": "NODE2", "reachable": False, "errors": [{"section": "connection", "message": "x"}]}
+    assert build_view(doc).cluster["mixed_mode"] is None  # nothing says which OS NODE2 runs
+    doc["cluster"]["nodes"][1]["build_number"] = 9600
+    assert build_view(doc).cluster["mixed_mode"] is True
+    doc["cluster"]["nodes"][1]["build_number"] = 14393
+    assert build_view(doc).cluster["mixed_mode"] is False

@@ -1,7 +1,7 @@
 """The mixed-mode clock: how long a cluster has run with nodes on different OS builds.
 
-Microsoft asks that a rolling upgrade finish "within four weeks" (domain.md §1.4); rule CLU-013
-warns from day 21 and fails after day 28 and reads `scan.mixed_mode_since`, which this sets.
+Microsoft asks that a rolling upgrade finish "within four weeks" (domain.md §1.4); rule MIX-002
+reads `scan.mixed_mode_since`, which this sets, and fails once the window is older than 28 days.
 """
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from scanner.facts import build_view
 from scanner.history.times import format_utc, parse_utc, utc_now
 
 if TYPE_CHECKING:
@@ -18,31 +19,9 @@ Source = Literal["history", "install_date", "this_scan"]
 
 
 def facts_mixed_mode(facts: dict[str, Any]) -> bool | None:
-    """True when nodes run different OS builds or a node's registry says MixedMode=1.
-
-    Builds come from reachable nodes and from Get-ClusterNode (which also covers nodes we could
-    not reach). None when no build and no registry flag could be collected: unknown, not "no".
-    """
-    builds: set[int] = set()
-    flags: list[int] = []
-    for node in facts.get("nodes") or []:
-        if not node.get("reachable"):
-            continue
-        build = (node.get("os") or {}).get("build")
-        if isinstance(build, int):
-            builds.add(build)
-        flag = (node.get("cluster_registry") or {}).get("mixed_mode")
-        if isinstance(flag, int):
-            flags.append(flag)
-    for member in (facts.get("cluster") or {}).get("nodes") or []:
-        build = member.get("build_number")
-        if isinstance(build, int):
-            builds.add(build)
-    if len(builds) > 1 or 1 in flags:
-        return True
-    if builds or flags:
-        return False
-    return None
+    """The engine's own answer (scanner.facts: nodes on different releases, Get-ClusterNode builds
+    standing in for nodes that could not be reached), so the clock and the rules never disagree."""
+    return build_view(facts).cluster["mixed_mode"]
 
 
 @dataclass(frozen=True)

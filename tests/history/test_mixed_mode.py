@@ -5,17 +5,20 @@ from datetime import datetime, timezone
 from scanner.history import HistoryStore, facts_mixed_mode, mixed_mode_clock
 
 
-def test_mixed_mode_from_builds_registry_and_cluster_view(make_scan):
+def test_mixed_mode_from_builds_and_cluster_view(make_scan):
     assert facts_mixed_mode(make_scan(builds={"N1": 9600, "N2": 14393})[1]) is True
     assert facts_mixed_mode(make_scan(builds={"N1": 9600, "N2": 9600})[1]) is False
     facts = make_scan(builds={"N1": 14393, "N2": None})[1]
-    assert facts_mixed_mode(facts) is False  # only what was seen; the cluster view can say more:
+    assert facts_mixed_mode(facts) is None  # N2 was not reached: unknown, not "no"; the cluster view can say more:
     facts["cluster"]["nodes"] = [{"name": "N1", "state": "Up", "build_number": 14393},
                                  {"name": "N2", "state": "Up", "build_number": 9600}]
     assert facts_mixed_mode(facts) is True
+
+
+def test_the_registry_mixed_mode_trace_does_not_make_a_cluster_mixed(make_scan):
     facts = make_scan(builds={"N1": 14393, "N2": 14393})[1]
-    facts["nodes"][0]["cluster_registry"] = {"mixed_mode": 1}
-    assert facts_mixed_mode(facts) is True
+    facts["nodes"][0]["cluster_registry"] = {"mixed_mode": 1}  # left behind after a finished roll
+    assert facts_mixed_mode(facts) is False
 
 
 def test_mixed_mode_is_unknown_when_nothing_was_collected(make_scan):
