@@ -11,6 +11,7 @@ from rich.text import Text
 from scanner import exitcodes
 from scanner.cli.common import TARGETS, add_rule_options, load_pack_and_catalogs
 from scanner.engine.catalogs import load_catalogs, reference_problems
+from scanner.engine.condition import facts_read
 from scanner.engine.loader import Rule, load_rules
 from scanner.engine.ruletest import Report, run_cases
 from scanner.errors import InputError, UsageError
@@ -89,86 +90,14 @@ def explain(rule: Rule) -> str:
     lines.append(f"  defined    {rule.file}:{rule.line}")
     if rule.description:
         lines += ["", "What it checks:", wrap(rule.description)]
-    lines += ["", "Facts it reads:"] + [f"  {f}" for f in facts_with_aliases(rule)]
+    lines += ["", "Facts it reads:"] + [f"  {f}" for f in facts_read([rule.when, rule.check], aliases={})]
     if rule.when is not None:
-        lines += ["", "Applies when:"] + condition_text(rule.when, 1)
+        lines += ["", "Applies when:"] + rule.when.describe(1)
     if rule.check is not None:
-        lines += ["", "Passes when:"] + condition_text(rule.check, 1)
+        lines += ["", "Passes when:"] + rule.check.describe(1)
     lines += ["", "Message on failure (template):", wrap(rule.message), "", "Remediation:", wrap(rule.remediation),
               "", "References:"] + [f"  {ref}" for ref in rule.references]
     return "\n".join(lines) + "\n"
-
-
-def _operand(value: object) -> str:
-    if isinstance(value, dict):
-        if "fact" in value:
-            return f"fact {value['fact']}"
-        if "param" in value:
-            return f"scan parameter {value['param']}"
-        if "catalog" in value:
-            how = f"key {_operand(value['key'])}" if "key" in value else f"entry matching {_operand(value['match'])}"
-            return f"catalog {value['catalog']} ({how}) field {value['field']}"
-    return repr(value)
-
-
-def condition_text(cond: dict, depth: int) -> list[str]:
-    """A condition as an indented outline an admin can read."""
-    pad = "  " * depth
-    for logic, word in (("all", "all of"), ("any", "any of"), ("none", "none of")):
-        if logic in cond:
-            return [f"{pad}{word}:"] + [line for sub in cond[logic] for line in condition_text(sub, depth + 1)]
-    if "not" in cond:
-        return [f"{pad}not:"] + condition_text(cond["not"], depth + 1)
-    for quant, word in (("every", "every"), ("some", "at least one"), ("none_of", "no")):
-        if quant in cond:
-            return [f"{pad}{word} {cond['as']} in {cond[quant]} such that:"] + condition_text(cond["that"], depth + 1)
-    if "count" in cond:
-        op = next(k for k in ("eq", "gt", "ge", "lt", "le") if k in cond)
-        head = f"{pad}the number of {cond['count']}" + (f" (as {cond['as']}) where:" if "that" in cond else "")
-        tail = f"{pad}is {op} {_operand(cond[op])}"
-        return [head] + (condition_text(cond["that"], depth + 1) if "that" in cond else []) + [tail]
-    if "same" in cond:
-        by = f", per {cond['by']}" if "by" in cond else ""
-        return [f"{pad}{cond['value']} is the same for every {cond['as']} in {cond['same']}{by}"]
-    op, value = next((k, v) for k, v in cond.items() if k != "fact")
-    return [f"{pad}{cond['fact']} {op} {_operand(value)}"]
-
-
-def facts_with_aliases(rule: Rule) -> list[str]:
-    """Fact paths with loop variables spelled out: `update.id` read over node.hotfixes is node.hotfixes[].id."""
-    found: list[str] = []
-
-    def walk(node: object, aliases: dict[str, str]) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item, aliases)
-            return
-        if not isinstance(node, dict):
-            return
-        head = next((k for k in ("every", "some", "none_of", "count", "same") if k in node), None)
-        inner = aliases
-        if head and isinstance(node[head], str):
-            collection = _expand(node[head], aliases)
-            found.append(collection)
-            if isinstance(node.get("as"), str):
-                inner = {**aliases, node["as"]: collection.replace("[*]", "") + "[]"}
-        for key, value in node.items():
-            if key == head:
-                continue
-            if key in ("fact", "value", "by") and isinstance(value, str):
-                found.append(_expand(value, inner))
-            else:
-                walk(value, inner)
-
-    walk([rule.when, rule.check], {})
-    return list(dict.fromkeys(found))
-
-
-def _expand(path: str, aliases: dict[str, str]) -> str:
-    head, _, rest = path.partition(".")
-    if head in aliases:
-        return aliases[head] + ("." + rest if rest else "")
-    return path
 
 
 def run_explain(args: argparse.Namespace) -> int:

@@ -108,36 +108,30 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
 
 def reference_problems(rules: Iterable[Any], catalogs: dict[str, Catalog]) -> list[Problem]:
     """Catalog names, literal keys and their fields that rules refer to but the catalogs lack
-    (`rules validate`; at evaluation the same gaps are `error` findings)."""
+    (`rules validate`; at evaluation the same gaps are `error` findings). The conditions list
+    their own references (Condition.catalog_refs)."""
     problems: list[Problem] = []
-
-    def walk(node: Any, rule: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item, rule)
-            return
-        if not isinstance(node, dict):
-            return
-        name = node.get("catalog") if "field" in node else node.get("in_catalog")
-        if isinstance(name, str):
-            catalog = catalogs.get(name)
-            if catalog is None:
-                problems.append(Problem(f"catalog {name!r} is not loaded", file=rule.file, line=rule.line, rule_id=rule.id))
-            elif "key" in node and not isinstance(node["key"], dict):
-                entry = catalog.entry(str(node["key"]))
-                field_path = str(node["field"])
-                if entry is None:
-                    problems.append(Problem(f"catalog {name!r} has no key {node['key']!r}", file=rule.file,
-                                            line=rule.line, rule_id=rule.id))
-                elif "{" not in field_path and _field(entry.data, field_path) is None:
-                    problems.append(Problem(f"catalog {name!r} entry {entry.key!r} has no {field_path!r}", file=rule.file,
-                                            line=rule.line, rule_id=rule.id))
-        for value in node.values():
-            walk(value, rule)
-
     for rule in rules:
-        walk([rule.when, rule.check], rule)
+        for cond in (rule.when, rule.check):
+            for ref in cond.catalog_refs() if cond is not None else ():
+                message = _reference_problem(ref.name, ref.key, ref.field, catalogs)
+                if message:
+                    problems.append(Problem(message, file=rule.file, line=rule.line, rule_id=rule.id))
     return problems
+
+
+def _reference_problem(name: str, key: Any, field_path: str | None, catalogs: dict[str, Catalog]) -> str | None:
+    catalog = catalogs.get(name)
+    if catalog is None:
+        return f"catalog {name!r} is not loaded"
+    if field_path is None:  # not a lookup by a literal key: checked when it is evaluated
+        return None
+    entry = catalog.entry(str(key))
+    if entry is None:
+        return f"catalog {name!r} has no key {key!r}"
+    if "{" not in field_path and _field(entry.data, field_path) is None:
+        return f"catalog {name!r} entry {entry.key!r} has no {field_path!r}"
+    return None
 
 
 def _field(data: Any, path: str) -> Any:

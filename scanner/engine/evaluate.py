@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from scanner.engine.catalogs import Catalog
-from scanner.engine.conditions import FALSE, TRUE, UNKNOWN, Context, EvalError, Tri, compile_condition
+from scanner.engine.condition import FALSE, TRUE, UNKNOWN, Context, EvalError, Tri
 from scanner.engine.loader import Rule, RulePack
 from scanner.engine.messages import environment, render
 from scanner.engine.scopes import SCOPES, Subject
@@ -60,16 +60,11 @@ def _evaluate_pack(pack: RulePack, view: FactsView, params: dict[str, Any], cata
     return findings
 
 
-def evaluate_rule(rule: Rule, subject: Subject, base: dict[str, Any], catalogs: dict[str, Catalog],
-                  now: datetime) -> Finding:
-    return rule_runner(rule, base, catalogs, now)(subject)
-
-
 def rule_runner(rule: Rule, base: dict[str, Any], catalogs: dict[str, Catalog],
                 now: datetime) -> Callable[[Subject], Finding]:
     """Everything about a rule that does not depend on the subject, worked out once."""
-    when = compile_condition(rule.when) if rule.when is not None else None
-    check = compile_condition(rule.check) if rule.check is not None else None
+    when = rule.when.evaluate if rule.when is not None else None
+    check = rule.check.evaluate if rule.check is not None else None
     manual = rule.kind == "attestation"
     no_target = bool(rule.targets) and base["params"].get("target_os") is None
     blocking = rule.blocking
@@ -126,4 +121,4 @@ def rule_runner(rule: Rule, base: dict[str, Any], catalogs: dict[str, Catalog],
 _STATUS_OF: dict[Tri, Status] = {TRUE: "pass", FALSE: "fail", UNKNOWN: "unknown"}
 
 
-__all__ = ["evaluate_pack", "evaluate_rule", "environment"]
+__all__ = ["evaluate_pack", "environment"]

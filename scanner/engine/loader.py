@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from scanner import paths
-from scanner.engine.conditions import check_condition, facts_read
+from scanner.engine.condition import Condition, Problems, parse_condition
 from scanner.engine.messages import environment
 from scanner.errors import InputError, Problem
 from scanner.model import Severity
@@ -34,8 +34,8 @@ class Rule:
     message: str
     remediation: str
     references: tuple[str, ...]
-    check: dict[str, Any] | None
-    when: dict[str, Any] | None = None
+    check: Condition | None  # parsed and checked at load (scanner/engine/condition/)
+    when: Condition | None = None
     kind: str = "check"
     targets: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -47,10 +47,6 @@ class Rule:
     @property
     def blocking(self) -> bool:
         return self.severity in ("critical", "high") and not self.unverified
-
-    @property
-    def facts(self) -> list[str]:
-        return facts_read([self.when, self.check])
 
 
 @dataclass(frozen=True)
@@ -149,7 +145,7 @@ def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
     rules = []
     raw_rules = doc.data.get("rules")
     # Conditions first: their messages are clearer than the schema's for the same mistakes.
-    condition_paths: set[tuple[Any, ...]] = set()
+    conditions: dict[tuple[int, str], Condition | None] = {}
     if isinstance(raw_rules, list):
         for i, raw in enumerate(raw_rules):
             if not isinstance(raw, dict):
@@ -157,9 +153,9 @@ def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
             rule_id = raw.get("id") if isinstance(raw.get("id"), str) else None
             for key in ("when", "check"):
                 if key in raw:
-                    condition_paths.add(("rules", i, key))
-                    for where, message in check_condition(raw[key], ("rules", i, key)):
-                        problems.append(doc.problem(where, message, rule_id=rule_id))
+                    found: Problems = []
+                    conditions[i, key] = parse_condition(raw[key], ("rules", i, key), found)
+                    problems += [doc.problem(where, message, rule_id=rule_id) for where, message in found]
             for key in ("message", "remediation"):
                 if isinstance(raw.get(key), str):
                     try:
@@ -175,7 +171,7 @@ def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
         rules.append(Rule(
             id=raw["id"], title=raw["title"], severity=raw["severity"], phases=tuple(raw["phases"]),
             scope=raw["scope"], area=raw["area"], message=raw["message"], remediation=raw["remediation"],
-            references=tuple(raw["references"]), check=raw.get("check"), when=raw.get("when"),
+            references=tuple(raw["references"]), check=conditions.get((i, "check")), when=conditions.get((i, "when")),
             kind=raw.get("kind", "check"), targets=tuple(raw.get("targets", ())), tags=tuple(raw.get("tags", ())),
             description=raw.get("description", ""), unverified=bool(raw.get("unverified", False)),
             file=doc.file, line=line,

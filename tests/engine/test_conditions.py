@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from scanner.engine.catalogs import Catalog, Entry
-from scanner.engine.conditions import (FALSE, TRUE, UNKNOWN, Context, EvalError, LEAF_OPERATORS, check_condition,
-                                       evaluate, facts_read)
+from scanner.engine.condition import (FALSE, TRUE, UNKNOWN, Context, EvalError, LEAF_OPERATORS, check_condition,
+                                      evaluate, facts_read, parse)
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 
@@ -169,7 +169,7 @@ def test_every_leaf_operator_passes_load_checks() -> None:
 
 def test_facts_read_lists_paths() -> None:
     cond = {"all": [{"fact": "node.os.build", "ge": 1}, {"every": "cluster.nodes", "as": "m", "that": {"fact": "m.state", "equals": "Up"}}]}
-    assert facts_read(cond) == ["node.os.build", "cluster.nodes", "m.state"]
+    assert facts_read([parse(cond)]) == ["node.os.build", "cluster.nodes", "m.state"]
 
 
 def test_catalog_lookup_names_must_be_strings() -> None:

@@ -1,0 +1,125 @@
+"""The one operator table. Adding an operator is one entry here (and a line in docs/rules.md).
+
+Each operator says what its argument must be (checked when the rules load) and how the fact is
+read: by value (the usual case: a missing fact makes the test unknown), by presence (`exists`,
+the one operator that reads a missing fact as an answer), by catalog membership (`in_catalog`),
+or by age in days against the scan time (`within_days`, `older_than_days`).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from scanner.versions import compare_versions, parse_version
+
+Test = Callable[[Any, Any], bool]
+Argument = Literal["operand", "list", "regex", "bool", "catalog"]
+Reads = Literal["value", "presence", "catalog", "age"]
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    test: Test | None  # (actual, expected) -> bool; raises TypeError/ValueError when it does not apply
+    argument: Argument = "operand"  # literal or reference; "list", "regex", "bool", "catalog" are narrower
+    reads: Reads = "value"
+
+
+def num(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError
+    return float(v)
+
+
+def _numeric(compare: Callable[[float, float], bool]) -> Test:
+    return lambda actual, expected: compare(num(actual), num(expected))
+
+
+def _version(want: Callable[[int], bool]) -> Test:
+    def op(actual: Any, expected: Any) -> bool:
+        a, b = parse_version(actual), parse_version(expected)
+        if a is None or b is None:
+            raise TypeError
+        return want(compare_versions(a, b))
+
+    return op
+
+
+def age_days(now: datetime, value: Any) -> float:
+    """Days from an ISO date or time (UTC when no zone is given) to the scan time."""
+    if not isinstance(value, str):
+        raise TypeError
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return (now - moment).total_seconds() / 86400
+
+
+def _matches(actual: Any, pattern: Any) -> bool:
+    if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
+        raise TypeError
+    return re.search(str(pattern), str(actual)) is not None
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, list):
+        return any(same(item, expected) for item in actual)
+    if isinstance(actual, str) and isinstance(expected, str):
+        return expected.lower() in actual.lower()
+    raise TypeError
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality that ignores case for strings (Windows names are case-insensitive)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
+def _in(actual: Any, expected: Any) -> bool:
+    if not isinstance(expected, list):
+        raise TypeError
+    return any(same(actual, e) for e in expected)
+
+
+def _empty(actual: Any, expected: Any) -> bool:
+    if not isinstance(actual, (list, dict, str)):
+        raise TypeError
+    return (len(actual) == 0) is bool(expected)
+
+
+def _table(*operators: Operator) -> dict[str, Operator]:
+    return {op.name: op for op in operators}
+
+
+OPERATORS: dict[str, Operator] = _table(
+    Operator("equals", same),
+    Operator("not_equals", lambda a, e: not same(a, e)),
+    Operator("in", _in, "list"),
+    Operator("not_in", lambda a, e: not _in(a, e), "list"),
+    Operator("contains", _contains),
+    Operator("not_contains", lambda a, e: not _contains(a, e)),
+    Operator("matches", _matches, "regex"),
+    Operator("not_matches", lambda a, e: not _matches(a, e), "regex"),
+    Operator("empty", _empty, "bool"),
+    Operator("gt", _numeric(lambda a, e: a > e)),
+    Operator("ge", _numeric(lambda a, e: a >= e)),
+    Operator("lt", _numeric(lambda a, e: a < e)),
+    Operator("le", _numeric(lambda a, e: a <= e)),
+    Operator("eq", _numeric(lambda a, e: a == e)),
+    Operator("version_lt", _version(lambda c: c < 0)),
+    Operator("version_le", _version(lambda c: c <= 0)),
+    Operator("version_gt", _version(lambda c: c > 0)),
+    Operator("version_ge", _version(lambda c: c >= 0)),
+    Operator("version_eq", _version(lambda c: c == 0)),
+    Operator("within_days", lambda age, days: age <= num(days), reads="age"),
+    Operator("older_than_days", lambda age, days: age > num(days), reads="age"),
+    Operator("exists", None, "bool", reads="presence"),
+    Operator("in_catalog", None, "catalog", reads="catalog"),
+)
+LEAF_OPERATORS: tuple[str, ...] = tuple(OPERATORS)
+COUNT_OPERATORS = ("eq", "gt", "ge", "lt", "le")  # what `count` compares its number with
