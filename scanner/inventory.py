@@ -80,20 +80,27 @@ class Cluster:
 class Inventory:
     clusters: tuple[Cluster, ...]
     source: str  # the file, or "--node"
-    default_clusters: tuple[str, ...] = field(default=())  # chosen when --cluster is absent
+    default_clusters: tuple[str, ...] = field(default=())  # chosen when no cluster is named
 
     def select(self, name: str | None) -> Cluster:
-        """The cluster to scan: by name, or the only one there is."""
+        """The one cluster to use: by name, or the only one there is."""
+        found = self.pick([name] if name is not None else [])
+        if len(found) == 1:
+            return found[0]
+        names = ", ".join(c.name for c in found)
+        raise UsageError(f"{self.source}: holds {len(found)} clusters ({names}); choose one by name")
+
+    def pick(self, names: Iterable[str]) -> tuple[Cluster, ...]:
+        """The clusters named (case-insensitive, in the order given), or, when none is named, the
+        default ones (an Ansible inventory's rollready groups) or else every cluster."""
         by_name = {c.name.lower(): c for c in self.clusters}
-        if name is not None:
-            found = by_name.get(name.lower())
-            if found is None:
-                raise UsageError(f"{self.source}: no cluster {name!r} (clusters: {', '.join(c.name for c in self.clusters)})")
-            return found
-        candidates = self.default_clusters or tuple(c.name for c in self.clusters)
-        if len(candidates) == 1:
-            return by_name[candidates[0].lower()]
-        raise UsageError(f"{self.source}: holds {len(candidates)} clusters ({', '.join(candidates)}); choose one with --cluster NAME")
+        wanted = list(dict.fromkeys(n.lower() for n in names)) or [n.lower() for n in self.default_clusters]
+        if not wanted:
+            return self.clusters
+        unknown = [n for n in names if n.lower() not in by_name]
+        if unknown:
+            raise UsageError(f"{self.source}: no cluster {unknown[0]!r} (clusters: {', '.join(c.name for c in self.clusters)})")
+        return tuple(by_name[n] for n in wanted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,10 +159,10 @@ def inventory_for_hosts(
         host, port = _split_host_port(spec)
         name = host if port is None else f"{host}:{port}"  # the collector reports the computer name
         if any(n.name == name for n in nodes):
-            raise UsageError(f"--node {spec} given twice")
+            raise UsageError(f"node {spec} given twice")
         nodes.append(NodeTarget(name, host, transport.port_for(port), transport, credentials))
     if not nodes:
-        raise UsageError("no --node given")
+        raise UsageError("no node given")
     name = cluster or "adhoc"
     return Inventory((Cluster(name, tuple(nodes)),), "--node", (name,))
 
@@ -163,7 +170,7 @@ def inventory_for_hosts(
 def _split_host_port(spec: str) -> tuple[str, int | None]:
     m = re.fullmatch(r"\[?([^\[\]]+?)\]?(?::(\d{1,5}))?", spec.strip())
     if not m or not m.group(1) or (m.group(2) and not 0 < int(m.group(2)) < 65536):
-        raise UsageError(f"--node {spec!r}: expected HOST or HOST:PORT")
+        raise UsageError(f"node {spec!r}: expected HOST or HOST:PORT")
     return m.group(1), int(m.group(2)) if m.group(2) else None
 
 

@@ -5,11 +5,8 @@ import argparse
 import sys
 
 from scanner.atomic import write_atomic
-from scanner.engine.attestations import load_attestations
-from scanner.engine.catalogs import Catalog, load_catalogs
-from scanner.engine.loader import RulePack, load_rules
-from scanner.engine.waivers import load_waivers
 from scanner.model import PHASES
+from scanner.pipeline.options import RuleOptions
 from scanner.versions import RELEASES
 
 TARGETS = ("2016", "2019", "2022", "2025")
@@ -46,13 +43,12 @@ def add_rule_options(p: argparse.ArgumentParser) -> None:
                    help="attestations file (repeatable): signed statements deciding manual checks")
 
 
-def load_pack_and_catalogs(args: argparse.Namespace) -> tuple[RulePack, dict[str, Catalog]]:
-    """The rule pack as selected for this run (tags) and carrying its waivers and attestations,
-    which evaluate_facts applies by default; and the layered catalogs. Bad files: InputError (65)."""
-    pack = load_rules(args.rules).select(getattr(args, "tags", ()), getattr(args, "skip_tags", ()))
-    waivers = load_waivers(getattr(args, "waivers", ()))
-    attestations = load_attestations(getattr(args, "attestations", ()))
-    return pack.with_exceptions(waivers, attestations), load_catalogs(args.catalog)
+def rule_options(args: argparse.Namespace) -> RuleOptions:
+    """The options add_rule_options defined, as the pipeline takes them."""
+    return RuleOptions(
+        rules=tuple(args.rules) if args.rules is not None else None, catalogs=tuple(args.catalog),
+        tags=tuple(getattr(args, "tags", ())), skip_tags=tuple(getattr(args, "skip_tags", ())),
+        waivers=tuple(getattr(args, "waivers", ())), attestations=tuple(getattr(args, "attestations", ())))
 
 
 def write_output(out: str | None, text: str | bytes) -> None:

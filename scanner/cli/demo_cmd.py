@@ -13,11 +13,12 @@ from pathlib import Path
 
 from scanner import exitcodes, paths
 from scanner.cli.common import add_rule_options, add_upgrade_options
-from scanner.cli.scan_cmd import print_summary, scan_and_report
+from scanner.cli.scan_cmd import print_summary, scan_options
 from scanner.collect.scan import ScanMeta
 from scanner.credentials import CredentialResolver
 from scanner.errors import InputError, Problem
 from scanner.inventory import inventory_from_dict
+from scanner.pipeline import scan_and_report
 
 DEFAULT_SCENARIO = "mixed-dedup-hazard"
 
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
         cluster = inventory_from_dict(lab.inventory(), f"lab:{scenario.name}").select(None)
         meta = ScanMeta(method="lab", phase=phase, target_os=target, source_os=args.source_os,
                         inventory=f"lab:{path.name}")
-        outcome = scan_and_report(cluster, meta, Path(args.out).resolve(), args, resolver=resolver,
-                                  parallel=len(cluster.nodes))
+        outcome = scan_and_report(cluster, Path(args.out).resolve(), scan_options(args, meta, parallel=len(cluster.nodes)),
+                                  resolver=resolver)
         exchanges = sum(s["exchanges"] for s in lab.stats.values())
     print_summary(outcome, cluster.name)
     if expected is not None:

@@ -4,27 +4,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
 
-from scanner import __version__
-from scanner.cli.common import (
-    add_rule_options,
-    add_upgrade_options,
-    load_pack_and_catalogs,
-    write_output,
-)
+from scanner.cli.common import add_rule_options, add_upgrade_options, rule_options, write_output
 from scanner.cli.textout import render_text
-from scanner.collect.offline import load_collector_outputs
+from scanner.collect.offline import facts_from_files
 from scanner.engine.run import canonical_json, evaluate_facts
 from scanner.errors import InputError, Problem
-from scanner.facts import (
-    check_facts,
-    facts_from_outputs,
-    is_collector_output,
-    parse_json_file,
-)
+from scanner.pipeline import load_rule_set
 from scanner.report import write_reports
 
 
@@ -43,29 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_facts_inputs(files: list[str]) -> tuple[dict[str, Any], bytes]:
-    """One facts document, or collector outputs (one per node, from collector.ps1 run by hand)
-    merged into one. Returns the document and the bytes its digest is taken over."""
-    first = parse_json_file(files[0])
-    if len(files) == 1 and not is_collector_output(first):
-        check_facts(first, file=files[0])
-        return first, Path(files[0]).read_bytes()
-    outputs = load_collector_outputs(files)
-    scan = {"tool_version": __version__, "method": "offline",
-            "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")
-            or datetime.now(timezone.utc).isoformat()}
-    merged = check_facts(facts_from_outputs(outputs, scan), file=files[0])
-    return merged, json.dumps(merged, indent=2, sort_keys=True).encode()
-
-
 def run(args: argparse.Namespace) -> int:
-    doc, raw = load_facts_inputs(args.facts)
-    pack, catalogs = load_pack_and_catalogs(args)
+    doc, raw = facts_from_files(args.facts)
+    rules = load_rule_set(rule_options(args))
     phase = args.phase or doc["scan"].get("phase")
     if phase is None:
         raise InputError([Problem("the facts do not say which phase they are from; give --phase pre|mixed|post",
                                   file=args.facts[0])])
-    result, findings = evaluate_facts(doc, pack, catalogs, phase=phase, target_os=args.target_os,
+    result, findings = evaluate_facts(doc, rules.pack, rules.catalogs, phase=phase, target_os=args.target_os,
                                       source_os=args.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
     if args.html or args.pdf:
         write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa)

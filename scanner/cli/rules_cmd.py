@@ -9,13 +9,14 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner import exitcodes
-from scanner.cli.common import TARGETS, add_rule_options, load_pack_and_catalogs
+from scanner.cli.common import TARGETS, add_rule_options, rule_options
 from scanner.engine.catalogs import load_catalogs, reference_problems
 from scanner.engine.condition import facts_read
 from scanner.engine.loader import Rule, load_rules
 from scanner.engine.ruletest import Report, run_cases
 from scanner.errors import InputError, UsageError
 from scanner.model import PHASES
+from scanner.pipeline import load_rule_set
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    pack, _ = load_pack_and_catalogs(args)
+    pack = load_rule_set(rule_options(args)).pack
     table = Table(show_header=True, header_style="bold")
     for col in ("id", "severity", "phases", "scope", "area", "title"):
         table.add_column(col)
@@ -101,7 +102,7 @@ def explain(rule: Rule) -> str:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    pack, _ = load_pack_and_catalogs(args)
+    pack = load_rule_set(rule_options(args)).pack
     rule = pack.by_id(args.rule_id) or next((r for r in pack.rules if r.id.casefold() == args.rule_id.casefold()), None)
     if rule is None:
         close = [r.id for r in pack.rules if r.id.split("-")[0] == args.rule_id.upper().split("-")[0]]

@@ -10,21 +10,17 @@ reports are still written).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from scanner import exitcodes, unattended
-from scanner.atomic import write_atomic
-from scanner.cli.common import add_rule_options, add_upgrade_options, load_pack_and_catalogs
-from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta, ScanResult, scan_cluster
+from scanner import exitcodes
+from scanner.cli.common import add_rule_options, add_upgrade_options, rule_options
+from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
+from scanner.cli.unattended_args import run_from_args
+from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
 from scanner.credentials import CredentialResolver
-from scanner.engine.run import evaluate_facts
 from scanner.errors import UsageError
-from scanner.history import HistoryStore, mixed_mode_clock
+from scanner.history import HistoryStore
 from scanner.inventory import (
     AUTH_METHODS,
     Cluster,
@@ -33,9 +29,8 @@ from scanner.inventory import (
     inventory_for_hosts,
     load_inventory,
 )
-from scanner.report import write_reports
-
-FILES = {"facts": "facts.json", "findings": "findings.json", "html": "report.html", "pdf": "report.pdf"}
+from scanner.pipeline import ReportOptions, ScanOptions, ScanOutcome, record, scan_and_report
+from scanner.schedule.unattended import RunOutcome
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder for facts.json, findings.json, report.html, report.pdf (with --unattended: one folder per run under it)")
     add_rule_options(p)
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
-    unattended.add_arguments(p)
+    add_unattended_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -57,7 +52,8 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     where = p.add_argument_group("targets")
     where.add_argument("-i", "--inventory", metavar="FILE", help="rollready YAML inventory or an Ansible inventory (INI or YAML)")
     where.add_argument("--node", action="append", metavar="HOST[:PORT]", help="scan this node (repeatable) instead of an inventory")
-    where.add_argument("--cluster", metavar="NAME", help="the cluster (inventory group) to scan when there are several")
+    where.add_argument("--cluster", metavar="NAME", action="append", default=[],
+                       help="the cluster (inventory group) to scan when there are several (repeatable)")
     where.add_argument("--parallel", type=_positive, default=DEFAULT_PARALLEL, metavar="N",
                        help=f"nodes collected at once (default {DEFAULT_PARALLEL})")
     node = p.add_argument_group("--node transport (an inventory carries its own)")
@@ -85,8 +81,8 @@ def _positive(text: str) -> int:
 NODE_ONLY = ("port", "username", "password_env", "keyring", "ca_bundle", "certificate_pem", "certificate_key_pem")
 
 
-def target_cluster(args: argparse.Namespace) -> tuple[Cluster, str]:
-    """The cluster to scan and how to name its source in the facts."""
+def target_clusters(args: argparse.Namespace) -> tuple[tuple[Cluster, ...], str]:
+    """The clusters to scan (--cluster picks, default all) and how to name their source in the facts."""
     if bool(args.inventory) == bool(args.node):
         raise UsageError("give either -i/--inventory FILE or --node HOST")
     if args.inventory:
@@ -94,42 +90,34 @@ def target_cluster(args: argparse.Namespace) -> tuple[Cluster, str]:
         used += [flag for flag, on in (("--insecure", args.insecure), ("--password-prompt", args.password_prompt)) if on]
         if used:
             raise UsageError(f"{', '.join(used)} only apply with --node; an inventory carries its own transport")
-        return load_inventory(args.inventory).select(args.cluster), str(args.inventory)
+        return load_inventory(args.inventory).pick(args.cluster), str(args.inventory)
     if args.insecure and args.ca_bundle:
         raise UsageError("--insecure and --ca-bundle contradict each other")
+    if len(args.cluster) > 1:
+        raise UsageError("--node scans one cluster: give --cluster once")
     validation: bool | str = False if args.insecure else (args.ca_bundle or True)
     transport = Transport(scheme=args.scheme, port=args.port, auth=args.auth, cert_validation=validation)
     credentials = CredentialRef(username=args.username, password_env=args.password_env,
                                 password_prompt=args.password_prompt, keyring=args.keyring,
                                 certificate_pem=args.certificate_pem, certificate_key_pem=args.certificate_key_pem)
-    return inventory_for_hosts(args.node, transport=transport, credentials=credentials, cluster=args.cluster).select(None), "--node"
+    hosts = inventory_for_hosts(args.node, transport=transport, credentials=credentials,
+                                cluster=args.cluster[0] if args.cluster else None)
+    return hosts.clusters, "--node"
 
 
-@dataclass(frozen=True)
-class ScanOutcome:
-    scan: ScanResult
-    result: dict[str, Any]
-    paths: dict[str, Path]
+def target_cluster(args: argparse.Namespace) -> tuple[Cluster, str]:
+    """The one cluster a single-cluster command works on."""
+    clusters, source = target_clusters(args)
+    if len(clusters) > 1:
+        names = ", ".join(c.name for c in clusters)
+        raise UsageError(f"{source}: holds {len(clusters)} clusters ({names}); choose one with --cluster NAME")
+    return clusters[0], source
 
 
-def scan_and_report(cluster: Cluster, meta: ScanMeta, out: Path, args: argparse.Namespace, *,
-                    resolver: CredentialResolver | None = None, parallel: int = DEFAULT_PARALLEL,
-                    history: HistoryStore | None = None) -> ScanOutcome:
-    """Collect, evaluate and write the four files: the path shared by `scan` and `demo`.
-
-    The history (when given) dates the mixed-mode window for the mixed-mode age rule; without it
-    the newest node's install date stands in."""
-    pack, catalogs = load_pack_and_catalogs(args)  # bad rules fail before any node is contacted
-    scanned = scan_cluster(cluster, meta, resolver=resolver or CredentialResolver(), parallel=parallel)
-    scanned.facts["scan"]["mixed_mode_since"] = mixed_mode_clock(scanned.facts, history).since_iso
-    raw = (json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    paths = {key: out / name for key, name in FILES.items()}
-    write_atomic(paths["facts"], raw)
-    result, _ = evaluate_facts(scanned.facts, pack, catalogs, phase=meta.phase, target_os=meta.target_os,
-                               source_os=meta.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
-    write_reports(result, raw, html=paths["html"], pdf=paths["pdf"], json=paths["findings"],
-                  pdfa=not getattr(args, "no_pdfa", False))
-    return ScanOutcome(scanned, result, paths)
+def scan_options(args: argparse.Namespace, meta: ScanMeta, *, parallel: int | None = None) -> ScanOptions:
+    """The pipeline options this command's arguments describe."""
+    return ScanOptions(meta=meta, rules=rule_options(args), reports=ReportOptions(pdfa=not args.no_pdfa),
+                       parallel=parallel or args.parallel)
 
 
 def print_summary(outcome: ScanOutcome, cluster: str) -> None:
@@ -143,26 +131,26 @@ def print_summary(outcome: ScanOutcome, cluster: str) -> None:
     if outcome.scan.partial:
         print("  the scan was interrupted: these facts are partial")
     for key in ("html", "pdf", "findings", "facts"):
-        print(f"  {key + ':':<9} {outcome.paths[key]}")
+        if key in outcome.paths:
+            print(f"  {key + ':':<9} {outcome.paths[key]}")
     sys.stdout.flush()
 
 
 def run(args: argparse.Namespace) -> int:
     cluster, source = target_cluster(args)
     meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os, inventory=source)
+    options = scan_options(args, meta)
     if args.unattended:
         resolver = CredentialResolver(interactive=False)  # a scheduled run cannot answer a prompt
 
-        def do_scan(run_dir: Path, store: HistoryStore) -> unattended.ScanOutcome:
-            done = scan_and_report(cluster, meta, run_dir, args, resolver=resolver, parallel=args.parallel,
-                                   history=store)
-            return unattended.ScanOutcome(done.result, done.scan.facts, done.paths["facts"].read_bytes(), done.paths["html"])
+        def do_scan(run_dir: Path, store: HistoryStore) -> RunOutcome:
+            done = scan_and_report(cluster, run_dir, options, resolver=resolver, history=store)
+            return RunOutcome(done.result, done.scan.facts, done.facts_bytes, done.paths.get("html"))
 
-        return unattended.run_from_args(args, do_scan)
+        return run_from_args(args, do_scan)
     with HistoryStore.open(args.history) as store:
-        outcome = scan_and_report(cluster, meta, Path(args.out), args, parallel=args.parallel, history=store)
-        if not outcome.scan.partial:
-            store.record(outcome.result, outcome.scan.facts, outcome.result["facts_sha256"], str(args.out))
+        outcome = scan_and_report(cluster, Path(args.out), options, history=store)
+        record(store, outcome, args.out)
     print_summary(outcome, cluster.name)
     if outcome.scan.partial:
         return exitcodes.INTERRUPTED

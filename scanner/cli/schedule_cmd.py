@@ -21,8 +21,8 @@ from scanner.atomic import write_atomic
 from scanner.cli.common import add_upgrade_options
 from scanner.errors import UsageError
 from scanner.inventory import load_inventory
-from scanner.notify import NOTIFY_WHEN
 from scanner.schedule import ScheduleSpec, parse_daily, parse_every, render_all
+from scanner.schedule.notify import NOTIFY_WHEN
 from scanner.schedule.spec import absolute, task_name
 
 SECRET_FLAGS = ("--password", "--password-prompt", "--smtp-password")

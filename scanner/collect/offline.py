@@ -6,13 +6,16 @@ BOM (UTF-16 LE/BE or UTF-8), not assumed UTF-8. Each file is checked against
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
-from scanner.facts import parse_json_file, schema_problems
+from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file, schema_problems
 
 
 def read_collector_output(path: str | Path) -> dict[str, Any]:
@@ -52,3 +55,18 @@ def load_collector_outputs(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     if not outputs:
         raise InputError([Problem("no collector output files given")])
     return outputs
+
+
+def facts_from_files(files: Sequence[str | Path]) -> tuple[dict[str, Any], bytes]:
+    """One facts document, or collector outputs (one per node, from collector.ps1 run by hand)
+    merged into one. Returns the document and the bytes its digest is taken over."""
+    first = parse_json_file(files[0])
+    if len(files) == 1 and not is_collector_output(first):
+        check_facts(first, file=str(files[0]))
+        return first, Path(files[0]).read_bytes()
+    outputs = load_collector_outputs(files)
+    scan = {"tool_version": __version__, "method": "offline",
+            "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")
+            or datetime.now(timezone.utc).isoformat()}
+    merged = check_facts(facts_from_outputs(outputs, scan), file=str(files[0]))
+    return merged, json.dumps(merged, indent=2, sort_keys=True).encode()

@@ -5,7 +5,6 @@ its deduplicated disk still able to fail back to 2012 R2) for the second; both a
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
@@ -21,14 +20,13 @@ import yaml
 
 from scanner import exitcodes, paths
 from scanner.cli import main
-from scanner.cli.common import add_rule_options
-from scanner.cli.scan_cmd import scan_and_report
 from scanner.collect.scan import ScanMeta
 from scanner.credentials import CredentialResolver
 from scanner.history import HistoryStore
 from scanner.inventory import load_inventory
 from scanner.lab import PASSWORD_ENV, Lab, load_scenario
-from scanner.unattended import run_unattended
+from scanner.pipeline import ScanOptions, scan_and_report
+from scanner.schedule.unattended import run_unattended
 
 PASSWORD = "lab-password-not-secret"
 SCENARIOS = ("healthy-2012r2", "mixed-dedup-hazard")
@@ -41,12 +39,6 @@ def _serve(name: str, inventory: Path):
     running.__enter__()
     inventory.write_text(yaml.safe_dump(lab.inventory()), encoding="utf-8")
     return running
-
-
-def _rule_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    add_rule_options(parser)
-    return parser.parse_args([])
 
 
 def _assert_two_runs_and_drift(db: Path, out: Path, capsys) -> None:
@@ -71,7 +63,7 @@ def test_two_unattended_runs_against_the_lab_leave_history_and_drift(tmp_path, c
     def do_scan(run_dir: Path, store: HistoryStore):
         cluster = load_inventory(inventory).select(None)
         meta = ScanMeta(method="lab", phase="mixed", target_os="2016", inventory=str(inventory))
-        outcome = scan_and_report(cluster, meta, run_dir, _rule_args(), resolver=resolver)
+        outcome = scan_and_report(cluster, run_dir, ScanOptions(meta=meta), resolver=resolver)
         return outcome.result, outcome.scan.facts, outcome.paths["facts"].read_bytes(), outcome.paths["html"]
 
     for name in SCENARIOS:
@@ -87,7 +79,7 @@ def test_two_unattended_runs_against_the_lab_leave_history_and_drift(tmp_path, c
 _HOLD_LOCK = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from scanner.unattended import LOCK_NAME, run_lock
+    from scanner.schedule.unattended import LOCK_NAME, run_lock
 
     with run_lock(Path(sys.argv[1]) / LOCK_NAME):
         print("held", flush=True)

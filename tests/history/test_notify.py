@@ -1,4 +1,4 @@
-"""scanner/notify.py: the notify command and mail through a relay (a local aiosmtpd)."""
+"""scanner/schedule/notify.py: the notify command and mail through a relay (a local aiosmtpd)."""
 from __future__ import annotations
 
 import socket
@@ -8,7 +8,7 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-from scanner.notify import Notification, Notifier, SmtpSettings, run_command, send_mail
+from scanner.schedule.notify import Notification, Notifier, SmtpSettings, run_command, send_mail
 
 NOTE = Notification(cluster="FSCLUSTER1", verdict="NO-GO", previous_verdict="GO", exit_code=2,
                     report_path="/srv/rollready/20261125T020000Z/report.html",

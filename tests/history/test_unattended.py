@@ -1,4 +1,4 @@
-"""scanner/unattended.py (kept next to the history tests: it shares their scan documents)."""
+"""scanner/schedule/unattended.py and scanner/cli/unattended_args.py (kept next to the history tests: it shares their scan documents)."""
 from __future__ import annotations
 
 import logging
@@ -13,9 +13,15 @@ import pytest
 from scanner import exitcodes
 from scanner.errors import InputError
 from scanner.history import HistoryStore
-from scanner.notify import Notifier
-from scanner.unattended import (
-    LockedError, ScanOutcome, new_run_dir, read_latest, refresh_latest, rotating_log, run_unattended,
+from scanner.schedule.notify import Notifier
+from scanner.schedule.unattended import (
+    LockedError,
+    RunOutcome,
+    new_run_dir,
+    read_latest,
+    refresh_latest,
+    rotating_log,
+    run_unattended,
 )
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
@@ -53,7 +59,7 @@ def test_each_run_gets_a_folder_history_row_and_latest_pointer(tmp_path, make_sc
 
 def test_facts_digest_is_the_sha256_of_the_facts_bytes(tmp_path, make_scan):
     result, facts, facts_bytes, sha = make_scan()
-    run_unattended(tmp_path / "out", lambda d, s: ScanOutcome(result, facts, facts_bytes), history=tmp_path / "h.db")
+    run_unattended(tmp_path / "out", lambda d, s: RunOutcome(result, facts, facts_bytes), history=tmp_path / "h.db")
     with HistoryStore.open(tmp_path / "h.db") as store:
         assert store.get("latest").facts_sha256 == sha
 
@@ -96,7 +102,7 @@ def test_notify_only_on_verdict_change_by_default(tmp_path, make_scan):
 _HOLDER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from scanner.unattended import run_unattended
+    from scanner.schedule.unattended import run_unattended
 
     def slow_scan(run_dir, store):
         print("scanning", flush=True)
@@ -152,7 +158,7 @@ def test_latest_falls_back_to_the_pointer_file(tmp_path):
 def _parse(*argv):
     import argparse
 
-    from scanner.unattended import add_arguments
+    from scanner.cli.unattended_args import add_arguments
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--out")
@@ -161,8 +167,8 @@ def _parse(*argv):
 
 
 def test_options_build_the_notifier():
+    from scanner.cli.unattended_args import notifier_from_args, run_from_args
     from scanner.errors import UsageError
-    from scanner.unattended import notifier_from_args, run_from_args
 
     assert notifier_from_args(_parse()) is None
     n = notifier_from_args(_parse("--notify-cmd", "/usr/bin/page --team 'storage ops'", "--notify-on", "not-go",

@@ -1,6 +1,6 @@
 """Unattended (scheduled) runs: one at a time, logged, each in its own folder, recorded, announced.
 
-`rollready scan --unattended --out DIR` wraps its scan in run_unattended(). Layout of DIR:
+`rollready scan --unattended --out DIR` wraps its scan in run_unattended() (options: scanner/cli/unattended_args.py). Layout of DIR:
 
     DIR/.rollready.lock          held (OS lock) while a run is going; says who holds it
     DIR/logs/rollready.log       rotating log (1 MB x 5)
@@ -12,12 +12,10 @@ Credentials never pass through here: the scan reads them from env or keyring as 
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import logging
 import logging.handlers
 import os
-import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -28,10 +26,10 @@ from typing import Any, NamedTuple
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
-from scanner.errors import RollreadyError, UsageError
+from scanner.errors import RollreadyError
 from scanner.history import HistoryStore
 from scanner.history.times import format_utc, utc_now
-from scanner.notify import NOTIFY_WHEN, Notification, Notifier, SmtpSettings
+from scanner.schedule.notify import Notification, Notifier
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ class LockedError(RollreadyError):
     exit_code = exitcodes.LOCKED
 
 
-class ScanOutcome(NamedTuple):
+class RunOutcome(NamedTuple):
     """What a scan hands back: result document, facts document, the exact facts bytes written."""
 
     result: dict[str, Any]
@@ -58,7 +56,7 @@ class ScanOutcome(NamedTuple):
     report: Path | None = None  # the main report; default: the first of REPORT_NAMES in the run folder
 
 
-DoScan = Callable[[Path, HistoryStore], "ScanOutcome | tuple[dict[str, Any], dict[str, Any], bytes]"]
+DoScan = Callable[[Path, HistoryStore], "RunOutcome | tuple[dict[str, Any], dict[str, Any], bytes]"]
 
 
 # -- lock --------------------------------------------------------------------------------------
@@ -215,7 +213,7 @@ def _run(out: Path, do_scan: DoScan, store: HistoryStore, notifier: Notifier | N
     run_dir = new_run_dir(out, now())
     log.info("run started in %s (history %s)", run_dir, store.location)
     try:
-        outcome = ScanOutcome(*do_scan(run_dir, store))
+        outcome = RunOutcome(*do_scan(run_dir, store))
     except RollreadyError as exc:
         log.error("run failed: %s", exc)
         _notify_failure(notifier, store, exc, run_dir)
@@ -269,51 +267,3 @@ def _remove_if_empty(run_dir: Path) -> None:
         run_dir.rmdir()
     except OSError:
         pass  # not empty: keep what the scan managed to write
-
-
-# -- command-line glue for `rollready scan` ------------------------------------------------------
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options `rollready scan` offers for unattended runs (its own --out names the folder)."""
-    group = parser.add_argument_group("unattended runs")
-    group.add_argument("--unattended", action="store_true",
-                       help="lock, log to OUT/logs, write into a timestamped folder under --out, refresh "
-                            "OUT/latest, record in the history and notify; exit 75 if a run is still going")
-    group.add_argument("--history", metavar="URL|PATH",
-                       help="history database (sqlite:///PATH or a path; default $ROLLREADY_HISTORY or "
-                            "~/.local/share/rollready/history.db)")
-    group.add_argument("--notify-cmd", metavar="COMMAND",
-                       help="program (with its own arguments) run with the verdict and report path appended; "
-                            "no shell is involved")
-    group.add_argument("--notify-on", choices=NOTIFY_WHEN, default="change",
-                       help="when to notify: verdict change (default), always, or whenever not GO")
-    group.add_argument("--smtp-host", metavar="HOST[:PORT]", help="mail relay for notifications")
-    group.add_argument("--smtp-from", metavar="ADDRESS", help="sender address")
-    group.add_argument("--smtp-to", metavar="ADDRESS", action="append", default=[], help="recipient (repeatable)")
-    group.add_argument("--smtp-starttls", action="store_true", help="use STARTTLS (certificate verified)")
-    group.add_argument("--smtp-user", metavar="NAME",
-                       help="relay login; password from ROLLREADY_SMTP_PASSWORD or keyring (rollready-smtp)")
-
-
-def notifier_from_args(args: argparse.Namespace) -> Notifier | None:
-    """Build the Notifier the options describe; None when no channel is configured."""
-    command = tuple(shlex.split(args.notify_cmd, posix=os.name != "nt")) if args.notify_cmd else ()
-    smtp = None
-    if args.smtp_host:
-        if not args.smtp_from or not args.smtp_to:
-            raise UsageError("--smtp-host needs --smtp-from and at least one --smtp-to")
-        host, _, port = args.smtp_host.rpartition(":") if ":" in args.smtp_host else (args.smtp_host, "", "25")
-        if not port.isdigit():
-            raise UsageError(f"--smtp-host {args.smtp_host}: port must be a number")
-        smtp = SmtpSettings(host=host, port=int(port), sender=args.smtp_from, recipients=tuple(args.smtp_to),
-                            starttls=args.smtp_starttls, username=args.smtp_user)
-    if not command and smtp is None:
-        return None
-    return Notifier(command=command, smtp=smtp, when=args.notify_on)
-
-
-def run_from_args(args: argparse.Namespace, do_scan: DoScan) -> int:
-    """What `rollready scan --unattended` calls: run_unattended with the options above."""
-    if not getattr(args, "out", None):
-        raise UsageError("--unattended needs --out DIR (the folder that receives one folder per run)")
-    return run_unattended(args.out, do_scan, history=args.history, notifier=notifier_from_args(args))

@@ -1,0 +1,42 @@
+"""The typed options of a scan run: what the CLI, the unattended runner and the tests hand the pipeline.
+
+Each group is a frozen dataclass with defaults that mean "as shipped", so a caller names only what
+it changes. Other areas add their fields here (deadlines, provenance), not new parameters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """Which rules, catalogs and exceptions a run evaluates."""
+
+    rules: tuple[str, ...] | None = None  # rule files or folders; None: the shipped rules/
+    catalogs: tuple[str, ...] = ()  # extra catalog folders layered over rules/data
+    tags: tuple[str, ...] = ()  # only rules carrying one of these (narrows the run: never a plain GO)
+    skip_tags: tuple[str, ...] = ()
+    waivers: tuple[str, ...] = ()
+    attestations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Which report files a scan writes next to its facts and findings."""
+
+    html: bool = True
+    pdf: bool = True
+    pdfa: bool = True  # PDF/A-3b with the evidence attached; False: plain PDF
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """One scan: what its facts record, the rules it is judged by, its reports, its node budget."""
+
+    meta: ScanMeta = field(default_factory=ScanMeta)
+    rules: RuleOptions = field(default_factory=RuleOptions)
+    reports: ReportOptions = field(default_factory=ReportOptions)
+    parallel: int = DEFAULT_PARALLEL  # nodes collected at once (for a fleet: across all its clusters)
+    progress: bool | None = None  # per-node display on stderr; None: when stderr is a terminal
