@@ -2,8 +2,9 @@
 
 What is checked: the version marker; PowerShell 4.0 syntax (a deny-list of 5.0+/7 constructs);
 read-only commands only; every collecting command inside a section (Invoke-Section = try/catch
-with timing); the section keys cover the facts schema's node and cluster properties exactly; one
-ConvertTo-Json output at the end.
+with timing, its block run in a worker runspace with a budget); the WMI probes first; section
+blocks use only what a worker runspace is given; the section keys cover the facts schema's node and
+cluster properties exactly; one ConvertTo-Json output at the end.
 """
 from __future__ import annotations
 
@@ -190,6 +191,65 @@ def test_invoke_section_is_try_catch_with_timing() -> None:
     catch = body[body.index("catch") : body.index("finally")]
     assert "Add-CollectorError" in catch and "ElapsedMilliseconds" in catch
     assert "$script:Timings[$Name]" in body[body.index("finally") :]
+    assert "Invoke-Bounded" in body and "$TotalBudgetSec" in body
+
+
+def test_sections_run_bounded_in_a_worker_runspace() -> None:
+    """C1: the block runs in another runspace; on expiry it is told to stop, never waited for."""
+    start, end = _functions(CODE)["Invoke-Bounded"]
+    body = SCRIPT[start:end]
+    assert "[runspacefactory]::CreateRunspace()" in body and "[powershell]::Create()" in body
+    assert re.search(r"\.BeginInvoke\(\)", body)
+    wait = re.search(r"if \(-not \$async\.AsyncWaitHandle\.WaitOne\(\$BudgetSec \* 1000\)\) \{(.*?)\n    \}", body, re.S)
+    assert wait, "no bounded wait"
+    expiry = wait.group(1)
+    assert ".BeginStop(" in expiry and "$script:Worker = $null" in expiry and "throw" in expiry
+    assert ".Stop()" not in expiry and "Dispose" not in expiry  # both can block on a hung provider
+    assert re.search(r"^\s+\[int\] \$SectionBudgetSec = \d+,?$", SCRIPT, re.M)
+    assert re.search(r"^\s+\[int\] \$TotalBudgetSec = \d+,?$", SCRIPT, re.M)
+
+
+def test_wmi_probes_run_before_every_other_section() -> None:
+    assert [s["name"] for s in SECTIONS[:3]] == ["wmi.cimv2", "wmi.mscluster", "wmi.virtualization"]
+
+
+def test_sections_reading_cimv2_require_its_probe() -> None:
+    for s in SECTIONS:
+        if "-Namespace 'root/cimv2'" in s["body"] and not s["name"].startswith("wmi."):
+            head = SCRIPT[s["span"][0] : s["span"][0] + 300].split("-Block")[0]
+            assert "-Requires @('cimv2')" in head, s["name"]
+
+
+# A section block runs in a worker runspace: the main script's variables do not exist there.
+MAIN_ONLY = re.compile(r"\$(node|cluster|wmi)\b|\$script:(Work|Probes|NodeErrors|ClusterErrors|Timings|Worker|Clock)\b")
+
+
+def test_section_blocks_use_only_what_the_worker_is_given() -> None:
+    for s in SECTIONS:
+        body = _strip(s["body"])
+        assert not MAIN_ONLY.search(body), f"{s['name']} reads a main-runspace variable: {MAIN_ONLY.search(body).group(0)}"
+    start = CODE.index("$Helpers = {") + len("$Helpers = ")
+    helpers = SCRIPT[start : _matching(CODE, start) + 1]
+    assert not MAIN_ONLY.search(_strip(helpers))
+    for name in ("Invoke-WmiProbe", "Get-CimQuery", "Import-ClusterModule", "ConvertFrom-WindowsDate"):
+        assert f"function {name} " in helpers
+
+
+def test_cluster_sections_need_the_failoverclusters_module_and_say_which_feature() -> None:
+    """C6: a node without RSAT-Clustering-PowerShell gets one clear reason per cluster section."""
+    assert SCRIPT.count("add the RSAT-Clustering-PowerShell feature") >= 2
+    for s in SECTIONS:
+        uses = re.search(r"\bGet-Cluster\w*\b", s["body"])
+        if uses:
+            head = SCRIPT[s["span"][0] : s["span"][0] + 300].split("-Block")[0]
+            assert "Import-ClusterModule" in s["body"] or "failover_clusters" in head, s["name"]
+
+
+def test_possible_owners_come_from_one_pipeline() -> None:
+    """C10: Get-ClusterOwnerNode once for every resource, never once per resource."""
+    uses = re.findall(r"[^\n]*Get-ClusterOwnerNode[^\n]*", CODE)
+    assert uses and all(re.search(r"\|\s*Get-ClusterOwnerNode\)", u) for u in uses), uses
+    assert "-Resource" not in "".join(uses)
 
 
 def test_every_collecting_command_runs_inside_a_section() -> None:
@@ -202,7 +262,7 @@ def test_every_collecting_command_runs_inside_a_section() -> None:
     gathering = re.findall(r"\b(Get-\w+|Import-Module|Test-Path|\w+\.exe)\b", rest)
     assert not gathering, f"outside any section: {gathering}"
     # and every function that gathers is called only from sections (or other functions)
-    assert len(SECTIONS) >= 15
+    assert len(SECTIONS) >= 30
 
 
 def test_section_names_are_unique() -> None:
@@ -215,8 +275,11 @@ def test_node_sections_cover_the_schema_node_exactly() -> None:
     head = re.search(r"^\$node = @\{(.*?)^\}", SCRIPT, re.M | re.S)
     assert head and set(re.findall(r"^\s+(\w+) = ", head.group(1), re.M)) == fixed
     from_sections = [k for s in SECTIONS if s["target"] == "node" for k in s["keys"]]
-    assert len(from_sections) == len(set(from_sections)), "a node key is set by two sections"
-    assert set(from_sections) | fixed == set(SCHEMA["$defs"]["node"]["properties"])
+    assembled = re.findall(r"^\$node\['(\w+)'\] = ", SCRIPT, re.M)  # built from several sections (wmi probes)
+    assert assembled == ["wmi"]
+    keys = from_sections + assembled
+    assert len(keys) == len(set(keys)), "a node key is set twice"
+    assert set(keys) | fixed == set(SCHEMA["$defs"]["node"]["properties"])
 
 
 def test_cluster_sections_cover_the_schema_cluster_exactly() -> None:
@@ -240,7 +303,11 @@ def test_hashtable_keys_are_schema_property_names() -> None:
     """Every key the script emits is a property of the collector output (no typos, no extras)."""
     defs = SCHEMA["$defs"]
     allowed = _schema_names(defs["collector_output"], defs) | {
-        "cluster_head", "resource_by_volume", "csv_owner_by_path",  # $script:Work scratch keys
+        # $script:Work scratch keys
+        "cluster_head", "resource_by_volume", "csv_owner_by_path", "partition_fs_by_resource",
+        "storage_by_path", "dedup_by_path", "modules", "vmms_present",
+        # internal hashtables: the worker's result box, enum pairs, MSFT_Volume enrichment
+        "value", "code", "names", "codes", "type",
     }
     keys = set(re.findall(r"(?:^\s+|@\{ ?|; )([a-z][a-z0-9_]*) = ", SCRIPT, re.M))
     assert keys, "no hashtable keys found"
@@ -249,6 +316,7 @@ def test_hashtable_keys_are_schema_property_names() -> None:
     missing = sorted(leaf_names - keys - {"name", "reachable", "errors", "timings"} - {
         "section", "message", "duration_ms",  # error entries, set by Add-CollectorError
         "ok", "error",  # probe entries, set in Invoke-WmiProbe
+        "wmi",  # $node['wmi'], assembled from the probe sections
     })
     assert not missing, f"schema properties the collector never sets: {missing}"
 
@@ -268,7 +336,7 @@ def test_single_json_output_at_the_end() -> None:
 
 
 def test_cluster_wmi_queries_carry_a_timeout() -> None:
-    assert re.search(r"^param\(\s*\[int\] \$WmiTimeoutSec = \d+\s*\)", SCRIPT, re.M)
+    assert re.search(r"^param\(\s*\[int\] \$WmiTimeoutSec = \d+,", SCRIPT, re.M)
     for m in re.finditer(r"Get-CimInstance[^\n]*|Get-CimAssociatedInstance[^\n]*", CODE):
         assert "-OperationTimeoutSec $WmiTimeoutSec" in m.group(0), m.group(0)
     assert "Get-WmiObject" not in CODE  # no timeout parameter there
