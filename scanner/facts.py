@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import copy
 import json
+import re
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from scanner import paths
 from scanner.errors import InputError, Problem
 from scanner.schemas import violations
 from scanner.versions import release_of, release_of_build
+from scanner.windates import iso_date
 
 SCHEMA_VERSION = "1"
 MAX_FACTS_BYTES = 256 * 1024 * 1024
@@ -122,11 +125,56 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> d
         _, source, view = views[0]
         cluster = copy.deepcopy(view)
         cluster["collected_from"] = source
+        _merge_csv_states(cluster, [(name, v) for _, name, v in views])
     else:
         cluster = {"name": scan.get("cluster_name") or "unknown", "collected_from": None,
                    "errors": [{"section": "cluster", "message": "no node returned the cluster view"}]}
     meta = {k: v for k, v in scan.items() if k != "cluster_name"}
     return {"schema_version": SCHEMA_VERSION, "scan": meta, "cluster": cluster, "nodes": nodes}
+
+
+# Get-ClusterSharedVolumeState StateInfo, worst first: a CSV redirected on any node is redirected.
+_CSV_STATE_RANK = (("FileSystemRedirected", 3), ("BlockRedirected", 2), ("Direct", 1))
+
+
+def _csv_state_rank(state: str | None) -> int:
+    if not state:
+        return 0
+    return next((rank for prefix, rank in _CSV_STATE_RANK if state.startswith(prefix)), 4)
+
+
+def _merge_csv_states(cluster: dict[str, Any], views: list[tuple[str, dict[str, Any]]]) -> None:
+    """Every node's CSV state rows in the chosen view (C5), and each CSV's state = its worst row.
+
+    Each node is authoritative for its own row; rows a node reports for others fill the gaps. A view
+    from an older collector (no `states`) carried only the collecting node's own row in `state_info`.
+    """
+    csvs = cluster.get("csvs")
+    if not csvs:
+        return
+    rows: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}  # csv -> node -> (authority, row)
+    for source, view in views:
+        for csv in view.get("csvs") or []:
+            per_node = rows.setdefault(csv["name"].lower(), {})
+            states = csv.get("states")
+            if states is None and csv.get("state_info") is not None:
+                states = [{"node": source, "state_info": csv.get("state_info"),
+                           "redirected_reason": csv.get("redirected_reason"),
+                           "block_redirected_reason": csv.get("block_redirected_reason")}]
+            for row in states or []:
+                authority = 1 if row["node"].lower() == source.lower() else 0
+                held = per_node.get(row["node"].lower())
+                if held is None or authority > held[0]:
+                    per_node[row["node"].lower()] = (authority, dict(row))
+    for csv in csvs:
+        merged = [row for _, row in sorted(rows.get(csv["name"].lower(), {}).values(), key=lambda r: r[1]["node"].lower())]
+        if not merged:
+            continue
+        csv["states"] = merged
+        worst = max(merged, key=lambda r: _csv_state_rank(r.get("state_info")))
+        csv["state_info"] = worst.get("state_info")
+        csv["redirected_reason"] = worst.get("redirected_reason")
+        csv["block_redirected_reason"] = worst.get("block_redirected_reason")
 
 
 def _build_of(node: dict[str, Any]) -> int:
@@ -141,6 +189,10 @@ NODE_SECTIONS = ("os", "hotfixes", "drivers", "bios", "system", "processor", "de
                  "features", "services", "wmi", "cluster_registry", "ntfs_disable_8dot3", "odx_mode",
                  "dedup_installed", "volumes", "shares")
 CLUSTER_SECTIONS = ("functional_level", "nodes", "quorum", "groups", "resources", "csvs")
+# Sections newer collectors add: absent in fact files from older collectors (their rules are then
+# unknown), a gap when present and null.
+NODE_SECTIONS_ADDED = ("pending_reboot", "cluster_events", "hyperv", "lbfo_teams")
+CLUSTER_SECTIONS_ADDED = ("networks", "network_interfaces", "cau", "storage")
 
 
 def collection_gaps(doc: dict[str, Any]) -> list[str]:
@@ -155,6 +207,9 @@ def collection_gaps(doc: dict[str, Any]) -> list[str]:
         gaps.append(f"cluster {err['section']}: {err['message']}")
     gaps += [f"cluster {key} not collected" for key in CLUSTER_SECTIONS
              if cluster.get(key) is None and not any(e["section"] == key for e in cluster.get("errors") or [])]
+    gaps += [f"cluster {key} not collected" for key in CLUSTER_SECTIONS_ADDED
+             if key in cluster and cluster[key] is None
+             and not any(e["section"] == f"cluster.{key}" for e in cluster.get("errors") or [])]
     for node in doc["nodes"]:
         name = node["name"]
         if not node.get("reachable"):
@@ -166,6 +221,8 @@ def collection_gaps(doc: dict[str, Any]) -> list[str]:
             reported.add(err["section"])
             gaps.append(f"{name} {err['section']}: {err['message']}")
         gaps += [f"{name} {key} not collected" for key in NODE_SECTIONS if node.get(key) is None and key not in reported]
+        gaps += [f"{name} {key} not collected" for key in NODE_SECTIONS_ADDED
+                 if key in node and node[key] is None and key not in reported]
     return [" ".join(g.split())[:300] for g in gaps]
 
 
@@ -188,10 +245,12 @@ class FactsView:
 
 
 def build_view(doc: dict[str, Any]) -> FactsView:
-    nodes = [_node_view(n, doc["cluster"]) for n in doc["nodes"]]
+    today = _scan_date(doc)
+    nodes = [_node_view(n, doc["cluster"], today) for n in doc["nodes"]]
     by_name = {n["name"].lower(): n for n in nodes}
     cluster = dict(doc["cluster"])
     cluster.update(_mixed_mode(nodes))
+    cluster.update(_hyperv_summary(nodes))
     cluster["node_count"] = len(nodes)
     volumes = _volumes(cluster, by_name)
     cluster["volumes"] = volumes
@@ -207,8 +266,70 @@ def build_view(doc: dict[str, Any]) -> FactsView:
     )
 
 
-def _node_view(node: dict[str, Any], cluster: dict[str, Any]) -> dict[str, Any]:
+def _scan_date(doc: dict[str, Any]) -> date:
+    """The day the facts were collected (a hotfix date after it is misread), else today."""
+    stamp = doc.get("scan", {}).get("collected_at")
+    if isinstance(stamp, str):
+        try:
+            return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+    return datetime.now(timezone.utc).date()
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+
+
+def _hotfixes(hotfixes: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """Each hotfix with `installed_on` as yyyy-MM-dd or None: free-form text is parsed (C8)."""
+    out = []
+    for fix in hotfixes:
+        fix = dict(fix)
+        value = fix.get("installed_on")
+        raw = fix.get("installed_on_raw")
+        if value is None or not _ISO_DAY.match(value):
+            fix["installed_on"] = iso_date(value or raw, today=today) if (value or raw) else None
+        out.append(fix)
+    return out
+
+
+
+def _hyperv_summary(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """vSwitch names per Hyper-V node (Microsoft: identical on every node) and the lowest VM version."""
+    names: dict[str, list[str]] = {}
+    complete = True
+    versions: list[str] = []
+    for node in nodes:
+        hv = node.get("hyperv")
+        if not node.get("reachable") or hv is None:
+            complete = False
+            continue
+        if not hv.get("present"):
+            continue
+        if hv.get("switches") is None:
+            complete = False
+        else:
+            names[node["name"]] = sorted({s["name"] for s in hv["switches"]}, key=str.lower)
+        if hv.get("vms") is None:
+            complete = False
+        else:
+            versions += [vm["version"] for vm in hv["vms"] if vm.get("version")]
+    distinct = {tuple(n.lower() for n in v) for v in names.values()}
+    consistent: bool | None = len(distinct) <= 1
+    if consistent and not complete:
+        consistent = None
+    lowest = min(versions, key=_version_key) if versions and complete else None
+    return {"vswitch_names_by_node": names, "vswitch_names_consistent": consistent, "vm_versions_min": lowest}
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in text.split("."))
+
+
+def _node_view(node: dict[str, Any], cluster: dict[str, Any], today: date) -> dict[str, Any]:
     view = dict(node)
+    if isinstance(node.get("hotfixes"), list):
+        view["hotfixes"] = _hotfixes(node["hotfixes"], today)
     os_ = node.get("os")
     if isinstance(os_, dict):
         os_ = dict(os_)
@@ -269,7 +390,8 @@ def _volumes(cluster: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> list[
             "possible_owners": possible_nodes,
             "csv": bool(res.get("is_csv")),
         }
-        keys = ("path", "label", "file_system", "file_system_type", "size", "free", "health", "short_names", "dedup")
+        keys = ("path", "label", "file_system", "file_system_type", "file_system_type_code", "underlying_file_system",
+                "size", "free", "health", "health_code", "short_names", "dedup")
         for key in keys:
             vol[key] = local.get(key) if local else None
         out.append(vol)

@@ -98,3 +98,87 @@ def test_mixed_mode_uses_get_clusternode_builds_for_unreached_nodes() -> None:
     assert build_view(doc).cluster["mixed_mode"] is True
     doc["cluster"]["nodes"][1]["build_number"] = 14393
     assert build_view(doc).cluster["mixed_mode"] is False
+
+
+def _output(node: dict, cluster: dict) -> dict:
+    return {"collector_version": "1", "node": node, "cluster": cluster}
+
+
+def _csv(states: list[dict] | None = None, **fields: object) -> dict:
+    csv = {"name": "Cluster Virtual Disk (CSV1)", "owner_node": "NODE1", "path": "C:\\ClusterStorage\\Volume1",
+           "file_system": "CSVFS", **fields}
+    if states is not None:
+        csv["states"] = states
+    return csv
+
+
+def test_csv_redirected_on_another_node_is_seen_whichever_view_is_chosen() -> None:
+    """C5: every node's Get-ClusterSharedVolumeState row is kept; the CSV takes its worst state."""
+    base = factory.facts()
+    direct = {"state_info": "Direct", "redirected_reason": "NotFileSystemRedirected"}
+    redirected = {"state_info": "FileSystemRedirected", "redirected_reason": "IncompatibleFileSystemFilter"}
+    # NODE2 (newest build, its view is chosen) sees its own row and a stale Direct row for NODE3;
+    # NODE3's own view says it is redirected.
+    views = {
+        "NODE1": [{"node": "NODE1", **direct}],
+        "NODE2": [{"node": "NODE2", **direct}, {"node": "NODE3", **direct}],
+        "NODE3": [{"node": "NODE3", **redirected}],
+    }
+    outputs = []
+    for n, release in zip(base["nodes"], ("2016", "2019", "2016")):
+        name = n["name"]
+        cluster = dict(base["cluster"], csvs=[_csv(views[name], state_info="Direct")])
+        outputs.append(_output(factory.node(name, release), cluster))
+    doc = facts_from_outputs(outputs, {"tool_version": "0", "collected_at": factory.COLLECTED_AT, "method": "offline"})
+    check_facts(doc)
+    csv = doc["cluster"]["csvs"][0]
+    assert doc["cluster"]["collected_from"] == "NODE2"
+    assert [(s["node"], s["state_info"]) for s in csv["states"]] == [
+        ("NODE1", "Direct"), ("NODE2", "Direct"), ("NODE3", "FileSystemRedirected")]
+    assert (csv["state_info"], csv["redirected_reason"]) == ("FileSystemRedirected", "IncompatibleFileSystemFilter")
+
+
+def test_csv_state_from_older_collectors_counts_as_the_collecting_nodes_row() -> None:
+    base = factory.facts()
+    outputs = []
+    for n, state in zip(base["nodes"], ("Direct", "BlockRedirected", "Direct")):
+        cluster = dict(base["cluster"], csvs=[_csv(None, state_info=state, redirected_reason=None)])
+        outputs.append(_output(factory.node(n["name"]), cluster))
+    doc = facts_from_outputs(outputs, {"tool_version": "0", "collected_at": factory.COLLECTED_AT, "method": "offline"})
+    csv = doc["cluster"]["csvs"][0]
+    assert csv["state_info"] == "BlockRedirected"
+    assert {s["node"] for s in csv["states"]} == {"NODE1", "NODE2", "NODE3"}
+
+
+def test_free_form_installed_on_is_parsed_in_the_view_and_bad_text_is_unknown() -> None:
+    """C8: one unreadable date makes that entry unknown, not the rule an error."""
+    hotfixes = [{"id": "KB1", "installed_on": None, "installed_on_raw": "05.11.2026"},
+                {"id": "KB2", "installed_on": "11/3/2026"},
+                {"id": "KB3", "installed_on": None, "installed_on_raw": "garbage"},
+                {"id": "KB4", "installed_on": "2026-10-01"}]
+    doc = factory.facts([factory.node("NODE1", hotfixes=hotfixes), factory.node("NODE2"), factory.node("NODE3")])
+    check_facts(doc)
+    view = build_view(doc)
+    got = {h["id"]: h["installed_on"] for h in view.nodes[0]["hotfixes"]}
+    assert got == {"KB1": "2026-11-05", "KB2": "2026-11-03", "KB3": None, "KB4": "2026-10-01"}
+    assert doc["nodes"][0]["hotfixes"][1]["installed_on"] == "11/3/2026"  # the evidence is not rewritten
+
+
+def _hyperv(*switches: str, vms: tuple[str, ...] = ("9.0",)) -> dict:
+    return {"present": True, "vms": [{"name": f"VM{i}", "version": v} for i, v in enumerate(vms)],
+            "switches": [{"name": s} for s in switches], "supported_versions": None}
+
+
+def test_vswitch_names_and_lowest_vm_version_across_nodes() -> None:
+    nodes = [factory.node("NODE1", hyperv=_hyperv("Ext", "Mgmt", vms=("9.0", "5.0"))),
+             factory.node("NODE2", hyperv=_hyperv("mgmt", "ext", vms=("10.0",))),
+             factory.node("NODE3", hyperv={"present": False})]
+    cluster = build_view(factory.facts(nodes)).cluster
+    assert cluster["vswitch_names_consistent"] is True
+    assert cluster["vswitch_names_by_node"] == {"NODE1": ["Ext", "Mgmt"], "NODE2": ["ext", "mgmt"]}
+    assert cluster["vm_versions_min"] == "5.0"
+    nodes[1] = factory.node("NODE2", hyperv=_hyperv("External"))
+    assert build_view(factory.facts(nodes)).cluster["vswitch_names_consistent"] is False
+    nodes[1] = factory.node("NODE2", hyperv=None)
+    view = build_view(factory.facts(nodes)).cluster
+    assert view["vswitch_names_consistent"] is None and view["vm_versions_min"] is None
