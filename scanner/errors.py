@@ -59,9 +59,3 @@ class UsageError(RollreadyError):
     """Wrong command line (exit 64)."""
 
     exit_code = exitcodes.USAGE
-
-
-class CollectionError(RollreadyError):
-    """A node could not be collected; carried as a node error, not raised to the user."""
-
-    exit_code = exitcodes.INTERNAL

@@ -1,4 +1,7 @@
-"""The JSON Schemas in schemas/: one cached validator each, and violations as located problems."""
+"""The JSON Schemas in schemas/: one cached validator each, and violations as located problems.
+
+The one place validators are built: each resolves references to the other schemas by their `$id`
+(the scenario schema refers to the facts schema's node)."""
 from __future__ import annotations
 
 import functools
@@ -7,17 +10,31 @@ from collections.abc import Callable
 from typing import Any
 
 import jsonschema
+from referencing import Registry, Resource
 
 from scanner import paths
 from scanner.errors import Problem
 
 
 @functools.cache
+def schema(name: str) -> dict[str, Any]:
+    """schemas/NAME, parsed."""
+    loaded: dict[str, Any] = json.loads((paths.SCHEMAS_DIR / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+@functools.cache
+def _registry() -> Registry:
+    documents = [schema(file.name) for file in sorted(paths.SCHEMAS_DIR.glob("*.schema.json"))]
+    return Registry().with_resources((doc["$id"], Resource.from_contents(doc)) for doc in documents if "$id" in doc)
+
+
+@functools.cache
 def validator(name: str, ref: str | None = None) -> jsonschema.protocols.Validator:
     """schemas/NAME, or one of its $defs when ref is given."""
-    schema = json.loads((paths.SCHEMAS_DIR / name).read_text(encoding="utf-8"))
-    target = schema if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": schema["$defs"]}
-    return jsonschema.Draft202012Validator(target)
+    root = schema(name)
+    target = root if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]}
+    return jsonschema.Draft202012Validator(target, registry=_registry())
 
 
 def pointer(path: Any) -> str:

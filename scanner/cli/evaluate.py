@@ -5,10 +5,11 @@ import argparse
 import hashlib
 import json
 
+from scanner.canonical import canonical_json
 from scanner.cli.common import add_rule_options, add_upgrade_options, rule_options, write_output
 from scanner.cli.textout import render_text
 from scanner.collect.offline import facts_from_files
-from scanner.engine.run import canonical_json, evaluate_facts
+from scanner.engine.run import evaluate_facts
 from scanner.errors import InputError, Problem
 from scanner.pipeline import load_rule_set
 from scanner.report import write_reports

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
 from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file, schema_problems
+from scanner.times import format_utc, utc_now
 
 
 def read_collector_output(path: str | Path) -> dict[str, Any]:
@@ -67,6 +67,6 @@ def facts_from_files(files: Sequence[str | Path]) -> tuple[dict[str, Any], bytes
     outputs = load_collector_outputs(files)
     scan = {"tool_version": __version__, "method": "offline",
             "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")
-            or datetime.now(timezone.utc).isoformat()}
+            or format_utc(utc_now())}
     merged = check_facts(facts_from_outputs(outputs, scan), file=str(files[0]))
     return merged, json.dumps(merged, indent=2, sort_keys=True).encode()

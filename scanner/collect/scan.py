@@ -13,7 +13,6 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from scanner import __version__
@@ -22,6 +21,7 @@ from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
 from scanner.facts import facts_from_outputs
 from scanner.inventory import Cluster, NodeTarget
+from scanner.times import format_utc, utc_now
 from scanner.versions import RELEASES
 
 log = logging.getLogger(__name__)
@@ -238,4 +238,4 @@ def _operator() -> str | None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return format_utc(utc_now())

@@ -9,13 +9,11 @@ findings: an automated check's result is never overridden by a statement.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-from scanner.engine.waivers import Selector, read_entries, selector_of
-from scanner.errors import InputError, Problem
+from scanner.engine.waivers import Selector
 from scanner.model import Finding, Status
 
 
@@ -45,28 +43,6 @@ class Attestation:
             "file": self.file, "line": self.line,
         }
         return {k: v for k, v in d.items() if v is not None}
-
-
-def load_attestations(files: Iterable[str | Path]) -> tuple[Attestation, ...]:
-    out: list[Attestation] = []
-    problems: list[Problem] = []
-    for file in files:
-        try:
-            doc, entries = read_entries(file, "attestations", "attestation.schema.json", ("date", "expires"))
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        for i, raw in enumerate(entries):
-            if raw["expires"] <= raw["date"]:
-                problems.append(doc.problem(("attestations", i, "expires"), "expires must be after date"))
-                continue
-            evidence = raw["evidence"] if isinstance(raw["evidence"], list) else [raw["evidence"]]
-            out.append(Attestation(selector_of(raw), raw["statement"].strip(), raw["attested_by"], tuple(evidence),
-                                   raw["date"], raw["expires"], raw.get("status", "pass"), id=raw.get("id"),
-                                   file=str(file), line=doc.mark(("attestations", i))[0]))
-    if problems:
-        raise InputError(problems)
-    return tuple(out)
 
 
 def apply_attestations(findings: Sequence[Finding], attestations: Sequence[Attestation],

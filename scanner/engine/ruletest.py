@@ -25,10 +25,12 @@ from scanner.engine.attestations import Attestation
 from scanner.engine.catalogs import Catalog
 from scanner.engine.loader import RulePack
 from scanner.engine.run import evaluate_facts
-from scanner.engine.waivers import Selector, Waiver, dates_to_text, validator
+from scanner.engine.waivers import Selector, Waiver
 from scanner.errors import InputError, Problem
+from scanner.exception_files import dates_to_text
 from scanner.facts import check_facts
 from scanner.model import Finding
+from scanner.schemas import validator
 from scanner.yamlmarks import Located, read_located, schema_problems
 
 TESTS_DIR = paths.RULES_DIR / "tests"

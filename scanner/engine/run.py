@@ -1,13 +1,12 @@
 """One evaluation, end to end and still pure: facts document in, result document out."""
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from scanner import __version__
+from scanner.canonical import canonical_json, sha256_hex
 from scanner.engine.attestations import Attestation, apply_attestations
 from scanner.engine.catalogs import Catalog
 from scanner.engine.evaluate import evaluate_pack, paused_gc
@@ -16,12 +15,8 @@ from scanner.engine.verdict import decide
 from scanner.engine.waivers import Waiver, apply_waivers
 from scanner.facts import FactsView, build_view, collection_gaps
 from scanner.model import RESULT_SCHEMA_VERSION, SEVERITIES, STATUSES, Finding
+from scanner.times import format_utc, parse_time, utc_now
 from scanner.versions import RELEASES
-
-
-def canonical_json(doc: Any) -> bytes:
-    """The bytes we hash and embed: sorted keys, UTF-8, no trailing whitespace."""
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def scan_params(view: FactsView, phase: str | None, target_os: str | None, source_os: str | None) -> dict[str, Any]:
@@ -60,9 +55,9 @@ def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cat
     params = scan_params(view, phase, target_os, source_os)
     if params["phase"] is None:
         raise ValueError("phase is required")
-    when = now or _parse_time(view.scan.get("collected_at")) or datetime.now(timezone.utc)
+    when = now or parse_time(view.scan.get("collected_at")) or utc_now()
     findings = evaluate_pack(pack, view, params, catalogs, when)
-    day = today or datetime.now(timezone.utc).date()
+    day = today or utc_now().date()
     findings, attested = apply_attestations(findings, pack.attestations if attestations is None else attestations, day)
     findings, waived = apply_waivers(findings, pack.waivers if waivers is None else waivers, day,
                                      [r.id for r in pack.rules])
@@ -74,7 +69,7 @@ def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cat
     result = {
         "schema_version": RESULT_SCHEMA_VERSION,
         "tool": {"name": "rollready", "version": __version__},
-        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "generated_at": format_utc(utc_now()),
         "evaluated_at": when.isoformat(),
         "phase": params["phase"],
         "source_os": params["source_os"],
@@ -89,7 +84,7 @@ def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cat
             "catalogs": [{"name": c.name, "path": path, "sha256": c.digests.get(path)}
                          for c in sorted(catalogs.values(), key=lambda c: c.name) for path in c.sources],
         },
-        "facts_sha256": facts_sha256 or hashlib.sha256(canonical_json(doc)).hexdigest(),
+        "facts_sha256": facts_sha256 or sha256_hex(canonical_json(doc)),
         "verdict": verdict.to_dict(),
         "collection_problems": gaps,
         "findings": [f.to_dict() for f in findings],
@@ -120,12 +115,3 @@ def _cluster_summary(view: FactsView) -> dict[str, Any]:
         ],
     }
 
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -10,26 +10,18 @@ reported under `expired`; one that waives nothing is reported under `stale`.
 that would hide every future result of the rule. A waiver that only matches errors is reported as
 stale with that reason.
 
-The file format, the subject selector and the shared YAML loading (file:line problems, dates
-normalised) are used by attestations too.
+The subject selector is shared with attestations; reading waiver files is
+scanner/exception_files.py (the engine does no I/O).
 """
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from scanner import paths
-from scanner.errors import InputError, Problem
 from scanner.model import Finding
-from scanner.yamlmarks import Located, read_located, schema_problems
 
 WAIVABLE = ("fail", "unknown", "manual")
 
@@ -76,70 +68,6 @@ class Waiver:
             "expires": self.expires.isoformat(), "ticket": self.ticket, "file": self.file, "line": self.line,
         }
         return {k: v for k, v in d.items() if v is not None}
-
-
-# ---------------------------------------------------------------- loading (shared with attestations)
-
-@functools.lru_cache(maxsize=None)
-def validator(schema_name: str) -> jsonschema.protocols.Validator:
-    schema = json.loads((paths.SCHEMAS_DIR / schema_name).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-
-
-def read_entries(file: str | Path, list_key: str, schema_name: str, date_keys: Sequence[str]) -> tuple[Located, list[dict[str, Any]]]:
-    """Read a waivers/attestations file: schema-checked, dates parsed; all problems at once (file:line)."""
-    doc = read_located(str(file))  # an impossible unquoted date (2026-02-30) is a located problem there
-    doc = Located(dates_to_text(doc.data), doc.marks, doc.file)
-    problems = schema_problems(doc, validator(schema_name))
-    entries = doc.data.get(list_key) if isinstance(doc.data, dict) else None
-    for i, raw in enumerate(entries if isinstance(entries, list) else []):
-        for key in date_keys:
-            value = raw.get(key) if isinstance(raw, dict) else None
-            if not isinstance(value, str):
-                continue
-            try:
-                raw[key] = dt.date.fromisoformat(value)
-            except ValueError:
-                problems.append(doc.problem((list_key, i, key), f"{list_key}/{i}/{key}: {value!r} is not a date (YYYY-MM-DD)"))
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
-    assert isinstance(entries, list)  # the schema requires the list, and every problem was raised above
-    return doc, entries
-
-
-def dates_to_text(value: Any) -> Any:
-    """Unquoted YAML dates arrive as date objects; the schemas (and messages) speak YYYY-MM-DD."""
-    if isinstance(value, dict):
-        return {k: dates_to_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [dates_to_text(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def selector_of(raw: dict[str, Any]) -> Selector:
-    return Selector(rule=raw["rule"], subject=raw["subject"], node=raw.get("node"))
-
-
-def load_waivers(files: Iterable[str | Path]) -> tuple[Waiver, ...]:
-    """Waivers from one or more files. Every problem in every file is reported (exit 65)."""
-    out: list[Waiver] = []
-    problems: list[Problem] = []
-    for file in files:
-        try:
-            doc, entries = read_entries(file, "waivers", "waiver.schema.json", ("expires",))
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        for i, raw in enumerate(entries):
-            out.append(Waiver(selector_of(raw), raw["justification"].strip(), raw["approved_by"], raw["expires"],
-                              id=raw.get("id"), ticket=raw.get("ticket"), file=str(file), line=doc.mark(("waivers", i))[0]))
-    if problems:
-        raise InputError(problems)
-    return tuple(out)
 
 
 # ---------------------------------------------------------------- applying

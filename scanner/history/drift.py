@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from scanner.history.store import FindingRecord, NodeRecord, RunRecord
-from scanner.history.times import format_utc
+from scanner.times import format_utc
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 

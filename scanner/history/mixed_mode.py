@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from scanner.facts import build_view
-from scanner.history.times import format_utc, parse_utc, utc_now
-
-if TYPE_CHECKING:
-    from scanner.history.store import HistoryStore
+from scanner.times import format_utc, parse_time, parse_utc, utc_now
 
 Source = Literal["history", "install_date", "this_scan"]
 
@@ -39,7 +36,13 @@ class MixedModeClock:
         return format_utc(self.since) if self.since else None
 
 
-def mixed_mode_clock(facts: dict[str, Any], store: HistoryStore | None,
+class MixedModeHistory(Protocol):
+    """What the clock asks the history (scanner.history.store.HistoryStore answers it)."""
+
+    def first_mixed_mode_seen(self, cluster: str) -> datetime | None: ...
+
+
+def mixed_mode_clock(facts: dict[str, Any], store: MixedModeHistory | None,
                      now: datetime | None = None) -> MixedModeClock:
     """Start and age of the mixed-mode window this scan is in; age counted at the scan time.
 
@@ -51,7 +54,7 @@ def mixed_mode_clock(facts: dict[str, Any], store: HistoryStore | None,
     mixed = facts_mixed_mode(facts)
     if not mixed:
         return MixedModeClock(mixed=mixed)
-    scan_time = _scan_time(facts) or now or utc_now()
+    scan_time = parse_time((facts.get("scan") or {}).get("collected_at")) or now or utc_now()
     candidates: list[tuple[datetime, Source]] = []
     cluster = (facts.get("cluster") or {}).get("name")
     if store is not None and cluster:
@@ -65,14 +68,6 @@ def mixed_mode_clock(facts: dict[str, Any], store: HistoryStore | None,
     since = min(since, scan_time)
     age = max((scan_time - since).total_seconds(), 0.0) / 86400.0
     return MixedModeClock(mixed=True, since=since, age_days=round(age, 2), source=source)
-
-
-def _scan_time(facts: dict[str, Any]) -> datetime | None:
-    text = (facts.get("scan") or {}).get("collected_at")
-    try:
-        return parse_utc(text) if text else None
-    except ValueError:
-        return None
 
 
 def _newest_build_install_date(facts: dict[str, Any]) -> datetime | None:

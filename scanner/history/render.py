@@ -5,8 +5,8 @@ from typing import Any
 
 from scanner.history.drift import Drift, FindingChange
 from scanner.history.store import RunRecord
-from scanner.history.times import format_utc
 from scanner.report.text import clip, one_line, visible
+from scanner.times import format_utc
 
 
 def _t(value: Any, limit: int = 120) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 from scanner.errors import InputError, Problem, UsageError
 from scanner.history.migrations import migrate
 from scanner.history.mixed_mode import facts_mixed_mode
-from scanner.history.times import format_utc, parse_utc, utc_now
+from scanner.times import format_utc, parse_utc, utc_now
 
 ENV_VAR = "ROLLREADY_HISTORY"
 BUSY_TIMEOUT_S = 30.0

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from scanner import __version__
 from scanner.facts import facts_from_outputs
 from scanner.lab.scenario import NodeSpec, Scenario
+from scanner.times import format_utc, utc_now
 
 COLLECTOR_VERSION = "1"
 HANG_TIMEOUT_MS = 30_000  # the collector's per-probe timeout a hung section runs into
@@ -23,10 +24,10 @@ RELATIVE_DATE = re.compile(r"^@now(?:-(\d+)d)?$")  # "@now", "@now-10d": dates t
 
 def collector_output(scenario: Scenario, spec: NodeSpec) -> dict[str, Any]:
     """The collector_output document for one node, with its section faults applied."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     node = resolve_dates(spec.facts, now)
     node["collector_version"] = COLLECTOR_VERSION
-    node.setdefault("collected_at", _iso(now))
+    node.setdefault("collected_at", format_utc(now))
     cluster: dict[str, Any] | None = {**resolve_dates(scenario.cluster, now), "collected_from": spec.name}
     for section, message in spec.faults.section_errors.items():
         cluster = _fail_section(node, cluster, section, message, duration_ms=None)
@@ -42,7 +43,7 @@ def resolve_dates(value: Any, now: datetime) -> Any:
     if isinstance(value, list):
         return [resolve_dates(v, now) for v in value]
     if isinstance(value, str) and (m := RELATIVE_DATE.match(value)):
-        return _iso(now - timedelta(days=int(m.group(1) or 0)))
+        return format_utc(now - timedelta(days=int(m.group(1) or 0)))
     return copy.deepcopy(value)
 
 
@@ -78,7 +79,7 @@ def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str 
     expected = scenario.expected
     scan = {
         "tool_version": __version__,
-        "collected_at": _iso(datetime.now(timezone.utc)),
+        "collected_at": format_utc(utc_now()),
         "method": "lab",
         "phase": phase or (expected.phase if expected else None),
         "source_os": expected.source_os if expected else None,  # None: the engine takes the oldest node's
@@ -90,6 +91,3 @@ def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str 
     }
     return facts_from_outputs(outputs, scan)
 
-
-def _iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,18 +2,15 @@
 from __future__ import annotations
 
 import copy
-import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-from referencing import Registry, Resource
 
-from scanner import paths
 from scanner.errors import InputError, Problem
+from scanner.schemas import validator
 from scanner.yamlmarks import Located, load_located
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
@@ -100,8 +97,8 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, file: str) -> Scenario:
     lines = load_located(text, file)
     data = lines.data
-    _raise_problems(_validator("scenario").iter_errors(data), lines, file, prefix=())
-    node_validator = _validator("node")
+    _raise_problems(validator("scenario.schema.json").iter_errors(data), lines, file, prefix=())
+    node_validator = validator("facts.schema.json", "node")
     defaults = data.get("node_defaults") or {}
     specs = []
     problems: list[Problem] = []
@@ -152,17 +149,6 @@ def _faults(raw: Mapping[str, Any]) -> Faults:
         section_errors=dict(raw.get("section_errors") or {}),
         hang_sections=(hang,) if isinstance(hang, str) else tuple(hang),
     )
-
-
-@functools.lru_cache(maxsize=None)
-def _validator(kind: str) -> jsonschema.protocols.Validator:
-    facts = json.loads((paths.SCHEMAS_DIR / "facts.schema.json").read_text(encoding="utf-8"))
-    scenario = json.loads((paths.SCHEMAS_DIR / "scenario.schema.json").read_text(encoding="utf-8"))
-    registry: Registry = Registry().with_resources(
-        [(s["$id"], Resource.from_contents(s)) for s in (facts, scenario)]
-    )
-    schema = scenario if kind == "scenario" else {"$ref": f"{facts['$id']}#/$defs/node"}
-    return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def _sorted(errors: Any) -> list[jsonschema.ValidationError]:

@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from scanner.times import utc_now
+
 
 @dataclass(frozen=True)
 class LabCertificates:
@@ -23,7 +25,7 @@ class LabCertificates:
 
 def make_certificates(directory: Path, hosts: list[str]) -> LabCertificates:
     """Generate a CA and a server certificate for hosts (IP addresses or names) into directory."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = utc_now()
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rollready lab CA")])
     ca_cert = (

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.engine.attestations import load_attestations
 from scanner.engine.catalogs import Catalog, load_catalogs
 from scanner.engine.loader import RulePack, load_rules
-from scanner.engine.waivers import load_waivers
+from scanner.exception_files import load_attestations, load_waivers
 from scanner.pipeline.options import RuleOptions
 
 

@@ -1,10 +1,9 @@
 """The result document as reports read it: validation against the schema and its canonical bytes."""
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from scanner.engine.run import canonical_json  # one byte form: evaluate --out, report --format json, the PDF
+from scanner.canonical import canonical_json, sha256_hex  # one byte form: evaluate --out, report --format json, the PDF
 from scanner.errors import InputError, Problem
 from scanner.schemas import violations
 
@@ -30,7 +29,4 @@ def is_result(doc: Any) -> bool:
     """A result document (as opposed to a facts document) carries findings and a verdict."""
     return isinstance(doc, dict) and "findings" in doc and "verdict" in doc
 
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 

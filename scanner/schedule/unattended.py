@@ -28,8 +28,8 @@ from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.errors import RollreadyError
 from scanner.history import HistoryStore
-from scanner.history.times import format_utc, utc_now
 from scanner.schedule.notify import Notification, Notifier
+from scanner.times import format_utc, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from scanner.cli import main
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
-from scanner.engine.waivers import Selector, Waiver, apply_waivers, load_waivers
+from scanner.engine.waivers import Selector, Waiver, apply_waivers
 from scanner.errors import InputError
+from scanner.exception_files import load_waivers
 from scanner.model import Finding
 
 PACK = load_rules()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
+from scanner.times import parse_utc
 from scanner.versions import compare_versions, parse_version
 
 Test = Callable[[Any, Any], bool]
@@ -52,9 +53,7 @@ def age_days(now: datetime, value: Any) -> float:
     """Days from an ISO date or time (UTC when no zone is given) to the scan time."""
     if not isinstance(value, str):
         raise TypeError
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    return (now - moment).total_seconds() / 86400
+    return (now - parse_utc(value)).total_seconds() / 86400
 
 
 def _matches(actual: Any, pattern: Any) -> bool:
