@@ -1,226 +1,17 @@
-"""Inventories: which clusters and nodes to scan, how to reach them, where credentials live.
-
-Three sources, one result (`Inventory` of `Cluster`s of `NodeTarget`s):
-
-* rollready's YAML inventory (`schemas/inventory.schema.json`, docs/contracts.md §4);
-* Ansible inventories, INI or YAML (ansible_host, ansible_port, ansible_user and the
-  ansible_psrp_* / ansible_winrm_* connection variables); every group with hosts is a cluster;
-* `--node HOST` on the command line (`inventory_for_hosts`).
-
-No source may hold a secret: passwords are references (environment variable, prompt, keyring),
-resolved by scanner/credentials.py only when a scan starts.
-"""
+"""Ansible inventories, INI or YAML: every group with hosts (directly or through children) is a
+cluster of those hosts, reached through ansible_host, ansible_port, ansible_user and the
+ansible_psrp_* / ansible_winrm_* connection variables. A password variable is refused."""
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
-from scanner.errors import InputError, Problem, UsageError
-from scanner.schemas import validator
-from scanner.yamlmarks import load_located, schema_problems
-
-AUTH_METHODS = ("negotiate", "kerberos", "ntlm", "basic", "credssp", "certificate")
-DEFAULT_PORTS = {"http": 5985, "https": 5986}
-
-
-@dataclass(frozen=True)
-class Transport:
-    """How to reach a node's WinRM endpoint. TLS is verified unless cert_validation is False."""
-
-    scheme: str = "https"
-    port: int | None = None
-    path: str = "wsman"
-    auth: str = "negotiate"
-    cert_validation: bool | str = True  # True, False, or a CA bundle path
-    encryption: str = "auto"
-    connect_timeout: float = 10.0
-    read_timeout: float | None = None  # default: operation_timeout + 10
-    operation_timeout: float = 120.0
-    wmi_timeout: int = 30
-    retries: int = 2
-
-    def port_for(self, node_port: int | None) -> int:
-        return node_port or self.port or DEFAULT_PORTS[self.scheme]
-
-
-@dataclass(frozen=True)
-class CredentialRef:
-    """Where the credentials are, never what they are."""
-
-    username: str | None = None
-    password_env: str | None = None
-    password_prompt: bool = False
-    keyring: str | None = None
-    certificate_pem: str | None = None
-    certificate_key_pem: str | None = None
-
-
-@dataclass(frozen=True)
-class NodeTarget:
-    name: str
-    host: str
-    port: int
-    transport: Transport
-    credentials: CredentialRef
-
-
-@dataclass(frozen=True)
-class Cluster:
-    name: str
-    nodes: tuple[NodeTarget, ...]
-
-
-@dataclass(frozen=True)
-class Inventory:
-    clusters: tuple[Cluster, ...]
-    source: str  # the file, or "--node"
-    default_clusters: tuple[str, ...] = field(default=())  # chosen when no cluster is named
-
-    def select(self, name: str | None) -> Cluster:
-        """The one cluster to use: by name, or the only one there is."""
-        found = self.pick([name] if name is not None else [])
-        if len(found) == 1:
-            return found[0]
-        names = ", ".join(c.name for c in found)
-        raise UsageError(f"{self.source}: holds {len(found)} clusters ({names}); choose one by name")
-
-    def pick(self, names: Iterable[str]) -> tuple[Cluster, ...]:
-        """The clusters named (case-insensitive, in the order given), or, when none is named, the
-        default ones (an Ansible inventory's rollready groups) or else every cluster."""
-        by_name = {c.name.lower(): c for c in self.clusters}
-        wanted = list(dict.fromkeys(n.lower() for n in names)) or [n.lower() for n in self.default_clusters]
-        if not wanted:
-            return self.clusters
-        unknown = [n for n in names if n.lower() not in by_name]
-        if unknown:
-            raise UsageError(f"{self.source}: no cluster {unknown[0]!r} (clusters: {', '.join(c.name for c in self.clusters)})")
-        return tuple(by_name[n] for n in wanted)
-
-
-# --------------------------------------------------------------------------------------------
-# Loading
-# --------------------------------------------------------------------------------------------
-
-
-def load_inventory(path: str | Path) -> Inventory:
-    """Read an inventory file in any of the supported formats."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=file)]) from None
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read inventory: {exc.strerror or exc}", file=file)]) from None
-    return parse_inventory(text, file)
-
-
-def parse_inventory(text: str, file: str) -> Inventory:
-    if _looks_like_ini(text):
-        return _from_ansible_groups(_parse_ansible_ini(text, file), file)
-    located = load_located(text, file)
-    data = located.data
-    if isinstance(data, dict) and "clusters" in data:
-        problems = schema_problems(located, _validator())
-        if problems:
-            raise InputError(problems)
-        return _from_native(data, file, located)
-    if isinstance(data, dict) and data and all(isinstance(v, (dict, type(None))) for v in data.values()):
-        return _from_ansible_groups(_parse_ansible_yaml(data, file, located), file)
-    raise InputError([Problem("not an inventory: expected `clusters:` (rollready) or Ansible groups", file=file, line=1)])
-
-
-def inventory_from_dict(data: Mapping[str, Any], source: str) -> Inventory:
-    """A rollready inventory given as data (e.g. the lab's `inventory()`)."""
-    problems = [
-        Problem(err.message, file=source, pointer="/" + "/".join(map(str, err.absolute_path)))
-        for err in _validator().iter_errors(data)
-    ]
-    if problems:
-        raise InputError(problems)
-    return _from_native(data, source, None)
-
-
-def inventory_for_hosts(
-    hosts: Iterable[str],
-    *,
-    transport: Transport,
-    credentials: CredentialRef,
-    cluster: str | None = None,
-) -> Inventory:
-    """The inventory behind `--node HOST [--node HOST ...]`; HOST may be HOST:PORT."""
-    nodes: list[NodeTarget] = []
-    for spec in hosts:
-        host, port = _split_host_port(spec)
-        name = host if port is None else f"{host}:{port}"  # the collector reports the computer name
-        if any(n.name == name for n in nodes):
-            raise UsageError(f"node {spec} given twice")
-        nodes.append(NodeTarget(name, host, transport.port_for(port), transport, credentials))
-    if not nodes:
-        raise UsageError("no node given")
-    name = cluster or "adhoc"
-    return Inventory((Cluster(name, tuple(nodes)),), "--node", (name,))
-
-
-def _split_host_port(spec: str) -> tuple[str, int | None]:
-    m = re.fullmatch(r"\[?([^\[\]]+?)\]?(?::(\d{1,5}))?", spec.strip())
-    if not m or not m.group(1) or (m.group(2) and not 0 < int(m.group(2)) < 65536):
-        raise UsageError(f"node {spec!r}: expected HOST or HOST:PORT")
-    return m.group(1), int(m.group(2)) if m.group(2) else None
-
-
-def _validator(ref: str | None = None) -> jsonschema.protocols.Validator:
-    return validator("inventory.schema.json", ref)
-
-
-def _from_native(data: Mapping[str, Any], file: str, located: Any) -> Inventory:
-    clusters = []
-    problems = []
-    seen_clusters: set[str] = set()
-    for ci, raw in enumerate(data["clusters"]):
-        transport = _rebased(Transport(**raw.get("transport", {})), file)
-        credentials = _rebased(CredentialRef(**raw.get("credentials", {})), file)
-        if raw["name"].lower() in seen_clusters:
-            problems.append(_problem(located, file, ("clusters", ci, "name"), f"duplicate cluster {raw['name']!r}"))
-        seen_clusters.add(raw["name"].lower())
-        nodes = []
-        seen: set[str] = set()
-        for ni, node in enumerate(raw["nodes"]):
-            if node["name"].lower() in seen:
-                problems.append(_problem(located, file, ("clusters", ci, "nodes", ni, "name"), f"duplicate node {node['name']!r}"))
-            seen.add(node["name"].lower())
-            nodes.append(NodeTarget(node["name"], node.get("host", node["name"]), transport.port_for(node.get("port")), transport, credentials))
-        clusters.append(Cluster(raw["name"], tuple(nodes)))
-    if problems:
-        raise InputError(problems)
-    return Inventory(tuple(clusters), file)
-
-
-def _rebased(value: Any, file: str) -> Any:
-    """File paths in an inventory (CA bundle, client certificate) are relative to the inventory."""
-    base = Path(file).parent
-    changes = {
-        name: str(base / getattr(value, name))
-        for name in ("cert_validation", "certificate_pem", "certificate_key_pem")
-        if isinstance(getattr(value, name, None), str) and not Path(getattr(value, name)).is_absolute()
-    }
-    return replace(value, **changes) if changes else value
-
-
-def _problem(located: Any, file: str, path: tuple[Any, ...], message: str) -> Problem:
-    if located is not None:
-        return located.problem(path, message)
-    return Problem(message, file=file, pointer="/" + "/".join(map(str, path)))
-
-
-# --------------------------------------------------------------------------------------------
-# Ansible
-# --------------------------------------------------------------------------------------------
+from scanner.errors import InputError, Problem
+from scanner.inventory.model import Cluster, CredentialRef, Inventory, NodeTarget, Transport, rebased
+from scanner.inventory.native import schema_validator
 
 
 @dataclass
@@ -237,7 +28,7 @@ SECRET_VARS = ("ansible_password", "ansible_ssh_pass", "ansible_psrp_password", 
 WINDOWS_CONNECTIONS = ("psrp", "winrm")
 
 
-def _looks_like_ini(text: str) -> bool:
+def looks_like_ini(text: str) -> bool:
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith(("#", ";", "---")):
@@ -261,7 +52,7 @@ def _expand_pattern(host: str) -> list[str]:
     return [h for v in values for h in _expand_pattern(head + v + tail)]
 
 
-def _parse_ansible_ini(text: str, file: str) -> dict[str, _Group]:
+def parse_ansible_ini(text: str, file: str) -> dict[str, _Group]:
     groups: dict[str, _Group] = {"all": _Group("all"), "ungrouped": _Group("ungrouped")}
     groups["all"].children.append("ungrouped")
     section, kind = "ungrouped", "hosts"
@@ -316,7 +107,7 @@ def _ini_value(value: str) -> Any:
     return value
 
 
-def _parse_ansible_yaml(data: Mapping[str, Any], file: str, located: Any) -> dict[str, _Group]:
+def parse_ansible_yaml(data: Mapping[str, Any], file: str, located: Any) -> dict[str, _Group]:
     groups: dict[str, _Group] = {}
     problems: list[Problem] = []
 
@@ -363,7 +154,7 @@ def _parse_ansible_yaml(data: Mapping[str, Any], file: str, located: Any) -> dic
     return groups
 
 
-def _from_ansible_groups(groups: dict[str, _Group], file: str) -> Inventory:
+def from_ansible_groups(groups: dict[str, _Group], file: str) -> Inventory:
     """Every group with hosts (directly or through children) is a cluster of those hosts."""
     parents: dict[str, list[str]] = {}
     for group in groups.values():
@@ -478,14 +269,14 @@ def _ansible_node(host: str, v: Mapping[str, Any], file: str, line: int | None, 
     bad = [
         f"{prefix}.{'.'.join(map(str, err.absolute_path))}: {err.message}"
         for prefix, ref, doc in (("transport", "transport", transport), ("credentials", "credentials", credentials))
-        for err in _validator(ref).iter_errors(doc)
+        for err in schema_validator(ref).iter_errors(doc)
     ]
     if bad:
         problems.extend(Problem(f"host {host}: {msg}", file=file, line=line) for msg in bad)
         return None
-    t = _rebased(Transport(**transport), file)
+    t = rebased(Transport(**transport), file)
     address = str(_first(v, "ansible_host") or host)
-    return NodeTarget(host, address, t.port_for(None), t, _rebased(CredentialRef(**credentials), file))
+    return NodeTarget(host, address, t.port_for(None), t, rebased(CredentialRef(**credentials), file))
 
 
 def _number(value: Any) -> Any:
