@@ -204,7 +204,8 @@ def collection_gaps(doc: dict[str, Any]) -> list[str]:
         gaps.append("the facts hold no node")
     cluster = doc["cluster"]
     for err in cluster.get("errors") or []:
-        gaps.append(f"cluster {err['section']}: {err['message']}")
+        where = "cluster" if err["section"] == "cluster" else f"cluster {err['section']}"  # not "cluster cluster"
+        gaps.append(f"{where}: {err['message']}")
     gaps += [f"cluster {key} not collected" for key in CLUSTER_SECTIONS
              if cluster.get(key) is None and not any(e["section"] == key for e in cluster.get("errors") or [])]
     gaps += [f"cluster {key} not collected" for key in CLUSTER_SECTIONS_ADDED

@@ -60,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = parser.parse_args(argv)
+        # Recorded (secrets redacted) in the reports' provenance: scanner/provenance.py.
+        args.command_line = ("rollready", *(argv if argv is not None else sys.argv[1:]))
         func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
         if func is None:
             parser.print_help(sys.stderr)

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --out FILE for the facts (or --emit-script FILE)")
     cluster, source = target_cluster(args)
     meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os,
-                    inventory=source)
+                    inventory=source, command_line=tuple(getattr(args, "command_line", ())))
     scanned = scan_cluster(cluster, meta, resolver=CredentialResolver(), parallel=args.parallel)
     write_atomic(args.out, json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     missing = [n["name"] for n in scanned.facts["nodes"] if not n.get("reachable")]

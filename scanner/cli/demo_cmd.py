@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     with Lab(scenario, tls=True, auth="basic", password=password).running() as lab:
         cluster = inventory_from_dict(lab.inventory(), f"lab:{scenario.name}").select(None)
         meta = ScanMeta(method="lab", phase=phase, target_os=target, source_os=args.source_os,
-                        inventory=f"lab:{path.name}")
+                        inventory=f"lab:{path.name}", command_line=tuple(getattr(args, "command_line", ())))
         outcome = scan_and_report(cluster, Path(args.out).resolve(), scan_options(args, meta, parallel=len(cluster.nodes)),
                                   resolver=resolver)
         exchanges = sum(s["exchanges"] for s in lab.stats.values())

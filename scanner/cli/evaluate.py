@@ -12,6 +12,7 @@ from scanner.collect.offline import facts_from_files
 from scanner.engine.run import evaluate_facts
 from scanner.errors import InputError, Problem
 from scanner.pipeline import load_rule_set
+from scanner.provenance import result_provenance
 from scanner.report import write_reports
 
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
                                   file=args.facts[0])])
     result, findings = evaluate_facts(doc, rules.pack, rules.catalogs, phase=phase, target_os=args.target_os,
                                       source_os=args.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
+    result["provenance"] = result_provenance(doc["scan"], command_line=getattr(args, "command_line", ()))
     if args.html or args.pdf:
         write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa)
     if args.format == "json":

@@ -138,7 +138,8 @@ def print_summary(outcome: ScanOutcome, cluster: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cluster, source = target_cluster(args)
-    meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os, inventory=source)
+    meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os, inventory=source,
+                    command_line=tuple(getattr(args, "command_line", ())))
     options = scan_options(args, meta)
     if args.unattended:
         resolver = CredentialResolver(interactive=False)  # a scheduled run cannot answer a prompt

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner import __version__
+from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
 from scanner.facts import facts_from_outputs
 from scanner.inventory import Cluster, NodeTarget
+from scanner.provenance import collection_provenance
 from scanner.times import format_utc, utc_now
 from scanner.versions import RELEASES
 
@@ -40,6 +42,7 @@ class ScanMeta:
     source_os: str | None = None  # default: the oldest release among the reachable nodes
     inventory: str | None = None
     operator: str | None = None
+    command_line: tuple[str, ...] = ()  # as typed (redacted before it is stored): provenance
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,8 @@ def scan_cluster(
         "inventory": meta.inventory,
         "partial": partial,
         "cluster_name": cluster.name,
+        "provenance": collection_provenance(cluster, command_line=meta.command_line, inventory=meta.inventory,
+                                            collector_version=COLLECTOR_VERSION, collector_text=collector_script()),
     }
     facts = facts_from_outputs(outputs, scan)
     ordered = tuple(results[i] for i in sorted(results))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import jinja2
@@ -31,3 +32,17 @@ def render(template: str, values: dict[str, Any]) -> tuple[str, str | None]:
     if len(text) > MAX_MESSAGE:
         text = text[: MAX_MESSAGE - 1] + "…"
     return text, None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+MAX_HEADLINE = 300
+
+
+def problem_headline(message: str, title: str) -> str:
+    """What is wrong, in one sentence: the first sentence of the finding's message (which states the
+    problem), never the rule's title alone (which states the requirement and reads as its opposite
+    after "failed")."""
+    first = _SENTENCE_END.split(message.strip(), maxsplit=1)[0].rstrip(".") if message.strip() else ""
+    if not first:
+        return f"requirement not met: {title}"
+    return first if len(first) <= MAX_HEADLINE else first[: MAX_HEADLINE - 1] + "…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from scanner import exitcodes
+from scanner.engine.messages import problem_headline
 from scanner.model import SEVERITIES, Finding, Verdict
 
 
@@ -27,7 +28,8 @@ def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = ())
     if critical_fails:
         first = critical_fails[0]
         more = f" and {len(critical_fails) - 1} more critical failure(s)" if len(critical_fails) > 1 else ""
-        return Verdict("NO-GO", f"{first.rule_id} failed on {first.subject}: {first.title}{more}.", exitcodes.NO_GO, c)
+        return Verdict("NO-GO", f"{first.rule_id} failed on {first.subject}: "
+                                f"{problem_headline(first.message, first.title)}{more}.", exitcodes.NO_GO, c)
     if collection_problems or undecided:
         parts = []
         if collection_problems:

@@ -100,7 +100,9 @@ def apply_waivers(findings: Sequence[Finding], waivers: Sequence[Waiver], today:
         elif waived_by[id(w)]:
             report["applied"].append({**w.to_dict(), "findings": [_ref(f) for f in waived_by[id(w)]]})
         else:
-            report["stale"].append({**w.to_dict(), "reason": _stale_reason(w, matched, known)})
+            # unused: matches no finding at all; stale: matches findings that no longer need it
+            report["stale"].append({**w.to_dict(), "reason": _stale_reason(w, matched, known),
+                                    "status": "stale" if matched else "unused"})
     return out, report
 
 

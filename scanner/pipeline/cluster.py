@@ -21,6 +21,7 @@ from scanner.history import HistoryStore, mixed_mode_clock
 from scanner.inventory import Cluster
 from scanner.pipeline.options import ScanOptions
 from scanner.pipeline.rules import LoadedRules, load_rule_set
+from scanner.provenance import result_provenance
 from scanner.report import write_reports
 
 FILES = {"facts": "facts.json", "findings": "findings.json", "html": "report.html", "pdf": "report.pdf"}
@@ -77,6 +78,7 @@ def report_scanned(scanned: ScanResult, out: Path, options: ScanOptions, rules: 
     meta = options.meta
     result, _ = evaluate_facts(scanned.facts, rules.pack, rules.catalogs, phase=meta.phase, target_os=meta.target_os,
                                source_os=meta.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
+    result["provenance"] = result_provenance(scanned.facts["scan"], command_line=meta.command_line)
     write_reports(result, raw, html=paths.get("html"), pdf=paths.get("pdf"), json=paths["findings"],
                   pdfa=options.reports.pdfa)
     return ScanOutcome(scanned, result, raw, paths)

@@ -10,20 +10,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import SEVERITIES, STATUSES, Severity, Status
-from scanner.report.text import clip
+from scanner.report import audit
+from scanner.report.text import clip, human
 
 PROBLEM = "fail"
 NOT_CHECKED = ("unknown", "error", "manual")
 STATUS_LABEL = {
     "fail": "fail", "unknown": "unknown", "error": "error", "manual": "manual",
-    "waived": "waived", "pass": "pass", "not_applicable": "n/a",
+    "waived": "waived", "pass": "pass", "not_applicable": "n/a", "info": "info",
 }
 STATUS_SYMBOL = {
     "fail": "✗", "unknown": "?", "error": "!", "manual": "✎", "waived": "w", "pass": "✓", "not_applicable": "–",
+    "info": "i",
 }
 VERDICT_CSS = {"GO": "go", "GO WITH WARNINGS": "warn", "NO-GO": "nogo", "INCOMPLETE": "incomplete"}
 CLUSTER_ROW = "(cluster-wide)"
-NAME_LIMIT = 80  # cluster and node names head pages and rows; longer ones are cut
+NAME_LIMIT = 200  # cluster and node names head pages and rows; only absurd ones are cut
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ def build_context(
     findings = result["findings"]
     verdict = result["verdict"]
     name = clip(result["cluster"]["name"], NAME_LIMIT)
+    expired = audit.expired_waivers(result)
+    failure = audit.collection_failure(result)
     return {
         "medium": medium,
         "result": result,
@@ -107,8 +111,16 @@ def build_context(
         "title": f"Rolling upgrade readiness: {name} ({result['phase']})",
         "verdict": {**verdict, "css": VERDICT_CSS[verdict["status"]]},
         "upgrade": _upgrade_text(result),
-        "notes": list(notes or []) + _scan_notes(result),
+        "notes": list(notes or []) + _scan_notes(result, failure),
         "meta": _meta_rows(result),
+        "provenance": audit.provenance_rows(result),
+        "insecure": bool((result.get("provenance") or {}).get("insecure")),
+        "tls_line": audit.tls_line(result),
+        "coverage_line": audit.coverage_line(result),
+        "scope_note": audit.scope_note(result),
+        "scope_rows": audit.scope_rows(result),
+        "failure": failure,
+        "short": failure.all_down,
         "digests": digests,
         "statuses": STATUSES,
         "severities": SEVERITIES,
@@ -118,28 +130,37 @@ def build_context(
         "matrix": _matrix(result),
         "rules": _rule_summaries(findings),
         "problems": _by_severity(f for f in findings if f["status"] == PROBLEM),
+        "expired_waiver": expired,  # (rule_id, subject) -> the waiver that no longer hides it
         "not_checked": _not_checked(result),
         "waived": [f for f in findings if f["status"] == "waived"],
-        "waiver_lists": {k: v for k, v in (result.get("waivers") or {}).items() if k != "applied" and v},
-        "attestations": result.get("attestations") or [],
+        "waiver_rows": audit.waiver_rows(result),
+        "attestation_rows": audit.attestation_rows(result),
+        "passes": _groups([f for f in findings if f["status"] == "pass"]),
         "total": len(findings),
     }
 
 
 def _upgrade_text(result: dict[str, Any]) -> str:
     src, dst = result.get("source_os"), result.get("target_os")
-    if src or dst:
-        return f"Windows Server {src or '?'} → {dst or '?'}"
+    if src and dst:
+        return f"Windows Server {src} → {dst}"
+    if dst:
+        return f"to Windows Server {dst} (source OS not collected)"
+    if src:
+        return f"from Windows Server {src} (target OS not given)"
     return "source and target OS not given"
 
 
-def _scan_notes(result: dict[str, Any]) -> list[str]:
+def _scan_notes(result: dict[str, Any], failure: audit.CollectionFailure) -> list[str]:
     scan = result.get("scan") or {}
     notes = []
     if scan.get("partial"):
         notes.append("The scan was interrupted: some nodes were not collected. Their rules are unknown.")
     down = [n["name"] for n in result["cluster"]["nodes"] if not n["reachable"]]
-    if down:
+    if failure.all_down:
+        notes.append("No node was reached, so no fact was collected: every rule is unknown and this report is "
+                     "only the list of what failed. Fix the access problem and scan again.")
+    elif down:
         notes.append(f"Not reachable: {', '.join(down)}. Every rule on these nodes is unknown.")
     return notes
 
@@ -175,7 +196,7 @@ def _meta_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _maybe(value: Any) -> str:
-    return "not recorded" if value is None or value == "" else str(value)
+    return "not recorded" if value is None or value == "" else human(value)
 
 
 def _counts(findings: list[dict[str, Any]]) -> dict[str, Any]:

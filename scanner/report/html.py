@@ -8,7 +8,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from scanner import paths
-from scanner.report.text import clip, one_line, soft_breaks, value_text, visible
+from scanner.report.text import clip, human, one_line, soft_breaks, value_text, visible
 
 
 def _finalize(value: Any) -> Any:
@@ -33,7 +33,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(clip=_clip, value_text=value_text, one_line=one_line)
+    env.filters.update(clip=_clip, value_text=value_text, human=human, one_line=one_line)
     return env
 
 

@@ -112,13 +112,35 @@ def to_junit(result: dict[str, Any]) -> bytes:
 
 
 def _suite_properties(result: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
+    props = [
         ("verdict", result["verdict"]["status"]),
         ("phase", result["phase"]),
         ("facts_sha256", result["facts_sha256"]),
         ("rule_pack_sha256", result["rule_pack"]["sha256"]),
         ("tool_version", result["tool"]["version"]),
     ]
+    return props + _provenance_properties(result.get("provenance"))
+
+
+def _provenance_properties(prov: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Who, where and how, so a CI job's test report carries the same provenance as the PDF."""
+    if not prov:
+        return []
+    coll = prov.get("collection") or {}
+    ev = prov.get("evaluation") or {}
+    props = [("tls_verified", {True: "true", False: "false", None: "not recorded"}[prov.get("tls_verified")]),
+             ("insecure", "true" if prov.get("insecure") else "false"),
+             ("evaluated_on", f"{ev.get('host') or '?'} by {ev.get('os_user') or '?'}"),
+             ("evaluation_command_line", " ".join(ev.get("command_line") or []))]
+    if coll:
+        collector = coll.get("collector") or {}
+        props += [("scanner_host", coll.get("scanner_host") or ""), ("os_user", coll.get("os_user") or ""),
+                  ("scan_command_line", " ".join(coll.get("command_line") or [])),
+                  ("collector_version", collector.get("version", "")), ("collector_sha256", collector.get("sha256", "")),
+                  ("inventory_sha256", coll.get("inventory_sha256") or "")]
+        props += [(f"remote_access.{c['cluster']}", f"{c.get('account') or '-'} {c['auth']} {c['scheme']} tls={c['tls']}")
+                  for c in coll.get("connections") or []]
+    return props
 
 
 def _summary(f: dict[str, Any]) -> str:

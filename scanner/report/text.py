@@ -44,5 +44,23 @@ def value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
+def human(value: Any) -> str:
+    """A value as a person reads it in a report: never JSON, never a bare `null`.
+
+    Lists are comma-separated, mappings `key: value; ...`, None is "none", booleans true/false
+    (as the rules spell them)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(human(v) for v in value) if value else "(empty)"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {human(v)}" for k, v in value.items()) if value else "(empty)"
+    return str(value)
+
+
 def one_line(text: str) -> str:
     return " ".join(text.split())
