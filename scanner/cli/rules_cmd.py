@@ -53,7 +53,7 @@ def run_list(args: argparse.Namespace) -> int:
     for col in ("id", "severity", "phases", "scope", "area", "title"):
         table.add_column(col)
     rules = [r for r in pack.rules if args.phase is None or args.phase in r.phases]
-    rules = [r for r in rules if not args.target_os or not r.targets or args.target_os in r.targets]
+    rules = [r for r in rules if r.applies_to_target(args.target_os)]
     for r in rules:
         kind = " (attestation)" if r.kind == "attestation" else ""
         table.add_row(r.id, r.severity, ",".join(r.phases), r.scope, r.area, Text(r.title + kind))
@@ -83,7 +83,7 @@ def explain(rule: Rule) -> str:
                  f"{'  UNVERIFIED: never blocks alone' if rule.unverified else ''}")
     lines.append(f"  kind       {rule.kind}{' (manual until attested in attestations.yaml)' if rule.kind == 'attestation' else ''}")
     lines.append(f"  phases     {', '.join(rule.phases)}")
-    lines.append(f"  targets    {', '.join(rule.targets) if rule.targets else 'every upgrade path'}")
+    lines.append(f"  targets    {', '.join(rule.targets) if rule.path_specific else 'every upgrade path'}")
     lines.append(f"  scope      {rule.scope} (one finding per {rule.scope})")
     lines.append(f"  area       {rule.area}")
     if rule.tags:

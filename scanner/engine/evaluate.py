@@ -50,8 +50,7 @@ def _evaluate_pack(pack: RulePack, view: FactsView, params: dict[str, Any], cata
     for rule in pack.rules:
         if not applicable(rule, phase):
             continue
-        target = params.get("target_os")
-        if rule.targets and target is not None and target not in rule.targets:
+        if not rule.applies_to_target(params.get("target_os")):
             continue
         if rule.scope not in subjects_by_scope:
             subjects_by_scope[rule.scope] = SCOPES[rule.scope](view)
@@ -66,7 +65,7 @@ def rule_runner(rule: Rule, base: dict[str, Any], catalogs: dict[str, Catalog],
     when = rule.when.evaluate if rule.when is not None else None
     check = rule.check.evaluate if rule.check is not None else None
     manual = rule.kind == "attestation"
-    no_target = bool(rule.targets) and base["params"].get("target_os") is None
+    no_target = rule.path_specific and base["params"].get("target_os") is None
     blocking = rule.blocking
 
     def status_of(ctx: Context) -> Status:

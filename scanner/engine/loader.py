@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from scanner.engine.waivers import Waiver
 
 
+# The upgrade paths, by target release (schemas/rule.schema.json "targets").
+ALL_TARGETS = ("2016", "2019", "2022", "2025")
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -43,6 +47,15 @@ class Rule:
     unverified: bool = False
     file: str = ""
     line: int | None = None
+
+    @property
+    def path_specific(self) -> bool:
+        """The rule belongs to some upgrade paths only (its targets are not all of them), so it needs
+        the target OS and is not evaluated on other paths."""
+        return bool(self.targets) and not set(ALL_TARGETS) <= set(self.targets)
+
+    def applies_to_target(self, target: str | None) -> bool:
+        return not self.path_specific or target is None or target in self.targets
 
     @property
     def blocking(self) -> bool:
