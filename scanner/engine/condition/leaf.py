@@ -27,7 +27,7 @@ from scanner.engine.condition.base import (
     shown,
 )
 from scanner.engine.condition.operands import Operand, check_operand, make_operand
-from scanner.engine.condition.operators import OPERATORS, Operator, age_days
+from scanner.engine.condition.operators import OPERATORS, Operator, UnreadableDate, age_days, fact_date
 from scanner.engine.condition.paths import check_path, compile_path
 from scanner.model import Evidence
 
@@ -98,13 +98,13 @@ class FactTest(Leaf):
     """A value test: unknown when the fact or the argument is missing, an error when the operator
     does not apply to the values (a string where a number was expected)."""
 
-    __slots__ = ("test", "dated")
+    __slots__ = ("test", "reads")
 
     def __init__(self, path: str, op: Operator, argument: Operand):
         super().__init__(path, op, argument)
         assert op.test is not None
         self.test = op.test
-        self.dated = op.reads == "age"  # the fact is a date; the operator compares its age in days
+        self.reads = op.reads  # "age" / "date": the fact is a date (its age in days, or the date itself)
 
     def evaluate(self, ctx: Context) -> Tri:
         actual = self.resolve(ctx.values)
@@ -115,7 +115,17 @@ class FactTest(Leaf):
                 evidence.append(Evidence(self.path, shown(actual), self.op, shown(expected), UNKNOWN))
             return UNKNOWN
         try:
-            ok = self.test(age_days(ctx.now, actual) if self.dated else actual, expected)
+            if self.reads == "age":
+                ok = self.test(age_days(ctx.now, actual), expected)
+            elif self.reads == "date":
+                ok = self.test(fact_date(actual), expected)
+            else:
+                ok = self.test(actual, expected)
+        except UnreadableDate:
+            # A server's date in a form nobody could read: unknown, like a date not collected.
+            if len(evidence) < MAX_EVIDENCE:
+                evidence.append(Evidence(self.path, actual, self.op, expected, UNKNOWN))
+            return UNKNOWN
         except (TypeError, ValueError, re.error):
             raise EvalError(f"cannot apply {self.op} to {self.path} = {brief(actual)} and {brief(expected)}") from None
         result = TRUE if ok else FALSE
@@ -163,5 +173,5 @@ class FactInCatalog(Leaf):
 
 
 _LEAVES: dict[str, Callable[[str, Operator, Operand], Leaf]] = {
-    "value": FactTest, "age": FactTest, "presence": FactExists, "catalog": FactInCatalog,
+    "value": FactTest, "age": FactTest, "date": FactTest, "presence": FactExists, "catalog": FactInCatalog,
 }

@@ -71,11 +71,13 @@ class ParamRef(Operand):
 
 
 class CatalogLookup(Operand):
-    """{catalog: NAME, key: VALUE | match: VALUE, field: PATH}: a field of a catalog entry found by
-    key, or by the entry whose pattern matches; the field path may name a scan parameter
-    (`min_version.{target_os}`)."""
+    """{catalog: NAME, key: VALUE | match: VALUE, field: PATH [, default: VALUE]}: a field of a
+    catalog entry found by key, or by the entry whose pattern matches; the field path may name a
+    scan parameter (`min_version.{target_os}`). Without `default` an entry lacking the field is an
+    error (broken data); with it the field is optional and `default` says what its absence means
+    (e.g. a lifecycle date the vendor has not announced)."""
 
-    __slots__ = ("catalog", "by_key", "probe", "field")
+    __slots__ = ("catalog", "by_key", "probe", "field", "has_default", "default")
 
     def __init__(self, value: dict[str, Any]):
         super().__init__(value)
@@ -83,6 +85,8 @@ class CatalogLookup(Operand):
         self.by_key = "key" in value
         self.probe = make_operand(value["key"] if self.by_key else value["match"])
         self.field: str = value["field"]
+        self.has_default = "default" in value
+        self.default = value.get("default")
 
     def get(self, ctx: Context) -> Any:
         probe = self.probe.get(ctx)
@@ -103,6 +107,8 @@ class CatalogLookup(Operand):
         for part in field_path.split("."):
             value = value.get(part) if isinstance(value, dict) else None
             if value is None:
+                if self.has_default:
+                    return self.default
                 raise EvalError(f"catalog {catalog.name!r} entry {entry.key!r} has no {field_path!r}", entry.source)
         return value
 
@@ -127,7 +133,8 @@ class CatalogLookup(Operand):
     def catalog_refs(self) -> Iterator[CatalogRef]:
         key = self.value.get("key")
         literal = "key" in self.value and not isinstance(key, dict)
-        yield CatalogRef(self.catalog, key if literal else None, self.field if literal else None)
+        optional = self.has_default  # an optional field is not a gap `rules validate` reports
+        yield CatalogRef(self.catalog, key if literal else None, self.field if literal and not optional else None)
         yield from self.probe.catalog_refs()
 
 
@@ -155,9 +162,10 @@ def check_operand(value: Any, where: Where, problems: Problems) -> None:
         if not isinstance(value["param"], str):
             problems.append((where, "'param' needs a name"))
     elif "catalog" in value:
+        keys.discard("default")
         if not (keys in ({"catalog", "key", "field"}, {"catalog", "match", "field"})) \
                 or not isinstance(value["catalog"], str) or not isinstance(value["field"], str):
-            problems.append((where, "a catalog lookup is {catalog: NAME, key: VALUE or match: VALUE, field: PATH}"))
+            problems.append((where, "a catalog lookup is {catalog: NAME, key: VALUE or match: VALUE, field: PATH[, default: VALUE]}"))
         else:
             check_operand(value.get("key", value.get("match")), where + ("key" if "key" in value else "match",), problems)
     else:

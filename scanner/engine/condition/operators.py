@@ -3,7 +3,11 @@
 Each operator says what its argument must be (checked when the rules load) and how the fact is
 read: by value (the usual case: a missing fact makes the test unknown), by presence (`exists`,
 the one operator that reads a missing fact as an answer), by catalog membership (`in_catalog`),
-or by age in days against the scan time (`within_days`, `older_than_days`).
+by age in days against the scan time (`within_days`, `older_than_days`), or as a date compared
+with a date (`date_lt` ... `date_ge`, e.g. the scan time against a catalog's end of support).
+
+Dates are facts from servers: one the parser cannot read makes the test unknown (never an error,
+never a pass); a date on the rule or catalog side that cannot be read is an error (a broken rule).
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from scanner.versions import compare_versions, parse_version
 
 Test = Callable[[Any, Any], bool]
 Argument = Literal["operand", "list", "regex", "bool", "catalog"]
-Reads = Literal["value", "presence", "catalog", "age"]
+Reads = Literal["value", "presence", "catalog", "age", "date"]
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,33 @@ def _version(want: Callable[[int], bool]) -> Test:
     return op
 
 
-def age_days(now: datetime, value: Any) -> float:
-    """Days from an ISO date or time (UTC when no zone is given) to the scan time."""
+class UnreadableDate(ValueError):
+    """A date fact in a form the engine does not read: the test is unknown, not an error."""
+
+
+def parse_date(value: Any) -> datetime:
+    """An ISO 8601 date or time (the facts' form; UTC when no zone is given). ValueError otherwise."""
     if not isinstance(value, str):
         raise TypeError
-    return (now - parse_utc(value)).total_seconds() / 86400
+    return parse_utc(value)
+
+
+def fact_date(value: Any) -> datetime:
+    """A date read from a server: UnreadableDate when it is not one the facts contract allows."""
+    try:
+        return parse_date(value)
+    except (TypeError, ValueError):
+        raise UnreadableDate(str(value)[:60]) from None
+
+
+def age_days(now: datetime, value: Any) -> float:
+    """Days from a date fact to the scan time."""
+    return (now - fact_date(value)).total_seconds() / 86400
+
+
+def _dated(compare: Callable[[datetime, datetime], bool]) -> Test:
+    """Date against date; the fact side is already read (fact_date), the argument is the rule's."""
+    return lambda actual, expected: compare(actual, parse_date(expected))
 
 
 def _matches(actual: Any, pattern: Any) -> bool:
@@ -117,6 +143,10 @@ OPERATORS: dict[str, Operator] = _table(
     Operator("version_eq", _version(lambda c: c == 0)),
     Operator("within_days", lambda age, days: age <= num(days), reads="age"),
     Operator("older_than_days", lambda age, days: age > num(days), reads="age"),
+    Operator("date_lt", _dated(lambda a, e: a < e), reads="date"),
+    Operator("date_le", _dated(lambda a, e: a <= e), reads="date"),
+    Operator("date_gt", _dated(lambda a, e: a > e), reads="date"),
+    Operator("date_ge", _dated(lambda a, e: a >= e), reads="date"),
     Operator("exists", None, "bool", reads="presence"),
     Operator("in_catalog", None, "catalog", reads="catalog"),
 )

@@ -47,6 +47,8 @@ def _check_scoped(raw: dict[str, Any], where: Where, head: str, problems: Proble
         if key in raw:
             check_path(raw[key], where + (key,), problems, allow_star=False)
     that = parse_condition(raw["that"], where + ("that",), problems) if "that" in raw else None
+    if head == "same" and "where" in raw:
+        that = parse_condition(raw["where"], where + ("where",), problems)
     if head == "count":
         for key in COUNT_OPERATORS:
             if key in raw:
@@ -209,26 +211,28 @@ class Count(Over):
 
 
 class Same(Over):
-    """same COLLECTION as NAME value PATH [by PATH]: cross-subject consistency, the same value on
-    every element (per group when `by` is given); the elements that differ are the offenders."""
+    """same COLLECTION as NAME value PATH [by PATH] [where CONDITION]: cross-subject consistency,
+    the same value on every element (per group when `by` is given; only the elements for which
+    `where` holds, e.g. device rows that have a driver); the elements that differ are the offenders."""
 
-    __slots__ = ("value", "value_parts", "by", "by_parts")
+    __slots__ = ("value", "value_parts", "by", "by_parts", "where")
     heads = ("same",)
 
-    def __init__(self, path: str, name: str, value: str, by: str | None):
+    def __init__(self, path: str, name: str, value: str, by: str | None, where: Condition | None = None):
         super().__init__(path, name)
         self.value = value
         self.value_parts = path_parts(value)
         self.by = by
         self.by_parts = path_parts(by) if by is not None else None
+        self.where = where
 
     @classmethod
     def parse(cls, raw: dict[str, Any], where: Where, problems: Problems) -> Condition | None:
         before = len(problems)
-        _check_scoped(raw, where, "same", problems, required={"as", "value"}, optional={"by"})
+        only = _check_scoped(raw, where, "same", problems, required={"as", "value"}, optional={"by", "where"})
         if len(problems) > before:
             return None
-        return cls(raw["same"], raw["as"], raw["value"], raw.get("by"))
+        return cls(raw["same"], raw["as"], raw["value"], raw.get("by"), only)
 
     def evaluate(self, ctx: Context) -> Tri:
         items = self.items(ctx)
@@ -238,7 +242,15 @@ class Same(Over):
         groups: dict[str, dict[str, list[str]]] = {}
         unknown = False
         for item in items:
-            values = ctx.child(self.name, item).values
+            child = ctx.child(self.name, item)
+            if self.where is not None:
+                included = self.where.evaluate(child)
+                if included == FALSE:
+                    continue
+                if included == UNKNOWN:
+                    unknown = True
+                    continue
+            values = child.values
             value = resolve_parts(self.value_parts, values)
             group = resolve_parts(self.by_parts, values) if self.by_parts else ""
             if value is MISSING or group is MISSING:
@@ -267,10 +279,18 @@ class Same(Over):
         yield expand(self.value, inner)
         if self.by is not None:
             yield expand(self.by, inner)
+        if self.where is not None:
+            yield from self.where.facts(inner)
 
     def describe(self, depth: int) -> list[str]:
         by = f", per {self.by}" if self.by is not None else ""
-        return [f"{'  ' * depth}{self.value} is the same for every {self.name} in {self.path}{by}"]
+        head = f"{'  ' * depth}{self.value} is the same for every {self.name} in {self.path}{by}"
+        if self.where is None:
+            return [head]
+        return [head + ", counting only those where:"] + self.where.describe(depth + 1)
+
+    def catalog_refs(self) -> Iterator[CatalogRef]:
+        return self.where.catalog_refs() if self.where is not None else iter(())
 
 
 def _label(item: Any) -> str:
