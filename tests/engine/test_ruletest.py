@@ -83,7 +83,7 @@ def test_unknown_rule_and_bad_keys_in_case_files_are_located(tmp_path: Path) -> 
 
 def test_rules_test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "test"]) == 0
-    assert "cases passed over 55 rules" in capsys.readouterr().out
+    assert f"cases passed over {len(PACK.rules)} rules" in capsys.readouterr().out
     assert main(["rules", "test", str(write(tmp_path, CASES))]) == 1
     out = capsys.readouterr().out
     assert "MISSING ODX-001: no unknown case" in out
