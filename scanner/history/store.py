@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 from scanner.errors import InputError, Problem, UsageError
 from scanner.history.migrations import migrate
 from scanner.history.mixed_mode import facts_mixed_mode
+from scanner.hostpaths import user_data_dir
 from scanner.times import format_utc, parse_utc, utc_now
 
 ENV_VAR = "ROLLREADY_HISTORY"
@@ -93,9 +94,9 @@ class RunRecord:
 
 
 def default_location() -> Path:
-    """ROLLREADY_HISTORY, else $XDG_DATA_HOME/rollready/history.db, else ~/.local/share/…"""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "rollready" / "history.db"
+    """This user's history file (scanner.hostpaths: ~/.local/share/rollready on Linux, honouring
+    XDG_DATA_HOME; %LOCALAPPDATA%\\rollready on Windows). ROLLREADY_HISTORY overrides it."""
+    return user_data_dir() / "history.db"
 
 
 def resolve_location(path_or_url: str | os.PathLike[str] | None) -> Path:

@@ -10,12 +10,8 @@ __all__ = ["Daily", "Every", "ScheduleSpec", "parse_daily", "parse_every", "rend
 
 
 def render_all(spec: ScheduleSpec) -> dict[str, str]:
-    """File name -> text for every scheduler, Windows ones only when a run-as account is known."""
-    files = {}
-    if spec.run_as:
-        files[f"{spec.name}.xml"] = task_xml(spec)
-        files[f"{spec.name}.ps1"] = register_line(spec) + "\n"
-    files[f"{spec.name}.service"] = service_unit(spec)
-    files[f"{spec.name}.timer"] = timer_unit(spec)
-    files[f"{spec.name}.cron"] = cron_line(spec)
-    return files
+    """File name -> text for the schedulers of the spec's platform only."""
+    if spec.platform == "windows":
+        return {f"{spec.name}.xml": task_xml(spec), f"{spec.name}.ps1": register_line(spec) + "\n"}
+    return {f"{spec.name}.service": service_unit(spec), f"{spec.name}.timer": timer_unit(spec),
+            f"{spec.name}.cron": cron_line(spec)}

@@ -1,7 +1,8 @@
 """The same task as one Register-ScheduledTask line (ScheduledTasks module, Server 2012 and later).
 
 Every value is a PowerShell single-quoted literal, so nothing in a path is ever interpreted.
-A regular account's password is asked for by Get-Credential when the line runs; a gMSA needs none.
+A regular account's password is asked for by Get-Credential when the line runs; a gMSA and
+LocalSystem need none.
 """
 from __future__ import annotations
 
@@ -31,8 +32,11 @@ def register_line(spec: ScheduleSpec) -> str:
     head = (f"Register-ScheduledTask -TaskName {ps_quote(spec.name)} -TaskPath {ps_quote(TASK_FOLDER)} "
             f"-Description {ps_quote(spec.description)} -Action {action} -Trigger {trigger} -Settings {settings}")
     account = spec.run_as or ""
+    if spec.is_system:
+        return (f"{head} -Principal (New-ScheduledTaskPrincipal -UserId 'NT AUTHORITY\\SYSTEM' "
+                "-LogonType ServiceAccount -RunLevel Highest)")
     if spec.is_gmsa:
         return (f"{head} -Principal (New-ScheduledTaskPrincipal -UserId {ps_quote(account)} "
                 "-LogonType Password -RunLevel Limited)")
     return (f"$cred = Get-Credential -UserName {ps_quote(account)} -Message 'Account that runs the rollready task'; "
-            f"{head} -User $cred.UserName -Password $cred.GetNetworkCredential().Password -RunLevel Limited")
+            f"{head} -User $cred.UserName -Password ($cred.GetNetworkCredential().Password) -RunLevel Limited")

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import ntpath
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from scanner.errors import UsageError
+from scanner.schedule.target import Platform
 
 DAY_MINUTES = 24 * 60
 
@@ -69,19 +69,22 @@ class ScheduleSpec:
     trigger: Trigger
     description: str
     start: date  # first day the schedule applies (Task Scheduler needs a start boundary)
-    run_as: str | None = None  # Windows account: DOMAIN\gmsa$ or DOMAIN\user
+    platform: Platform = "linux"  # which scheduler's files to write, with paths in that platform's form
+    run_as: str | None = None  # Windows account: DOMAIN\gmsa$, DOMAIN\user or SYSTEM
     unix_user: str = "rollready"  # systemd User=
 
     @property
     def is_gmsa(self) -> bool:
         return self.run_as is not None and self.run_as.endswith("$")
 
+    @property
+    def is_system(self) -> bool:
+        return self.run_as is not None and self.run_as.upper() in SYSTEM_NAMES
 
-def absolute(path: str) -> str:
-    """Make a path absolute on this host, but leave a Windows absolute path alone anywhere."""
-    if re.match(r"^[A-Za-z]:[\\/]", path) or path.startswith("\\\\"):
-        return ntpath.normpath(path)
-    return os.path.abspath(os.path.expanduser(path))
+
+# The names an admin may give for the LocalSystem account; the task carries its well-known SID.
+SYSTEM_NAMES = ("SYSTEM", "NT AUTHORITY\\SYSTEM", "S-1-5-18")
+SYSTEM_SID = "S-1-5-18"
 
 
 def task_name(inventory: str, phase: str) -> str:

@@ -1,14 +1,20 @@
 """Windows Task Scheduler: the task XML that `schtasks /Create /XML` and Register-ScheduledTask accept.
 
 Element names and order follow Microsoft's Task Scheduler schema reference; tests validate the
-output against tests/schedule/data/task.xsd (a subset of that schema).
+output against tests/schedule/data/task.xsd (a transcription of that schema's types used here; see
+docs/scheduling.md for the source and what was checked against the full published schema).
+
+Principals: a gMSA and a domain account log on with LogonType Password (for a gMSA Windows fetches
+the password from Active Directory: ComputerManagementDsc's ScheduledTask resource registers gMSA
+tasks this way); LocalSystem is named by its SID, S-1-5-18, with no LogonType, as Task Scheduler
+exports such tasks (the published schema's logonType has no ServiceAccount value).
 """
 from __future__ import annotations
 
 import subprocess
 import xml.etree.ElementTree as ET
 
-from scanner.schedule.spec import Daily, ScheduleSpec
+from scanner.schedule.spec import SYSTEM_SID, Daily, ScheduleSpec
 
 NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 TASK_FOLDER = "\\rollready\\"
@@ -23,7 +29,8 @@ def windows_command_line(arguments: tuple[str, ...]) -> str:
 def task_xml(spec: ScheduleSpec) -> str:
     """The task as XML text with a UTF-16 declaration (write it with .encode('utf-16'))."""
     ET.register_namespace("", NS)
-    task = ET.Element(f"{{{NS}}}Task", {"version": "1.2"})
+    # 1.3 (Windows 7 / Server 2008 R2 and later) is the value Microsoft's published schema fixes.
+    task = ET.Element(f"{{{NS}}}Task", {"version": "1.3"})
     reg = _sub(task, "RegistrationInfo")
     _sub(reg, "URI", f"{TASK_FOLDER}{spec.name}")
     _sub(reg, "Author", "rollready")
@@ -40,10 +47,14 @@ def task_xml(spec: ScheduleSpec) -> str:
         _sub(rep, "Interval", spec.trigger.iso)  # no Duration: repeat indefinitely
         _sub(rep, "StopAtDurationEnd", "false")
     principal = _sub(_sub(task, "Principals"), "Principal", id="rollready")
-    if spec.run_as:
-        _sub(principal, "UserId", spec.run_as)
-    _sub(principal, "LogonType", "Password")  # a gMSA too: Windows fetches its password from AD
-    _sub(principal, "RunLevel", "LeastPrivilege")
+    if spec.is_system:
+        _sub(principal, "UserId", SYSTEM_SID)
+        _sub(principal, "RunLevel", "HighestAvailable")
+    else:
+        if spec.run_as:
+            _sub(principal, "UserId", spec.run_as)
+        _sub(principal, "LogonType", "Password")  # a gMSA too: Windows fetches its password from AD
+        _sub(principal, "RunLevel", "LeastPrivilege")
     settings = _sub(task, "Settings")
     for name, value in (("MultipleInstancesPolicy", "IgnoreNew"), ("DisallowStartIfOnBatteries", "false"),
                         ("StopIfGoingOnBatteries", "false"), ("StartWhenAvailable", "true"),

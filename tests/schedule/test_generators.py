@@ -11,7 +11,7 @@ from lxml import etree
 from scanner.errors import UsageError
 from scanner.schedule import ScheduleSpec, parse_daily, parse_every, render_all
 from scanner.schedule.powershell import ps_quote, register_line
-from scanner.schedule.spec import absolute, task_name
+from scanner.schedule.spec import task_name
 from scanner.schedule.systemd import cron_line, on_calendar, service_unit, systemd_quote, timer_unit
 from scanner.schedule.taskscheduler import task_xml
 
@@ -21,11 +21,12 @@ ARGS = ("scan", "-i", r"C:\rollready\fs cluster.yaml", "--phase", "mixed", "--ta
         "--out", r"C:\rollready\runs", "--unattended")
 
 
-def spec(trigger="02:00", run_as="CORP\\gmsa-rollready$", args=ARGS) -> ScheduleSpec:
+def spec(trigger="02:00", run_as="CORP\\gmsa-rollready$", args=ARGS, platform="windows") -> ScheduleSpec:
     trig = parse_daily(trigger) if ":" in trigger else parse_every(trigger)
     return ScheduleSpec(name="rollready-fs-cluster-mixed", program=r"C:\Program Files\rollready\rollready.exe",
                         arguments=args, working_dir=r"C:\rollready\runs", trigger=trig,
-                        description="rollready mixed-phase scan", start=date(2026, 11, 25), run_as=run_as)
+                        description="rollready mixed-phase scan", start=date(2026, 11, 25), platform=platform,
+                        run_as=run_as)
 
 
 def _parse(xml_text: str) -> etree._Element:
@@ -34,10 +35,24 @@ def _parse(xml_text: str) -> etree._Element:
 
 
 @pytest.mark.parametrize("trigger", ["02:00", "4h", "15m", "24h"])
-@pytest.mark.parametrize("run_as", ["CORP\\gmsa-rollready$", "CORP\\svc-rollready"])
+@pytest.mark.parametrize("run_as", ["CORP\\gmsa-rollready$", "CORP\\svc-rollready", "SYSTEM"])
 def test_task_xml_is_valid_against_the_task_scheduler_schema(trigger, run_as):
     root = _parse(task_xml(spec(trigger, run_as)))
     XSD.assertValid(root)
+    assert root.get("version") == "1.3"  # the value Microsoft's published schema fixes
+
+
+@pytest.mark.parametrize("run_as, user_id, logon, level", [
+    ("CORP\\gmsa-rollready$", "CORP\\gmsa-rollready$", "Password", "LeastPrivilege"),
+    ("CORP\\svc-rollready", "CORP\\svc-rollready", "Password", "LeastPrivilege"),
+    ("SYSTEM", "S-1-5-18", None, "HighestAvailable"),
+    ("NT AUTHORITY\\SYSTEM", "S-1-5-18", None, "HighestAvailable"),
+])
+def test_task_principal_per_account_kind(run_as, user_id, logon, level):
+    principal = _parse(task_xml(spec(run_as=run_as))).find("t:Principals/t:Principal", namespaces=NS)
+    assert principal.findtext("t:UserId", namespaces=NS) == user_id
+    assert principal.findtext("t:LogonType", namespaces=NS) == logon
+    assert principal.findtext("t:RunLevel", namespaces=NS) == level
 
 
 def test_task_xml_daily_trigger_and_action():
@@ -80,7 +95,7 @@ def test_register_line_for_a_gmsa_has_no_password():
 def test_register_line_for_a_user_account_asks_for_the_password_when_run():
     line = register_line(spec("30m", run_as="CORP\\svc-rollready"))
     assert line.startswith("$cred = Get-Credential -UserName 'CORP\\svc-rollready'")
-    assert "-Password $cred.GetNetworkCredential().Password" in line
+    assert "-Password ($cred.GetNetworkCredential().Password)" in line
     assert "-RepetitionInterval (New-TimeSpan -Minutes 30)" in line
 
 
@@ -136,13 +151,46 @@ def test_bad_times_are_refused(text):
         parse_daily(text)
 
 
-def test_windows_outputs_need_an_account():
-    assert sorted(render_all(spec(run_as=None))) == [
+def test_register_line_for_system_needs_no_password():
+    line = register_line(spec(run_as="SYSTEM"))
+    assert ("-Principal (New-ScheduledTaskPrincipal -UserId 'NT AUTHORITY\\SYSTEM' -LogonType ServiceAccount "
+            "-RunLevel Highest)") in line
+    assert "Get-Credential" not in line and "-Password" not in line
+
+
+def test_each_platform_gets_only_its_own_files():
+    assert sorted(render_all(spec())) == ["rollready-fs-cluster-mixed.ps1", "rollready-fs-cluster-mixed.xml"]
+    assert sorted(render_all(spec(platform="linux", run_as=None))) == [
         "rollready-fs-cluster-mixed.cron", "rollready-fs-cluster-mixed.service", "rollready-fs-cluster-mixed.timer"]
-    assert len(render_all(spec())) == 5
 
 
-def test_paths_and_names():
-    assert absolute(r"C:\x\..\inv.yaml") == r"C:\inv.yaml"
-    assert absolute("rel.yaml").startswith("/")
+def test_task_names():
     assert task_name("/srv/FS Cluster.yaml", "mixed") == "rollready-fs-cluster-mixed"
+    assert task_name(r"C:\rollready\FS Cluster.yaml", "post") == "rollready-fs-cluster-post"
+
+
+def _powershell_errors(source: str) -> list[str]:
+    """Syntax errors tree-sitter-powershell finds in source (the grammar, not PowerShell itself)."""
+    import tree_sitter
+    import tree_sitter_powershell
+
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+    found: list[str] = []
+    stack = [parser.parse(source.encode("utf-8")).root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            found.append(f"{node.start_point}: {node.text!r}"[:120])
+        stack.extend(node.children)
+    return found
+
+
+@pytest.mark.parametrize("trigger", ["02:00", "15m"])
+@pytest.mark.parametrize("run_as", ["CORP\\gmsa-rollready$", "CORP\\svc-rollready", "SYSTEM"])
+def test_register_script_parses_as_powershell(trigger, run_as):
+    hostile = ARGS + ("--notify-cmd", "echo 'it''s' $(whoami) `n \u2019; Remove-Item C:\\")
+    assert _powershell_errors(register_line(spec(trigger, run_as, args=hostile))) == []
+
+
+def test_the_powershell_check_is_not_a_rubber_stamp():
+    assert _powershell_errors("Register-ScheduledTask -TaskName 'x -Action (New-ScheduledTaskAction -Execute 'a b')")
