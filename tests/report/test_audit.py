@@ -12,11 +12,10 @@ import yaml
 
 from scanner import paths
 from scanner.cli import main
-from scanner.engine.attestations import load_attestations
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
-from scanner.engine.waivers import load_waivers
+from scanner.exception_files import load_attestations, load_waivers
 from scanner.lab import PASSWORD_ENV
 from scanner.provenance import redact_command_line, result_provenance
 from scanner.report import write_reports
