@@ -8,8 +8,9 @@ a silent non-result at scan time.
 """
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
@@ -70,6 +71,15 @@ class Context:
         self.offenders = [] if offenders is None else offenders
         self.catalogs_used = set() if catalogs_used is None else catalogs_used
 
+    def rebind(self, values: dict[str, Any]) -> None:
+        """Ready this context for the rule's next subject: the engine reuses one per rule, since
+        a context per finding was a tenth of a large run."""
+        self.values = values
+        self.evidence = []
+        self.offenders = []
+        if self.catalogs_used:
+            self.catalogs_used = set()
+
     def child(self, name: str, value: Any) -> Context:
         values = dict(self.values)
         values[name] = value
@@ -78,6 +88,11 @@ class Context:
     def note(self, item: Evidence) -> None:
         if len(self.evidence) < MAX_EVIDENCE:
             self.evidence.append(item)
+
+
+# Evidence from a ready tuple in one C call (a named tuple's own constructor is Python code);
+# the engine makes one per fact test.
+new_evidence: Callable[[tuple[Any, Any, str, Any, Tri]], Evidence] = functools.partial(tuple.__new__, Evidence)
 
 
 class CatalogRef(NamedTuple):

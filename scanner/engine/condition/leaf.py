@@ -24,6 +24,7 @@ from scanner.engine.condition.base import (
     Where,
     brief,
     expand,
+    new_evidence,
     shown,
 )
 from scanner.engine.condition.operands import Operand, check_operand, make_operand
@@ -98,29 +99,32 @@ class FactTest(Leaf):
     """A value test: unknown when the fact or the argument is missing, an error when the operator
     does not apply to the values (a string where a number was expected)."""
 
-    __slots__ = ("test", "reads")
+    __slots__ = ("test", "reads", "literal", "value", "prepared")
 
     def __init__(self, path: str, op: Operator, argument: Operand):
         super().__init__(path, op, argument)
         assert op.test is not None
         self.test = op.test
         self.reads = op.reads  # "age" / "date": the fact is a date (its age in days, or the date itself)
+        self.literal = type(argument) is Operand  # most arguments: nothing to look up per subject
+        self.value = argument.value  # as written: what the evidence shows
+        self.prepared = op.prepare(self.value) if op.prepare is not None and self.literal else self.value
 
     def evaluate(self, ctx: Context) -> Tri:
         actual = self.resolve(ctx.values)
-        expected = self.argument.get(ctx)
+        expected = self.value if self.literal else self.argument.get(ctx)
         evidence = ctx.evidence
         if actual is MISSING or expected is MISSING:
             if len(evidence) < MAX_EVIDENCE:
                 evidence.append(Evidence(self.path, shown(actual), self.op, shown(expected), UNKNOWN))
             return UNKNOWN
         try:
-            if self.reads == "age":
+            if self.reads == "value":
+                ok = self.test(actual, self.prepared if self.literal else expected)
+            elif self.reads == "age":
                 ok = self.test(age_days(ctx.now, actual), expected)
-            elif self.reads == "date":
-                ok = self.test(fact_date(actual), expected)
             else:
-                ok = self.test(actual, expected)
+                ok = self.test(fact_date(actual), expected)
         except UnreadableDate:
             # A server's date in a form nobody could read: unknown, like a date not collected.
             if len(evidence) < MAX_EVIDENCE:
@@ -130,7 +134,7 @@ class FactTest(Leaf):
             raise EvalError(f"cannot apply {self.op} to {self.path} = {brief(actual)} and {brief(expected)}") from None
         result = TRUE if ok else FALSE
         if len(evidence) < MAX_EVIDENCE:
-            evidence.append(Evidence(self.path, actual, self.op, expected, result))
+            evidence.append(new_evidence((self.path, actual, self.op, expected, result)))
         return result
 
 

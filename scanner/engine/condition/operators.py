@@ -11,6 +11,7 @@ never a pass); a date on the rule or catalog side that cannot be read is an erro
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class Operator:
     test: Test | None  # (actual, expected) -> bool; raises TypeError/ValueError when it does not apply
     argument: Argument = "operand"  # literal or reference; "list", "regex", "bool", "catalog" are narrower
     reads: Reads = "value"
+    prepare: Callable[[Any], Any] | None = None  # a literal argument as the test takes it, worked out at load
 
 
 def num(v: Any) -> float:
@@ -61,7 +63,11 @@ def parse_date(value: Any) -> datetime:
     """An ISO 8601 date or time (the facts' form; UTC when no zone is given). ValueError otherwise."""
     if not isinstance(value, str):
         raise TypeError
-    return parse_utc(value)
+    return _moment(value)
+
+
+# Cached like versions: a scan reads the same few install dates on every node.
+_moment = functools.lru_cache(maxsize=65536)(parse_utc)
 
 
 def fact_date(value: Any) -> datetime:
@@ -85,6 +91,8 @@ def _dated(compare: Callable[[datetime, datetime], bool]) -> Test:
 def _matches(actual: Any, pattern: Any) -> bool:
     if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
         raise TypeError
+    if isinstance(pattern, re.Pattern):  # compiled at load (Operator.prepare)
+        return pattern.search(str(actual)) is not None
     return re.search(str(pattern), str(actual)) is not None
 
 
@@ -128,8 +136,8 @@ OPERATORS: dict[str, Operator] = _table(
     Operator("not_in", lambda a, e: not _in(a, e), "list"),
     Operator("contains", _contains),
     Operator("not_contains", lambda a, e: not _contains(a, e)),
-    Operator("matches", _matches, "regex"),
-    Operator("not_matches", lambda a, e: not _matches(a, e), "regex"),
+    Operator("matches", _matches, "regex", prepare=re.compile),
+    Operator("not_matches", lambda a, e: not _matches(a, e), "regex", prepare=re.compile),
     Operator("empty", _empty, "bool"),
     Operator("gt", _numeric(lambda a, e: a > e)),
     Operator("ge", _numeric(lambda a, e: a >= e)),

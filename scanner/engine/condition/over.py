@@ -28,7 +28,7 @@ from scanner.engine.condition.base import (
 )
 from scanner.engine.condition.operands import Operand, check_operand, make_operand
 from scanner.engine.condition.operators import COUNT_OPERATORS, OPERATORS
-from scanner.engine.condition.paths import check_path, path_parts, resolve_parts
+from scanner.engine.condition.paths import check_path, compile_path
 from scanner.model import Evidence
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
@@ -59,16 +59,16 @@ def _check_scoped(raw: dict[str, Any], where: Where, head: str, problems: Proble
 class Over(Condition):
     """What the collection forms share: the collection path and the loop variable's name."""
 
-    __slots__ = ("path", "parts", "name")
+    __slots__ = ("path", "resolve", "name")
 
     def __init__(self, path: str, name: str):
         self.path = path
-        self.parts = path_parts(path)
+        self.resolve = compile_path(path)
         self.name = name
 
     def items(self, ctx: Context) -> list[Any] | None:
-        items = resolve_parts(self.parts, ctx.values)
-        return items if items is not MISSING and isinstance(items, list) else None
+        items = self.resolve(ctx.values)
+        return items if type(items) is list else None
 
     def inner_aliases(self, aliases: Aliases) -> Aliases:
         if aliases is None:
@@ -107,9 +107,12 @@ class Quantifier(Over):
             ctx.note(Evidence(self.path, None, self.kind, None, UNKNOWN))
             return UNKNOWN
         that, name, breaks, offenders = self.that, self.name, self.breaks, ctx.offenders
+        inner = ctx.child(name, None)  # one scope for the loop; the variable is rebound per element
+        bound = inner.values
         saw_true = saw_false = saw_unknown = False
         for item in items:  # every element, so each one's evidence and offenders are noted
-            r = that.evaluate(ctx.child(name, item))
+            bound[name] = item
+            r = that.evaluate(inner)
             if r == TRUE:
                 saw_true = True
             elif r == FALSE:
@@ -176,8 +179,11 @@ class Count(Over):
             n = len(items)
         else:
             that, name = self.that, self.name
+            inner = ctx.child(name, None)
+            bound = inner.values
             for item in items:
-                r = that.evaluate(ctx.child(name, item))
+                bound[name] = item
+                r = that.evaluate(inner)
                 n += r == TRUE
                 unknown += r == UNKNOWN
         expected = self.expected.get(ctx)
@@ -215,15 +221,15 @@ class Same(Over):
     the same value on every element (per group when `by` is given; only the elements for which
     `where` holds, e.g. device rows that have a driver); the elements that differ are the offenders."""
 
-    __slots__ = ("value", "value_parts", "by", "by_parts", "where")
+    __slots__ = ("value", "value_of", "by", "by_of", "where")
     heads = ("same",)
 
     def __init__(self, path: str, name: str, value: str, by: str | None, where: Condition | None = None):
         super().__init__(path, name)
         self.value = value
-        self.value_parts = path_parts(value)
+        self.value_of = compile_path(value)
         self.by = by
-        self.by_parts = path_parts(by) if by is not None else None
+        self.by_of = compile_path(by) if by is not None else None
         self.where = where
 
     @classmethod
@@ -241,8 +247,10 @@ class Same(Over):
             return UNKNOWN
         groups: dict[str, dict[str, list[str]]] = {}
         unknown = False
+        child = ctx.child(self.name, None)  # one scope for the loop; the variable is rebound per element
+        values = child.values
         for item in items:
-            child = ctx.child(self.name, item)
+            values[self.name] = item
             if self.where is not None:
                 included = self.where.evaluate(child)
                 if included == FALSE:
@@ -250,9 +258,8 @@ class Same(Over):
                 if included == UNKNOWN:
                     unknown = True
                     continue
-            values = child.values
-            value = resolve_parts(self.value_parts, values)
-            group = resolve_parts(self.by_parts, values) if self.by_parts else ""
+            value = self.value_of(values)
+            group = self.by_of(values) if self.by_of is not None else ""
             if value is MISSING or group is MISSING:
                 unknown = True
                 continue
