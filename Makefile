@@ -2,7 +2,7 @@
 VENV ?= .venv
 OUT ?= demo-out
 
-.PHONY: demo test bootstrap bench lint
+.PHONY: demo test test-quick bootstrap bench lint
 
 bootstrap:
 	@./scripts/bootstrap.sh
@@ -12,6 +12,10 @@ demo: bootstrap
 
 test: bootstrap lint
 	$(VENV)/bin/python -m pytest -q
+
+# The quick tier while working: every test but those marked slow (> 5 s each); `make test` runs all.
+test-quick: bootstrap lint
+	$(VENV)/bin/python -m pytest -q -m "not slow"
 
 lint: bootstrap
 	$(VENV)/bin/ruff check scanner bench

@@ -39,6 +39,7 @@ def test_usage_errors_exit_64(argv, capsys) -> None:
     assert "rollready: error:" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_scan_with_node_flags(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("LAB_PW", LAB_PASSWORD)
     with start_lab(scenario()).running() as lab:
@@ -77,6 +78,7 @@ def test_collect_writes_facts_and_says_what_is_missing(tmp_path: Path, monkeypat
     assert "N3: not collected (connection: Connection refused)" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_prints_the_verdict_and_the_report_paths(tmp_path: Path, capsys) -> None:
     assert main(["demo", "healthy-2012r2", "--out", str(tmp_path), "--no-pdfa"]) == 0
     out = capsys.readouterr().out
@@ -93,6 +95,7 @@ def test_demo_unknown_scenario(capsys) -> None:
     assert "mixed-dedup-hazard" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_scans_are_recorded_in_history_and_date_mixed_mode(tmp_path: Path, monkeypatch, capsys) -> None:
     from scanner.history import HistoryStore
     from scanner.lab import load_scenario

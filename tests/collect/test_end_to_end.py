@@ -30,6 +30,7 @@ def test_scenarios_are_shipped() -> None:
     assert len(SCENARIOS) >= 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scan_gives_the_expected_verdict(path: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     scenario = load_scenario(path)
@@ -48,6 +49,7 @@ def test_scan_gives_the_expected_verdict(path: Path, tmp_path: Path, monkeypatch
         assert (out / name).stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_a_known_password_appears_nowhere(tmp_path: Path, monkeypatch, capsys, caplog) -> None:
     """Scan with a known password (and a failing node) at DEBUG logging, then search everything."""
     text = (paths.SCENARIOS_DIR / "node-unreachable.yaml").read_text()

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,6 +55,7 @@ def mutate(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, 
     return doc
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(PATHS), values), min_size=1, max_size=4), st.sampled_from(["pre", "mixed", "post"]))
 def test_mutated_facts_never_crash(mutations: list[tuple[tuple[Any, ...], Any]], phase: str) -> None:
@@ -87,6 +89,7 @@ RULE_FILE = (Path(__file__).resolve().parents[2] / "rules" / "dedup.yaml").read_
 RULE_PATHS = [p for p in paths_of(yaml.safe_load(RULE_FILE)) if p]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(RULE_PATHS), values), min_size=1, max_size=3))
 def test_mutated_rules_load_or_fail_cleanly(tmp_path_factory: Any, mutations: list[tuple[tuple[Any, ...], Any]]) -> None:

@@ -56,6 +56,7 @@ def _assert_two_runs_and_drift(db: Path, out: Path, capsys) -> None:
     assert "NODE1" in (out / "drift.html").read_text()
 
 
+@pytest.mark.slow
 def test_two_unattended_runs_against_the_lab_leave_history_and_drift(tmp_path, capsys):
     inventory, out, db = tmp_path / "inventory.yaml", tmp_path / "out", tmp_path / "history.db"
     resolver = CredentialResolver(env={PASSWORD_ENV: PASSWORD}, interactive=False)
@@ -94,6 +95,7 @@ def _scan_has_unattended() -> bool:
     return "--unattended" in help_text.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _scan_has_unattended(), reason="rollready scan has no --unattended yet (scan_cmd wiring)")
 def test_the_scheduled_command_runs_twice_and_refuses_an_overlap(tmp_path, capsys, monkeypatch):
     inventory, out, db = tmp_path / "inventory.yaml", tmp_path / "out", tmp_path / "history.db"
