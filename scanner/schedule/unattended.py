@@ -92,7 +92,8 @@ def _holder(fd: int) -> str:
 
 
 def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows management hosts only
+    """Take the lock without waiting: msvcrt's byte-range lock on Windows, flock elsewhere."""
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, 0, os.SEEK_SET)
@@ -101,25 +102,26 @@ def _try_lock(fd: int) -> bool:
         except OSError:
             return False
         return True
-    import fcntl
+    else:
+        import fcntl
 
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
 
 def _unlock(fd: int) -> None:
-    if sys.platform == "win32":  # pragma: no cover
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        return
-    import fcntl
+    else:
+        import fcntl
 
-    fcntl.flock(fd, fcntl.LOCK_UN)
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 # -- log ---------------------------------------------------------------------------------------
