@@ -6,6 +6,7 @@ INCOMPLETE = 3
 LOCKED = 75  # another scheduled run holds the lock (EX_TEMPFAIL)
 USAGE = 64
 DATAERR = 65
+UNAVAILABLE = 69  # the PDF could not be made: WeasyPrint's Pango is missing (EX_UNAVAILABLE)
 INTERNAL = 70
 CANTCREAT = 73  # an output file could not be written
 INTERRUPTED = 130

@@ -14,6 +14,7 @@ from scanner.errors import InputError, Problem
 from scanner.pipeline import load_rule_set
 from scanner.provenance import result_provenance
 from scanner.report import write_reports
+from scanner.report.writer import PdfUnavailable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,10 +42,16 @@ def run(args: argparse.Namespace) -> int:
     result, findings = evaluate_facts(doc, rules.pack, rules.catalogs, phase=phase, target_os=args.target_os,
                                       source_os=args.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
     result["provenance"] = result_provenance(doc["scan"], command_line=getattr(args, "command_line", ()))
+    unavailable: PdfUnavailable | None = None
     if args.html or args.pdf:
-        write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa)
+        try:
+            write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa)
+        except PdfUnavailable as exc:  # the verdict and the other reports still go out; exit 69 says why
+            unavailable = exc
     if args.format == "json":
         write_output(args.out, canonical_json(result) if args.out else json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     else:
         write_output(args.out, render_text(result, findings, color=args.out is None))
+    if unavailable is not None:
+        raise unavailable
     return int(result["verdict"]["exit_code"])

@@ -45,9 +45,25 @@ def render_html(result: dict[str, Any], facts_bytes: bytes | None = None, *, med
     return html_mod.render("report.html.j2", context)
 
 
+class PdfUnavailable(RollreadyError):
+    """WeasyPrint's system libraries (Pango, HarfBuzz) are missing: no PDF, the other reports are written (exit 69)."""
+
+    exit_code = exitcodes.UNAVAILABLE
+
+
+WEASYPRINT_INSTALL = "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"
+
+
 def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa: bool = True) -> bytes:
-    from scanner.report.pdf import Attached
-    from scanner.report.pdf import render_pdf as layout
+    try:
+        from scanner.report.pdf import Attached
+        from scanner.report.pdf import render_pdf as layout
+    except OSError as exc:  # WeasyPrint opens Pango through cffi at import: a missing library is an OSError
+        reason = " ".join(str(exc).split())[:200]
+        raise PdfUnavailable(
+            f"no PDF written: WeasyPrint cannot load its system libraries ({reason}); install Pango as "
+            f"WeasyPrint's installation notes say for this platform ({WEASYPRINT_INSTALL}; on Windows: MSYS2 "
+            "and `pacman -S mingw-w64-x86_64-pango`); the other reports were written") from exc
 
     files = [Attached("findings.json", canonical_json(result), "rollready result document (canonical JSON)")]
     if facts_bytes is not None:
@@ -101,10 +117,22 @@ def write_reports(
 ) -> list[Path]:
     """Render every requested report, then write each atomically; returns the paths written.
 
-    All renders happen before the first write, so a failure leaves no new file at all.
+    All renders happen before the first write, so a failure leaves no new file at all; the one
+    exception is a host without WeasyPrint's libraries: the other reports are written, then
+    PdfUnavailable is raised.
     """
     check_result(result)
     targets = {"html": html, "pdf": pdf, "json": json, "junit": junit, "csv": csv}
-    rendered = [(Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa))
-                for fmt, path in targets.items() if path is not None]
-    return write_all(rendered)
+    rendered: list[tuple[Path, bytes]] = []
+    unavailable: PdfUnavailable | None = None
+    for fmt, path in targets.items():
+        if path is None:
+            continue
+        try:
+            rendered.append((Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa)))
+        except PdfUnavailable as exc:
+            unavailable = exc
+    written = write_all(rendered)
+    if unavailable is not None:
+        raise unavailable
+    return written
