@@ -28,6 +28,7 @@ from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.errors import RollreadyError
 from scanner.history import HistoryStore
+from scanner.schedule import eventlog
 from scanner.schedule.notify import Notification, Notifier
 from scanner.times import format_utc, utc_now
 
@@ -201,24 +202,31 @@ def run_unattended(out_dir: str | os.PathLike[str], do_scan: DoScan, *,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with run_lock(out / LOCK_NAME), rotating_log(log_file or out / "logs" / "rollready.log"):
+    log_path = log_file or out / "logs" / "rollready.log"
+    with run_lock(out / LOCK_NAME), rotating_log(log_path):
         store = history if isinstance(history, HistoryStore) else HistoryStore.open(history)
         try:
-            return _run(out, do_scan, store, notifier, now)
+            return _run(out, do_scan, store, notifier, now, log_path)
         finally:
             if store is not history:
                 store.close()
 
 
 def _run(out: Path, do_scan: DoScan, store: HistoryStore, notifier: Notifier | None,
-         now: Callable[[], datetime]) -> int:
+         now: Callable[[], datetime], log_path: Path) -> int:
     run_dir = new_run_dir(out, now())
     log.info("run started in %s (history %s)", run_dir, store.location)
     try:
         outcome = RunOutcome(*do_scan(run_dir, store))
     except RollreadyError as exc:
         log.error("run failed: %s", exc)
+        eventlog.report(f"rollready scheduled run in {out} failed: {exc} Run log: {log_path}")
         _notify_failure(notifier, store, exc, run_dir)
+        _remove_if_empty(run_dir)
+        raise
+    except Exception as exc:
+        log.exception("run aborted")
+        eventlog.report(f"rollready scheduled run in {out} aborted: {type(exc).__name__}: {exc} Run log: {log_path}")
         _remove_if_empty(run_dir)
         raise
     except BaseException:
@@ -257,6 +265,7 @@ def _notify_failure(notifier: Notifier | None, store: HistoryStore, exc: Rollrea
 def _deliver(notifier: Notifier, note: Notification) -> None:
     for failure in notifier.send(note):
         log.error("notification failed: %s", failure)
+        eventlog.report(f"rollready could not deliver a notification: {failure}", eventlog.NOTIFY_FAILED)
         print(f"rollready: warning: notification failed: {failure}", file=sys.stderr)
 
 

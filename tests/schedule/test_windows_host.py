@@ -160,3 +160,51 @@ def test_the_guard_check_is_not_a_rubber_stamp():
     good = ast.parse("import sys\nif sys.platform != 'win32':\n    import fcntl\nif hasattr(signal, 'SIGHUP'):\n"
                      "    signal.signal(signal.SIGHUP, None)\n")
     assert _unguarded_uses(good) == []
+
+
+class Recorder:
+    def __init__(self, returncode: int = 0) -> None:
+        self.calls: list[list[str]] = []
+        self.returncode = returncode
+
+    def __call__(self, argv, **kwargs):
+        import subprocess
+
+        assert kwargs.get("timeout") and kwargs.get("check") is False
+        self.calls.append(list(argv))
+        return subprocess.CompletedProcess(argv, self.returncode, b"", b"")
+
+
+def test_event_log_entry_on_windows_only(monkeypatch):
+    from scanner.schedule import eventlog
+
+    rec = Recorder()
+    assert eventlog.report("failed", run=rec) is False and rec.calls == []  # not Windows: the run log only
+    monkeypatch.setattr(sys, "platform", "win32")
+    hostile = "cluster FS1\r\nFAKE: GO\x1b[2J \x00" + "x" * 2000
+    assert eventlog.report(hostile, run=rec) is True
+    argv = rec.calls[0]
+    assert argv[:10] == ["eventcreate", "/T", "ERROR", "/ID", "100", "/L", "APPLICATION", "/SO", "rollready", "/D"]
+    description = argv[10]
+    assert description.startswith("cluster FS1 FAKE: GO [2J ") and len(description) <= eventlog.MAX_DESCRIPTION
+    assert all(c.isprintable() for c in description)
+    assert eventlog.report("x", run=Recorder(returncode=1)) is False  # source not creatable: refused, not raised
+
+
+def test_a_failed_scheduled_run_reaches_the_event_log_with_the_log_path(monkeypatch, tmp_path):
+    from scanner.errors import InputError
+    from scanner.schedule import eventlog
+
+    rec = Recorder()
+    monkeypatch.setattr(eventlog.subprocess, "run", rec)
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "msvcrt", FakeMsvcrt())
+
+    def failing_scan(run_dir, store):
+        raise InputError("cluster C: credentials: password_prompt needs an interactive terminal")
+
+    with pytest.raises(InputError):
+        unattended.run_unattended(tmp_path / "runs", failing_scan, history=tmp_path / "h.db")
+    (description,) = [c[10] for c in rec.calls]
+    assert "password_prompt needs an interactive terminal" in description
+    assert str(tmp_path / "runs" / "logs" / "rollready.log") in description
