@@ -63,7 +63,8 @@ def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa
         raise PdfUnavailable(
             f"no PDF written: WeasyPrint cannot load its system libraries ({reason}); install Pango as "
             f"WeasyPrint's installation notes say for this platform ({WEASYPRINT_INSTALL}; on Windows: MSYS2 "
-            "and `pacman -S mingw-w64-x86_64-pango`); the other reports were written") from exc
+            "and `pacman -S mingw-w64-ucrt-x86_64-pango`, or WEASYPRINT_DLL_DIRECTORIES); the other reports "
+            "were written") from exc
 
     files = [Attached("findings.json", canonical_json(result), "rollready result document (canonical JSON)")]
     if facts_bytes is not None:
