@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import paths
+from scanner.coverage import Coverage, coverage, name_key
 from scanner.errors import InputError, Problem
 from scanner.schemas import violations
 from scanner.versions import release_of, release_of_build
@@ -120,6 +121,15 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> d
                 views.append((_build_of(node), node["name"], out["cluster"]))
         else:
             nodes.append(copy.deepcopy(out))
+    clusters: dict[str, str] = {}  # cluster name key -> the first node reporting it
+    for _, node_name, view in views:
+        key = name_key(view.get("name"))
+        if key is not None:
+            clusters.setdefault(key, f"{node_name} reports {view.get('name')}")
+    if len(clusters) > 1:
+        seen = ", ".join(clusters.values())
+        raise InputError([Problem(f"the nodes belong to different clusters ({seen}); scan or evaluate one cluster "
+                                  "at a time", file=scan.get("inventory") or None)])
     if views:
         views.sort(key=lambda v: (v[0], len(v[2]) - len(v[2].get("errors") or [])), reverse=True)
         _, source, view = views[0]
@@ -186,8 +196,8 @@ def _build_of(node: dict[str, Any]) -> int:
 # Node sections every rule pack may read. Null means "could not be collected" (schema), so a null
 # section is a gap in the evidence even when no rule of this pack reads it.
 NODE_SECTIONS = ("os", "hotfixes", "drivers", "bios", "system", "processor", "defender", "filters", "products",
-                 "features", "services", "wmi", "cluster_registry", "ntfs_disable_8dot3", "odx_mode",
-                 "dedup_installed", "volumes", "shares")
+                 "features", "services", "wmi", "cluster_node_state", "cluster_registry", "ntfs_disable_8dot3",
+                 "odx_mode", "dedup_installed", "volumes", "shares")
 CLUSTER_SECTIONS = ("functional_level", "nodes", "quorum", "groups", "resources", "csvs")
 # Sections newer collectors add: absent in fact files from older collectors (their rules are then
 # unknown), a gap when present and null.
@@ -239,6 +249,7 @@ class FactsView:
     drivers: list[dict[str, Any]]
     products: list[dict[str, Any]]
     missing: dict[str, list[str]]  # collection key -> nodes where it could not be collected
+    coverage: Coverage  # the cluster's members against the nodes scanned
 
     @property
     def scan(self) -> dict[str, Any]:
@@ -264,6 +275,7 @@ def build_view(doc: dict[str, Any]) -> FactsView:
         drivers=_flatten(nodes, "drivers"),
         products=_flatten(nodes, "products"),
         missing={key: [n["name"] for n in nodes if n.get(key) is None] for key in ("shares", "drivers", "products")},
+        coverage=coverage(doc),
     )
 
 

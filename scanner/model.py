@@ -4,15 +4,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
-Status = Literal["pass", "fail", "unknown", "error", "not_applicable", "waived", "manual"]
+Status = Literal["pass", "fail", "unknown", "error", "not_applicable", "waived", "manual", "info"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 Phase = Literal["pre", "mixed", "post"]
 VerdictStatus = Literal["GO", "GO WITH WARNINGS", "NO-GO", "INCOMPLETE"]
 
-STATUSES: tuple[Status, ...] = ("fail", "unknown", "error", "manual", "waived", "pass", "not_applicable")
+# `info`: a severity-info rule whose check is false. Evidence, never a failure (engine/verdict.py).
+STATUSES: tuple[Status, ...] = ("fail", "unknown", "error", "manual", "waived", "info", "pass", "not_applicable")
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 PHASES: tuple[Phase, ...] = ("pre", "mixed", "post")
-RESULT_SCHEMA_VERSION = "1.0"
+RESULT_SCHEMA_VERSION = "1.1"
 
 
 class Evidence(NamedTuple):

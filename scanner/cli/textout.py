@@ -11,11 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner.model import Finding
-from scanner.report.text import clip, one_line, visible
+from scanner.report.text import clip, coverage_lines, one_line, visible
 
 VERDICT_STYLE = {"GO": "bold white on green", "GO WITH WARNINGS": "bold black on yellow",
                  "NO-GO": "bold white on red", "INCOMPLETE": "bold white on magenta"}
-STATUS_STYLE = {"fail": "red", "unknown": "magenta", "error": "magenta", "manual": "cyan", "waived": "dim"}
+STATUS_STYLE = {"fail": "red", "unknown": "magenta", "error": "magenta", "manual": "cyan", "waived": "dim", "info": "blue"}
 SHOWN = ("fail", "unknown", "error", "manual", "waived")
 
 
@@ -41,21 +41,13 @@ def render_text(result: dict[str, Any], findings: list[Finding], *, color: bool)
     for node in unreachable:
         reason = (node.get("errors") or [{"message": "not reachable"}])[0]["message"]
         console.print(Text("node not collected: ", style="bold magenta"), safe(f"{node['name']}: {reason}"))
-    shown = [f for f in findings if f.status in SHOWN]
-    if shown:
-        table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
-        for col in ("severity", "status", "rule", "subject", "message"):
-            table.add_column(col, overflow="fold")
-        for f in shown:
-            text = f.message or f.title
-            if f.status == "waived" and f.waiver:
-                text = f"{text} [waived until {f.waiver.get('expires')} by {f.waiver.get('approved_by')}: " \
-                       f"{f.waiver.get('justification')}]"
-            elif f.detail and f.detail not in text:
-                text = f"{text} [{f.detail}]"
-            table.add_row(f.severity, Text(f.status, style=STATUS_STYLE.get(f.status, "")), f.rule_id,
-                          safe(f.subject, 80), safe(text, 600))
-        console.print(table)
+    for line in coverage_lines(result, unreachable=False):
+        console.print(Text("coverage: ", style="bold magenta"), safe(line, 600))
+    _findings_table(console, [f for f in findings if f.status in SHOWN])
+    info = [f for f in findings if f.status == "info"]
+    if info:
+        console.print(Text("Information (evidence only, never counts against the verdict):", style="bold blue"))
+        _findings_table(console, info)
     waivers = result.get("waivers") or {}
     for kind, label in (("expired", "waiver expired (no longer hides its findings)"), ("stale", "stale waiver")):
         for w in waivers.get(kind) or []:
@@ -67,3 +59,21 @@ def render_text(result: dict[str, Any], findings: list[Finding], *, color: bool)
                        f"rule pack {result['rule_pack']['sha256'][:12]} ({result['rule_pack']['rules']} rules)",
                        style="dim"))
     return buf.getvalue()
+
+
+def _findings_table(console: Console, shown: list[Finding]) -> None:
+    if not shown:
+        return
+    table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
+    for col in ("severity", "status", "rule", "subject", "message"):
+        table.add_column(col, overflow="fold")
+    for f in shown:
+        text = f.message or f.title
+        if f.status == "waived" and f.waiver:
+            text = f"{text} [waived until {f.waiver.get('expires')} by {f.waiver.get('approved_by')}: " \
+                   f"{f.waiver.get('justification')}]"
+        elif f.detail and f.detail not in text:
+            text = f"{text} [{f.detail}]"
+        table.add_row(f.severity, Text(f.status, style=STATUS_STYLE.get(f.status, "")), f.rule_id,
+                      safe(f.subject, 80), safe(text, 600))
+    console.print(table)

@@ -18,9 +18,10 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
+from scanner.coverage import foreign_nodes
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
-from scanner.facts import facts_from_outputs
+from scanner.facts import facts_from_outputs, is_collector_output
 from scanner.inventory import Cluster, NodeTarget
 from scanner.provenance import collection_provenance
 from scanner.times import format_utc, utc_now
@@ -150,7 +151,7 @@ def scan_cluster(
     outputs = []
     for i, node in enumerate(cluster.nodes):
         if i in results:
-            outputs.append(results[i].output)
+            outputs.append(with_inventory_name(results[i].output, node.name))
         else:
             outputs.append(unreachable(node.name, "interrupted", "scan interrupted before this node was collected"))
     scan = {
@@ -167,9 +168,22 @@ def scan_cluster(
         "provenance": collection_provenance(cluster, command_line=meta.command_line, inventory=meta.inventory,
                                             collector_version=COLLECTOR_VERSION, collector_text=collector_script()),
     }
+    if cluster.named:
+        foreign = foreign_nodes(cluster.name, [(o["node"]["name"], (o.get("cluster") or {}).get("name"))
+                                               for o in outputs if is_collector_output(o)])
+        if foreign:
+            raise InputError([Problem(f"{'; '.join(foreign)}, not {cluster.name}: fix the inventory (a cluster's "
+                                      "history is never merged with another's)", file=meta.inventory)])
     facts = facts_from_outputs(outputs, scan)
     ordered = tuple(results[i] for i in sorted(results))
     return ScanResult(facts, ordered, partial)
+
+
+def with_inventory_name(output: dict[str, Any], inventory_name: str) -> dict[str, Any]:
+    """Keep the inventory's name for the node beside the computer name it reports (scanner/coverage.py)."""
+    if not is_collector_output(output) or output["node"].get("name") == inventory_name:
+        return output
+    return {**output, "node": {**output["node"], "inventory_name": inventory_name}}
 
 
 def _run_workers(nodes: tuple[NodeTarget, ...], one: Callable[[NodeTarget], NodeResult], parallel: int,

@@ -12,6 +12,7 @@ from scanner.engine.condition import FALSE, TRUE, UNKNOWN, Context, EvalError, T
 from scanner.engine.loader import Rule, RulePack
 from scanner.engine.messages import environment, render
 from scanner.engine.scopes import SCOPES, Subject
+from scanner.engine.verdict import SEVERITY_TABLE
 from scanner.facts import FactsView
 from scanner.model import Finding, Status
 
@@ -69,6 +70,7 @@ def rule_runner(rule: Rule, params: dict[str, Any], catalogs: dict[str, Catalog]
     no_target = rule.path_specific and params.get("target_os") is None
     plain = when is None and check is not None and not manual and not no_target  # most rules
     blocking = rule.blocking
+    evidence_only = not SEVERITY_TABLE[rule.severity].counts  # a false check is `info`, never `fail`
     rule_id, title, severity, scope, area = rule.id, rule.title, rule.severity, rule.scope, rule.area
     remediation, references = rule.remediation, rule.references
 
@@ -95,6 +97,8 @@ def rule_runner(rule: Rule, params: dict[str, Any], catalogs: dict[str, Catalog]
 
     def finding(subject: Subject, values: dict[str, Any], ctx: Context, status: Status, detail: str | None,
                 catalog: str | None) -> Finding:
+        if status == "fail" and evidence_only:
+            status = "info"
         if status == "unknown" and detail is None:
             missing = [e.fact for e in ctx.evidence if e.result == UNKNOWN]
             detail = "not collected: " + ", ".join(dict.fromkeys(missing)) if missing else "facts missing"
@@ -103,7 +107,7 @@ def rule_runner(rule: Rule, params: dict[str, Any], catalogs: dict[str, Catalog]
         message = ""
         if status == "unknown" or status == "error":
             message = f"Could not be checked: {detail}."
-        elif status == "fail" or status == "manual":
+        elif status == "fail" or status == "manual" or status == "info":
             message, problem = render(rule.message, {**values, "evidence": ctx.evidence, "offenders": ctx.offenders,
                                                      "subject": subject.id, "status": status})
             if problem:

@@ -13,6 +13,7 @@ import jinja2
 from scanner import paths
 from scanner.engine.condition import Condition, Problems, parse_condition
 from scanner.engine.messages import environment
+from scanner.engine.verdict import blocks
 from scanner.errors import InputError, Problem
 from scanner.model import Severity
 from scanner.schemas import validator
@@ -59,7 +60,7 @@ class Rule:
 
     @property
     def blocking(self) -> bool:
-        return self.severity in ("critical", "high") and not self.unverified
+        return blocks(self.severity) and not self.unverified
 
 
 @dataclass(frozen=True)

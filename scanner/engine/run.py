@@ -65,7 +65,8 @@ def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cat
     status_rank = {s: i for i, s in enumerate(STATUSES)}
     findings.sort(key=lambda f: (sev_rank[f.severity], status_rank[f.status], f.rule_id, f.subject))
     gaps = collection_gaps(doc)
-    verdict = decide(findings, gaps)
+    coverage = view.coverage
+    verdict = decide(findings, gaps + coverage.problems(), not_scanned=coverage.not_scanned)
     result = {
         "schema_version": RESULT_SCHEMA_VERSION,
         "tool": {"name": "rollready", "version": __version__},
@@ -86,7 +87,8 @@ def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cat
         },
         "facts_sha256": facts_sha256 or sha256_hex(canonical_json(doc)),
         "verdict": verdict.to_dict(),
-        "collection_problems": gaps,
+        "collection_problems": coverage.problems() + gaps,
+        "coverage": coverage.to_dict(),
         "findings": [f.to_dict() for f in findings],
         "waivers": waived,
         "attestations": attested,

@@ -1,11 +1,43 @@
-"""Findings -> verdict. Unknown, error and manual never count as a pass."""
+"""Findings -> verdict, by one severity table. Unknown, error and manual never count as a pass.
+
+The table below is the only place that says what a severity does to the verdict; the loader derives a
+rule's `blocking` flag from it and docs/engine.md prints it. Besides the findings, the verdict reads
+what the scan did not see (collection gaps: unreached nodes, null sections, cluster members not
+scanned, contradictory or impossible facts) and whether the rule set was narrowed for this run.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from scanner import exitcodes
 from scanner.engine.messages import problem_headline
-from scanner.model import SEVERITIES, Finding, Verdict
+from scanner.model import SEVERITIES, Finding, Severity, Verdict
+
+
+@dataclass(frozen=True)
+class Grade:
+    """What one severity does: `blocks` → an unwaived failure is NO-GO and an undecided finding
+    (unknown/error/manual) is INCOMPLETE; otherwise both only warn. `counts` False: evidence only,
+    a failed check gets the status `info` and never moves the verdict."""
+
+    blocks: bool
+    counts: bool
+    meaning: str
+
+
+SEVERITY_TABLE: dict[Severity, Grade] = {
+    "critical": Grade(True, True, "the upgrade fails or data is lost; NO-GO unless waived"),
+    "high": Grade(True, True, "a role, a node or quorum is at risk during the upgrade; fix or waive before GO"),
+    "medium": Grade(False, True, "weakens the upgrade or its recovery; GO WITH WARNINGS"),
+    "low": Grade(False, True, "hygiene; GO WITH WARNINGS"),
+    "info": Grade(False, False, "evidence only (status info); never moves the verdict"),
+}
+UNDECIDED = ("unknown", "error", "manual")
+
+
+def blocks(severity: Severity) -> bool:
+    return SEVERITY_TABLE[severity].blocks
 
 
 def counts(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:
@@ -16,35 +48,52 @@ def counts(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:
     return out
 
 
-def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = ()) -> Verdict:
-    """NO-GO on an unwaived critical failure; INCOMPLETE while anything that could block is
-    undecided or a node was not collected; GO WITH WARNINGS on any other failure; else GO."""
+def _names(items: Sequence[str], limit: int = 3) -> str:
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(items[:limit]) + more
+
+
+def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = (), *,
+           not_scanned: Sequence[str] = (), narrowed: str | None = None) -> Verdict:
+    """NO-GO on an unwaived failure of a blocking severity; INCOMPLETE while anything that could block
+    is undecided, a member was not scanned or a fact is missing or contradictory; GO WITH WARNINGS on
+    any other counted failure or a narrowed rule set (`narrowed` names the selection); else GO.
+
+    `not_scanned` are cluster members the scan did not cover (not repeated in `collection_problems`);
+    they are named first in the reason."""
     c = counts(findings)
-    critical_fails = [f for f in findings if f.status == "fail" and f.severity == "critical"]
-    undecided = [f for f in findings if f.status in ("unknown", "error", "manual") and f.blocking]
-    # Info findings are evidence (e.g. benign registry traces); they never move the verdict.
-    others = sorted((f for f in findings if f.status in ("fail", "unknown", "error", "manual") and f.severity != "info"),
+    blocking_fails = [f for f in findings if f.status == "fail" and f.blocking]
+    undecided = [f for f in findings if f.status in UNDECIDED and f.blocking]
+    others = sorted((f for f in findings if f.status in ("fail", *UNDECIDED) and SEVERITY_TABLE[f.severity].counts
+                     and not (f.status == "fail" and f.blocking)),
                     key=lambda f: SEVERITIES.index(f.severity))
-    if critical_fails:
-        first = critical_fails[0]
-        more = f" and {len(critical_fails) - 1} more critical failure(s)" if len(critical_fails) > 1 else ""
-        return Verdict("NO-GO", f"{first.rule_id} failed on {first.subject}: "
+    if blocking_fails:
+        first = blocking_fails[0]
+        more = f" and {len(blocking_fails) - 1} more blocking failure(s)" if len(blocking_fails) > 1 else ""
+        return Verdict("NO-GO", f"{first.rule_id} ({first.severity}) failed on {first.subject}: "
                                 f"{problem_headline(first.message, first.title)}{more}.", exitcodes.NO_GO, c)
-    if collection_problems or undecided:
+    gaps = list(collection_problems)
+    if not_scanned or gaps or undecided:
         parts = []
-        if collection_problems:
-            more = f" and {len(collection_problems) - 2} more" if len(collection_problems) > 2 else ""
-            parts.append("facts are missing (" + "; ".join(collection_problems[:2]) + more + ")")
+        if not_scanned:
+            parts.append(f"cluster member(s) not scanned: {', '.join(not_scanned)}")
+        if gaps:
+            parts.append(f"facts are missing or contradictory ({_names(gaps, 2)})")
         if undecided:
             parts.append(f"{len(undecided)} blocking check(s) could not be decided")
         return Verdict("INCOMPLETE", "Not a GO: " + " and ".join(parts) + ".", exitcodes.INCOMPLETE, c)
-    if others:
-        worst = others[0]
-        return Verdict("GO WITH WARNINGS",
-                       f"No blocker, but {len(others)} finding(s) need attention, e.g. {worst.rule_id} on {worst.subject}.",
-                       exitcodes.GO_WITH_WARNINGS, c)
     if not findings:
         return Verdict("INCOMPLETE", "Not a GO: no rule applied to these facts.", exitcodes.INCOMPLETE, c)
+    if others:
+        worst = others[0]
+        scope = f" The rule set was narrowed ({narrowed})." if narrowed else ""
+        return Verdict("GO WITH WARNINGS",
+                       f"No blocker, but {len(others)} finding(s) need attention, e.g. {worst.rule_id} on "
+                       f"{worst.subject}.{scope}", exitcodes.GO_WITH_WARNINGS, c)
+    if narrowed:
+        return Verdict("GO WITH WARNINGS",
+                       f"No blocker among the selected rules, but the rule set was narrowed ({narrowed}): "
+                       "not a full GO.", exitcodes.GO_WITH_WARNINGS, c)
     waived = [f for f in findings if f.status == "waived"]
     if waived:
         return Verdict("GO", f"All {len(findings)} checks passed or do not apply, {len(waived)} of them only "

@@ -62,6 +62,7 @@ class NodeTarget:
 class Cluster:
     name: str
     nodes: tuple[NodeTarget, ...]
+    named: bool = True  # False: `--node` without --cluster, whose name is a placeholder the nodes cannot contradict
 
 
 @dataclass(frozen=True)

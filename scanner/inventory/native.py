@@ -42,7 +42,7 @@ def inventory_for_hosts(
     if not nodes:
         raise UsageError("no node given")
     name = cluster or "adhoc"
-    return Inventory((Cluster(name, tuple(nodes)),), "--node", (name,))
+    return Inventory((Cluster(name, tuple(nodes), named=cluster is not None),), "--node", (name,))
 
 
 def _split_host_port(spec: str) -> tuple[str, int | None]:

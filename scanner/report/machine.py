@@ -9,12 +9,14 @@ from collections import defaultdict
 from typing import Any
 
 from scanner.report.result_doc import canonical_json, check_result
-from scanner.report.text import clip, one_line, value_text, visible
+from scanner.report.text import clip, coverage_lines, one_line, value_text, visible
 
 # JUnit: a finding that is not a pass is a failure (it failed its check) or an error (we could not
-# tell: unknown, error, manual all hold the verdict back); waived and not_applicable are skipped.
+# tell: unknown, error, manual all hold the verdict back); waived and not_applicable are skipped;
+# info is evidence, which passes (its message goes to system-out).
 JUNIT_OUTCOME = {
     "pass": None,
+    "info": None,
     "fail": "failure",
     "unknown": "error",
     "error": "error",
@@ -30,6 +32,7 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
 _XML_ILLEGAL = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff\ud800-\udfff]")
 MAX_XML_TEXT = 4000
+COVERAGE_ID = "COVERAGE"  # rows and test cases for members of the cluster the scan did not cover
 
 
 def to_json(result: dict[str, Any]) -> bytes:
@@ -70,6 +73,11 @@ def to_csv(result: dict[str, Any]) -> bytes:
             "waiver_expires": waiver.get("expires"),
         }
         writer.writerow([_cell(row.get(col)) for col in CSV_COLUMNS])
+    for line in coverage_lines(result):  # a member not scanned is named in every format
+        row = {"rule_id": COVERAGE_ID, "title": "Cluster member not scanned", "severity": "critical",
+               "status": "unknown", "blocking": "yes", "area": "collection", "scope": "cluster",
+               "subject": result["cluster"]["name"], "message": line}
+        writer.writerow([_cell(row.get(col)) for col in CSV_COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -105,6 +113,15 @@ def to_junit(result: dict[str, Any]) -> bytes:
         for key in ("tests", "failures", "errors", "skipped"):
             suite.set(key, str(counts[key]))
             totals[key] += counts[key]
+    gaps = coverage_lines(result)
+    if gaps:
+        suite = ET.SubElement(root, "testsuite", name="coverage", timestamp=result["generated_at"],
+                              tests=str(len(gaps)), failures="0", errors=str(len(gaps)), skipped="0")
+        for line in gaps:
+            case = ET.SubElement(suite, "testcase", classname=f"coverage.{COVERAGE_ID}", name=_xml_text(line))
+            ET.SubElement(case, "error", message=_xml_text(line), type="not_scanned").text = _xml_text(line)
+        totals["tests"] += len(gaps)
+        totals["errors"] += len(gaps)
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(totals[key]))
     ET.indent(root)
@@ -117,6 +134,8 @@ def _suite_properties(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("phase", result["phase"]),
         ("facts_sha256", result["facts_sha256"]),
         ("rule_pack_sha256", result["rule_pack"]["sha256"]),
+        ("coverage_not_scanned", ", ".join(m["name"] for m in (result.get("coverage") or {}).get("not_scanned") or [])
+         or "none"),
         ("tool_version", result["tool"]["version"]),
     ]
     return props + _provenance_properties(result.get("provenance"))

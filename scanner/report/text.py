@@ -64,3 +64,18 @@ def human(value: Any) -> str:
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def coverage_lines(result: dict[str, Any], *, unreachable: bool = True) -> list[str]:
+    """Members of the cluster the scan did not cover, and scanned nodes the cluster does not list, one
+    line each; `unreachable=False` leaves out the members already listed as unreachable nodes."""
+    cov = result.get("coverage") or {}
+    lines = []
+    if cov.get("members") is None and cov:
+        lines.append("the cluster's member list was not collected: coverage cannot be checked")
+    for m in cov.get("not_scanned") or []:
+        why = "not in the inventory or --node list" if m["reason"] == "not_in_scan" else "could not be collected"
+        if m["reason"] == "not_in_scan" or unreachable:
+            lines.append(f"member {m['name']} not scanned ({why})")
+    lines += [f"{name} was scanned but is not a member of the cluster" for name in cov.get("not_members") or []]
+    return lines

@@ -279,7 +279,8 @@ def test_node_sections_cover_the_schema_node_exactly() -> None:
     assert assembled == ["wmi"]
     keys = from_sections + assembled
     assert len(keys) == len(set(keys)), "a node key is set twice"
-    assert set(keys) | fixed == set(SCHEMA["$defs"]["node"]["properties"])
+    added_by_scan = {"inventory_name"}  # the scanner adds it (scanner/collect/scan.py), not the collector
+    assert set(keys) | fixed | added_by_scan == set(SCHEMA["$defs"]["node"]["properties"])
 
 
 def test_cluster_sections_cover_the_schema_cluster_exactly() -> None:
@@ -317,6 +318,7 @@ def test_hashtable_keys_are_schema_property_names() -> None:
         "section", "message", "duration_ms",  # error entries, set by Add-CollectorError
         "ok", "error",  # probe entries, set in Invoke-WmiProbe
         "wmi",  # $node['wmi'], assembled from the probe sections
+        "inventory_name",  # set by the scanner (scanner/collect/scan.py), not the collector
     })
     assert not missing, f"schema properties the collector never sets: {missing}"
 

@@ -119,3 +119,31 @@ def test_insecure_tls_is_warned(caplog, capsys) -> None:
     assert all(r.reachable for r in result.results)
     assert "TLS CERTIFICATE VALIDATION IS DISABLED" in caplog.text
     assert capsys.readouterr().err.startswith("rollready: warning: TLS CERTIFICATE VALIDATION IS DISABLED for N1, N2, N3")
+
+
+def test_nodes_reporting_another_cluster_are_an_error_not_merged() -> None:
+    """An inventory cluster whose nodes report another cluster's name: one line, no facts, no history."""
+    from dataclasses import replace
+
+    from scanner.errors import InputError
+
+    with start_lab(scenario()).running() as lab:
+        cluster = replace(lab_cluster(lab, **FAST), name="PRODCLU")
+        with pytest.raises(InputError) as err:
+            scan_cluster(cluster, META, resolver=resolver(), progress=False)
+        message = err.value.problems[0].render()
+        assert "reports cluster COLLCLU" in message and "not PRODCLU" in message and "\n" not in message
+        adhoc = replace(cluster, named=False)  # --node without --cluster: the name is only a placeholder
+        assert scan_cluster(adhoc, META, resolver=resolver(), progress=False).facts["cluster"]["name"] == "COLLCLU"
+
+
+def test_the_inventory_name_is_kept_beside_the_computer_name() -> None:
+    from dataclasses import replace
+
+    with start_lab(scenario()).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+        renamed = replace(cluster, nodes=(replace(cluster.nodes[0], name="n1.collclu.example"), *cluster.nodes[1:]))
+        facts = check_facts(scan_cluster(renamed, META, resolver=resolver(), progress=False).facts)
+    first = facts["nodes"][0]
+    assert first["name"] == "N1" and first["inventory_name"] == "n1.collclu.example"
+    assert "inventory_name" not in facts["nodes"][1]

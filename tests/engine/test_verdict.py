@@ -17,7 +17,10 @@ def f(status: str, severity: str = "high", blocking: bool | None = None) -> Find
 @pytest.mark.parametrize("findings,problems,status,code", [
     ([f("pass"), f("not_applicable")], [], "GO", exitcodes.GO),
     ([f("pass"), f("fail", "medium")], [], "GO WITH WARNINGS", exitcodes.GO_WITH_WARNINGS),
-    ([f("pass"), f("fail", "high")], [], "GO WITH WARNINGS", exitcodes.GO_WITH_WARNINGS),
+    ([f("pass"), f("fail", "high")], [], "NO-GO", exitcodes.NO_GO),
+    ([f("pass"), f("fail", "high", blocking=False)], [], "GO WITH WARNINGS", exitcodes.GO_WITH_WARNINGS),
+    ([f("pass"), f("info", "info")], [], "GO", exitcodes.GO),
+    ([f("pass"), f("unknown", "info")], [], "GO", exitcodes.GO),
     ([f("pass"), f("unknown", "low")], [], "GO WITH WARNINGS", exitcodes.GO_WITH_WARNINGS),
     ([f("pass"), f("unknown", "high")], [], "INCOMPLETE", exitcodes.INCOMPLETE),
     ([f("pass"), f("error", "critical")], [], "INCOMPLETE", exitcodes.INCOMPLETE),
@@ -36,7 +39,38 @@ def test_verdict_table(findings: list[Finding], problems: list[str], status: str
 
 def test_no_go_reason_names_rule_and_subject() -> None:
     v = decide([f("fail", "critical"), f("fail", "critical")])
-    assert "R-fail-critical failed on N1" in v.reason and "1 more" in v.reason
+    assert "R-fail-critical (critical) failed on N1" in v.reason and "1 more" in v.reason
+
+
+def test_members_not_scanned_are_named_and_block_go() -> None:
+    v = decide([f("pass")], not_scanned=["NODE2", "NODE3"])
+    assert (v.status, v.exit_code) == ("INCOMPLETE", exitcodes.INCOMPLETE)
+    assert "not scanned: NODE2, NODE3" in v.reason
+
+
+def test_no_go_still_wins_over_members_not_scanned() -> None:
+    assert decide([f("fail", "high")], not_scanned=["NODE2"]).status == "NO-GO"
+
+
+@pytest.mark.parametrize("findings,status", [
+    ([f("pass")], "GO WITH WARNINGS"),
+    ([f("pass"), f("fail", "low")], "GO WITH WARNINGS"),
+    ([f("pass"), f("fail", "critical")], "NO-GO"),
+])
+def test_a_narrowed_rule_set_is_never_a_plain_go(findings: list[Finding], status: str) -> None:
+    v = decide(findings, narrowed="--skip-tags dedup: 5 of 55 rules left out")
+    assert v.status == status and v.exit_code != exitcodes.GO
+    if status != "NO-GO":
+        assert "narrowed (--skip-tags dedup" in v.reason
+
+
+def test_the_severity_table_decides_blocking() -> None:
+    from scanner.engine.verdict import SEVERITY_TABLE
+    from scanner.model import SEVERITIES
+
+    assert list(SEVERITY_TABLE) == list(SEVERITIES)
+    assert [s for s in SEVERITIES if SEVERITY_TABLE[s].blocks] == ["critical", "high"]
+    assert [s for s in SEVERITIES if not SEVERITY_TABLE[s].counts] == ["info"]
 
 
 def test_counts_by_status_and_severity() -> None:
