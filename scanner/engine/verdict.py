@@ -70,7 +70,7 @@ def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = (),
     if blocking_fails:
         first = blocking_fails[0]
         more = f" and {len(blocking_fails) - 1} more blocking failure(s)" if len(blocking_fails) > 1 else ""
-        return Verdict("NO-GO", f"{first.rule_id} ({first.severity}) failed on {first.subject}: "
+        return Verdict("NO-GO", f"{first.rule_id} failed on {first.subject}: "
                                 f"{problem_headline(first.message, first.title)}{more}.", exitcodes.NO_GO, c)
     gaps = list(collection_problems)
     if not_scanned or gaps or undecided:

@@ -39,7 +39,7 @@ def test_verdict_table(findings: list[Finding], problems: list[str], status: str
 
 def test_no_go_reason_names_rule_and_subject() -> None:
     v = decide([f("fail", "critical"), f("fail", "critical")])
-    assert "R-fail-critical (critical) failed on N1" in v.reason and "1 more" in v.reason
+    assert "R-fail-critical failed on N1" in v.reason and "1 more" in v.reason
 
 
 def test_members_not_scanned_are_named_and_block_go() -> None:
