@@ -35,10 +35,11 @@ def _command_modules() -> list[ModuleType]:
         rules_cmd,
         scan_cmd,
         schedule_cmd,
+        verify_cmd,
     )
 
     # In the order `rollready --help` lists them: the data flow, then operations.
-    return [scan_cmd, collect_cmd, evaluate, report_cmd, diff_cmd, rules_cmd, history_cmd, schedule_cmd, demo_cmd,
+    return [scan_cmd, collect_cmd, evaluate, report_cmd, verify_cmd, diff_cmd, rules_cmd, history_cmd, schedule_cmd, demo_cmd,
             lab_cmd]
 
 

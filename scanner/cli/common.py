@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
+from pathlib import Path
 
 from scanner.atomic import write_atomic
+from scanner.errors import UsageError
 from scanner.model import PHASES
 from scanner.pipeline.options import RuleOptions
+from scanner.report.signing import SigningKey, check_key
 from scanner.versions import RELEASES
 
 TARGETS = ("2016", "2019", "2022", "2025")
@@ -58,3 +63,32 @@ def write_output(out: str | None, text: str | bytes) -> None:
         sys.stdout.buffer.write(text)
     else:
         sys.stdout.write(text)
+
+
+SIGN_PASSWORD_ENV = "ROLLREADY_SIGN_PASSWORD"
+
+
+def add_signing_options(p: argparse.ArgumentParser) -> None:
+    """--sign-key FILE.p12 and --timestamp-url URL, for every command that writes a PDF."""
+    g = p.add_argument_group("signing the PDF")
+    g.add_argument("--sign-key", metavar="FILE.p12",
+                   help=f"sign the PDF (PAdES) with this PKCS#12 key; its password comes from {SIGN_PASSWORD_ENV} "
+                        "or a prompt, never the command line")
+    g.add_argument("--timestamp-url", metavar="URL", help="RFC 3161 time-stamping authority to countersign with")
+
+
+def signing_key(args: argparse.Namespace, *, interactive: bool = True) -> SigningKey | None:
+    """The signing key the arguments name, its password read from the environment or asked for."""
+    path = getattr(args, "sign_key", None)
+    if not path:
+        if getattr(args, "timestamp_url", None):
+            raise UsageError("--timestamp-url goes with --sign-key")
+        return None
+    password = os.environ.get(SIGN_PASSWORD_ENV)
+    if password is None:
+        if not (interactive and sys.stdin.isatty()):
+            raise UsageError(f"--sign-key {path}: set {SIGN_PASSWORD_ENV} (no terminal to ask for the password)")
+        password = getpass.getpass(f"password for {path}: ")
+    key = SigningKey(Path(path), password.encode("utf-8"), getattr(args, "timestamp_url", None))
+    check_key(key)  # a wrong password fails here, before any scan or render
+    return key

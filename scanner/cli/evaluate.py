@@ -6,11 +6,18 @@ import hashlib
 import json
 
 from scanner.canonical import canonical_json
-from scanner.cli.common import add_rule_options, add_upgrade_options, rule_options, write_output
+from scanner.cli.common import (
+    add_rule_options,
+    add_signing_options,
+    add_upgrade_options,
+    rule_options,
+    signing_key,
+    write_output,
+)
 from scanner.cli.textout import render_text
 from scanner.collect.offline import facts_from_files
 from scanner.engine.run import evaluate_facts
-from scanner.errors import InputError, Problem
+from scanner.errors import InputError, Problem, UsageError
 from scanner.pipeline import load_rule_set
 from scanner.provenance import result_provenance
 from scanner.report import write_reports
@@ -29,10 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", metavar="FILE", help="also write an HTML report")
     p.add_argument("--pdf", metavar="FILE", help="also write a PDF report (PDF/A-3b with the evidence attached)")
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
+    add_signing_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sign_key and not args.pdf:
+        raise UsageError("--sign-key signs the PDF; give --pdf FILE too")
+    sign = signing_key(args)  # a wrong password fails before anything is evaluated
     doc, raw = facts_from_files(args.facts)
     rules = load_rule_set(rule_options(args))
     phase = args.phase or doc["scan"].get("phase")
@@ -45,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     unavailable: PdfUnavailable | None = None
     if args.html or args.pdf:
         try:
-            write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa)
+            write_reports(result, raw, html=args.html, pdf=args.pdf, pdfa=not args.no_pdfa,
+                          sign=sign)
         except PdfUnavailable as exc:  # the verdict and the other reports still go out; exit 69 says why
             unavailable = exc
     if args.format == "json":

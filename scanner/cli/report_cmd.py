@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts import parse_json_file
 from scanner.report import FORMATS, write_reports
@@ -26,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "embedded in the PDF")
     p.add_argument("--pdfa", action=argparse.BooleanOptionalAction, default=True,
                    help="write PDF/A-3b (default); --no-pdfa for a plain PDF")
+    add_signing_options(p)
     p.set_defaults(func=run)
 
 
@@ -46,6 +48,9 @@ def read_bytes(path: str) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sign_key and args.format != "pdf":
+        raise UsageError("--sign-key signs a PDF; use it with --format pdf")
+    sign = signing_key(args)
     result = load_result(args.findings)
     facts = read_bytes(args.facts) if args.facts else None
     if args.out is None:
@@ -53,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--format {args.format} needs --out FILE")
         sys.stdout.buffer.write(render_format(args.format, result, facts))
         return 0
-    write_reports(result, facts, pdfa=args.pdfa, **{args.format: args.out})
+    write_reports(result, facts, pdfa=args.pdfa, sign=sign, **{args.format: args.out})
     return 0

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from scanner import exitcodes
-from scanner.cli.common import add_rule_options, add_upgrade_options, rule_options
+from scanner.cli.common import add_rule_options, add_signing_options, add_upgrade_options, rule_options, signing_key
 from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
 from scanner.cli.unattended_args import run_from_args
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder for facts.json, findings.json, report.html, report.pdf (with --unattended: one folder per run under it)")
     add_rule_options(p)
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
+    add_signing_options(p)
     add_unattended_arguments(p)
     p.set_defaults(func=run)
 
@@ -116,7 +117,9 @@ def target_cluster(args: argparse.Namespace) -> tuple[Cluster, str]:
 
 def scan_options(args: argparse.Namespace, meta: ScanMeta, *, parallel: int | None = None) -> ScanOptions:
     """The pipeline options this command's arguments describe."""
-    return ScanOptions(meta=meta, rules=rule_options(args), reports=ReportOptions(pdfa=not args.no_pdfa),
+    # an unattended run has no terminal: the signing password must come from the environment
+    sign = signing_key(args, interactive=not getattr(args, "unattended", False))
+    return ScanOptions(meta=meta, rules=rule_options(args), reports=ReportOptions(pdfa=not args.no_pdfa, sign=sign),
                        parallel=parallel or args.parallel)
 
 

@@ -28,7 +28,7 @@ from scanner.schedule.notify import NOTIFY_WHEN
 from scanner.schedule.spec import task_name
 from scanner.schedule.target import is_windows_absolute, target_path
 
-SECRET_FLAGS = ("--password", "--password-prompt", "--smtp-password")
+SECRET_FLAGS = ("--password", "--password-prompt", "--smtp-password", "--sign-password")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,6 +67,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--smtp-to", metavar="ADDRESS", action="append", default=[])
     p.add_argument("--smtp-starttls", action="store_true")
     p.add_argument("--smtp-user", metavar="NAME", help="relay login; its password stays in env or keyring")
+    p.add_argument("--sign-key", metavar="FILE.p12",
+                   help="sign each run's PDF with this PKCS#12 key; the run reads its password from "
+                        "ROLLREADY_SIGN_PASSWORD (systemd: the unit's .env file; Windows: the task account's environment)")
+    p.add_argument("--timestamp-url", metavar="URL", help="RFC 3161 time-stamping authority for the signatures")
     p.add_argument("--scan-arg", metavar="ARG", action="append", default=[],
                    help="one more argument for the scan, e.g. --scan-arg=--waivers --scan-arg=/etc/rollready/w.yaml")
     p.set_defaults(func=run)
@@ -104,6 +108,8 @@ def build_spec(args: argparse.Namespace, today: date | None = None, host: Platfo
         argv += ["--smtp-to", rcpt]
     argv += ["--smtp-starttls"] if args.smtp_starttls else []
     argv += ["--smtp-user", args.smtp_user] if args.smtp_user else []
+    argv += ["--sign-key", target_path(args.sign_key, target, what="--sign-key", host=host)] if args.sign_key else []
+    argv += ["--timestamp-url", args.timestamp_url] if args.timestamp_url else []
     argv += args.scan_arg
     program = _program(args.rollready, target, host)
     _check_one_line([program, *argv, args.run_as or "", args.unix_user])

@@ -80,7 +80,7 @@ def report_scanned(scanned: ScanResult, out: Path, options: ScanOptions, rules: 
                                source_os=meta.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
     result["provenance"] = result_provenance(scanned.facts["scan"], command_line=meta.command_line)
     write_reports(result, raw, html=paths.get("html"), pdf=paths.get("pdf"), json=paths["findings"],
-                  pdfa=options.reports.pdfa)
+                  pdfa=options.reports.pdfa, sign=options.reports.sign)
     return ScanOutcome(scanned, result, raw, paths)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
+from scanner.report.signing import SigningKey
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ReportOptions:
     html: bool = True
     pdf: bool = True
     pdfa: bool = True  # PDF/A-3b with the evidence attached; False: plain PDF
+    sign: SigningKey | None = None  # sign the PDF (PAdES) with this PKCS#12 key
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from scanner.report import html as html_mod
 from scanner.report import machine
 from scanner.report.context import Digest, build_context
 from scanner.report.result_doc import canonical_json, check_result, sha256_hex
+from scanner.report.signing import SigningKey, sign_pdf
 
 FORMATS = ("html", "pdf", "json", "junit", "csv")
 
@@ -72,11 +73,17 @@ def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa
     return layout(render_html(result, facts_bytes, medium="print"), attachments=files, pdfa=pdfa)
 
 
-def render_format(fmt: str, result: dict[str, Any], facts_bytes: bytes | None, *, pdfa: bool = True) -> bytes:
+def signed(pdf: bytes, sign: SigningKey | None) -> bytes:
+    """The PDF as rendered, or with a PAdES signature appended when a signing key is given."""
+    return pdf if sign is None else sign_pdf(pdf, sign)
+
+
+def render_format(fmt: str, result: dict[str, Any], facts_bytes: bytes | None, *, pdfa: bool = True,
+                  sign: SigningKey | None = None) -> bytes:
     """One report as bytes. Library failures become ReportError naming the format."""
     renderers: dict[str, Callable[[], bytes]] = {
         "html": lambda: render_html(result, facts_bytes).encode("utf-8"),
-        "pdf": lambda: render_pdf(result, facts_bytes, pdfa=pdfa),
+        "pdf": lambda: signed(render_pdf(result, facts_bytes, pdfa=pdfa), sign),
         "json": lambda: machine.to_json(result),
         "junit": lambda: machine.to_junit(result),
         "csv": lambda: machine.to_csv(result),
@@ -115,6 +122,7 @@ def write_reports(
     junit: str | Path | None = None,
     csv: str | Path | None = None,
     pdfa: bool = True,
+    sign: SigningKey | None = None,
 ) -> list[Path]:
     """Render every requested report, then write each atomically; returns the paths written.
 
@@ -130,7 +138,7 @@ def write_reports(
         if path is None:
             continue
         try:
-            rendered.append((Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa)))
+            rendered.append((Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa, sign=sign)))
         except PdfUnavailable as exc:
             unavailable = exc
     written = write_all(rendered)

@@ -39,7 +39,8 @@ After=network-online.target
 Type=oneshot
 User={spec.unix_user}
 WorkingDirectory={systemd_quote(spec.working_dir)}
-# Secrets (ROLLREADY_PASSWORD, ROLLREADY_SMTP_PASSWORD) go in this file, mode 0600, never in the unit.
+# Secrets (ROLLREADY_PASSWORD, ROLLREADY_SMTP_PASSWORD, ROLLREADY_SIGN_PASSWORD) go in this file, mode 0600,
+# never in the unit.
 EnvironmentFile=-/etc/rollready/{spec.name}.env
 ExecStart={exec_start}
 SuccessExitStatus={SUCCESS_EXIT_STATUS}

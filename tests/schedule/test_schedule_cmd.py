@@ -127,3 +127,14 @@ def test_the_scheduled_run_repeats_the_prompt_check_itself(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "password_prompt needs an interactive terminal" in err[0]
     assert "password_prompt needs an interactive terminal" in (out / "logs" / "rollready.log").read_text()
+
+
+def test_signing_key_is_passed_on_and_its_password_stays_in_the_environment(inventory, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROLLREADY_SIGN_PASSWORD", "sign-secret-91")
+    target = tmp_path / "sched"
+    assert main(_argv(inventory, tmp_path, "--write", str(target), "--sign-key", "/etc/rollready/signer.p12",
+                      "--timestamp-url", "http://tsa.example/rfc3161")) == 0
+    service = (target / "rollready-fs-cluster-mixed.service").read_text()
+    assert "--sign-key /etc/rollready/signer.p12 --timestamp-url http://tsa.example/rfc3161" in service
+    assert "sign-secret-91" not in service and "ROLLREADY_SIGN_PASSWORD" in service  # named where it goes
+    assert main(_argv(inventory, tmp_path, "--scan-arg=--sign-password=x")) == exitcodes.USAGE
