@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from scanner import __version__, exitcodes
 from scanner.errors import RollreadyError, UsageError
+from scanner.inert import inert
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except RollreadyError as exc:
         for problem in exc.problems:
-            print(f"rollready: error: {problem.render()}", file=sys.stderr)
+            print(f"rollready: error: {inert(problem.render())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rollready: interrupted", file=sys.stderr)
@@ -80,12 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exitcodes.INTERNAL
     except OSError as exc:  # a file we were asked to write (or read past validation) is out of reach
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"rollready: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(inert(f"rollready: error: {where}{exc.strerror or exc}"), file=sys.stderr)
         return exitcodes.CANTCREAT
     except Exception as exc:  # the one catch-all: the CLI edge
         if debug:
             raise
-        msg = " ".join(f"{type(exc).__name__}: {exc}".split())
+        msg = inert(f"{type(exc).__name__}: {exc}")
         print(f"rollready: internal error: {msg} (run with --debug for a traceback)", file=sys.stderr)
         return exitcodes.INTERNAL
 

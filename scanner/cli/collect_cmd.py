@@ -17,11 +17,12 @@ from pathlib import Path
 from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.cli.common import add_upgrade_options
-from scanner.cli.scan_cmd import add_target_options, target_cluster
+from scanner.cli.scan_cmd import add_target_options, deadlines, target_cluster
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.scan import ScanMeta, scan_cluster
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
+from scanner.inert import inert
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,14 +61,15 @@ def run(args: argparse.Namespace) -> int:
     cluster, source = target_cluster(args)
     meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os,
                     inventory=source, command_line=tuple(getattr(args, "command_line", ())))
-    scanned = scan_cluster(cluster, meta, resolver=CredentialResolver(), parallel=args.parallel)
+    scanned = scan_cluster(cluster, meta, resolver=CredentialResolver(), parallel=args.parallel,
+                           deadlines=deadlines(args))
     write_atomic(args.out, json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     missing = [n["name"] for n in scanned.facts["nodes"] if not n.get("reachable")]
-    print(f"{cluster.name}: {len(cluster.nodes) - len(missing)} of {len(cluster.nodes)} nodes collected -> {args.out}")
+    print(inert(f"{cluster.name}: {len(cluster.nodes) - len(missing)} of {len(cluster.nodes)} nodes collected -> {args.out}"))
     for node in scanned.facts["nodes"]:
         if not node.get("reachable"):
             err = node["errors"][0]
-            print(f"  {node['name']}: not collected ({err['section']}: {err['message']})")
+            print(f"  {inert(node['name'])}: not collected ({inert(err['section'])}: {inert(err['message'])})")
     if scanned.partial:
         return exitcodes.INTERRUPTED
     return exitcodes.INCOMPLETE if missing else exitcodes.GO

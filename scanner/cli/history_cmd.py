@@ -4,6 +4,7 @@
     rollready history show RUN [--format text|json]
     rollready history drift [RUN_A] [RUN_B] [--cluster NAME] [--format text|json] [--html F] [--pdf F]
     rollready history prune --keep N | --keep-days D
+    rollready history check [--recreate]
 
 RUN is a run id, `latest` or `latest~N`. Every sub-command takes --history URL|PATH.
 """
@@ -19,6 +20,7 @@ from scanner.cli.common import write_output
 from scanner.errors import InputError, Problem
 from scanner.history import HistoryStore, compute_drift
 from scanner.history.render import render_html, render_pdf, render_run, render_runs, render_text
+from scanner.history.store import StorageError, resolve_location
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     prune.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs of each cluster")
     prune.add_argument("--keep-days", type=float, metavar="D", help="keep runs newer than D days")
     prune.set_defaults(func=run_prune)
+
+    check = actions.add_parser("check", parents=[common], help="is the history sound, and how to recover if not",
+                               description="Open the history and run SQLite's integrity check. A damaged history "
+                                           "never blocks a scan (it runs unrecorded); --recreate moves the damaged "
+                                           "file aside (kept as FILE.damaged-<UTC time>) and starts an empty one.")
+    check.add_argument("--recreate", action="store_true",
+                       help="if damaged: keep the old file under a new name and create an empty history")
+    check.set_defaults(func=run_check)
 
 
 def _json(value: Any) -> str:
@@ -108,3 +118,32 @@ def run_prune(args: argparse.Namespace) -> int:
         removed = store.prune(keep=args.keep, keep_days=args.keep_days)
     print(f"pruned {removed} run{'s' if removed != 1 else ''}")
     return exitcodes.GO
+
+
+def run_check(args: argparse.Namespace) -> int:
+    location = resolve_location(args.history)
+    if not location.exists():
+        print(f"no history at {location} yet: the next scan creates it")
+        return exitcodes.GO
+    store, problem = HistoryStore.open_for_scan(location)
+    if store is not None:
+        with store:
+            try:
+                found = store.check()
+                runs = len(store.runs())
+            except StorageError as exc:
+                found, runs = [str(exc)], 0
+        if not found:
+            print(f"ok: {location} is sound ({runs} run{'s' if runs != 1 else ''})")
+            return exitcodes.GO
+        problem = "; ".join(found[:3]) + (f" (and {len(found) - 3} more)" if len(found) > 3 else "")
+    if args.recreate:
+        kept = HistoryStore.set_aside(location)
+        HistoryStore.open(location).close()
+        print(f"moved the damaged history to {kept} (kept, not read again); a new empty history is at {location}")
+        return exitcodes.GO
+    raise InputError([Problem(
+        f"history is damaged: {problem}. Scans still run but are not recorded. To recover: "
+        f"rollready history check --recreate --history {location} (keeps the old file as "
+        f"{location.name}.damaged-<UTC time> beside it, starts an empty history; its runs are not carried over)",
+        file=str(location))])

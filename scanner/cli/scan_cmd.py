@@ -17,10 +17,13 @@ from scanner import exitcodes
 from scanner.cli.common import add_rule_options, add_signing_options, add_upgrade_options, rule_options, signing_key
 from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
 from scanner.cli.unattended_args import run_from_args
-from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
+from scanner.collect.deadline import UNATTENDED_SCAN_TIMEOUT, Deadlines
+from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta, warn
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
 from scanner.history import HistoryStore
+from scanner.history.store import RECOVERY_HINT, StorageError
+from scanner.inert import inert
 from scanner.inventory import (
     AUTH_METHODS,
     Cluster,
@@ -57,6 +60,12 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
                        help="the cluster (inventory group) to scan when there are several (repeatable)")
     where.add_argument("--parallel", type=_positive, default=DEFAULT_PARALLEL, metavar="N",
                        help=f"nodes collected at once (default {DEFAULT_PARALLEL})")
+    where.add_argument("--node-timeout", type=_seconds, metavar="SECONDS",
+                       help="wall-clock deadline per node, from connect to the last byte (default: the inventory's "
+                            "transport.node_timeout, 600); a node past it is reported and the scan goes on")
+    where.add_argument("--scan-timeout", type=_seconds, metavar="SECONDS",
+                       help="wall-clock deadline for collecting the whole cluster (default: none; with --unattended "
+                            f"{UNATTENDED_SCAN_TIMEOUT // 3600} h); nodes not collected by then are reported")
     node = p.add_argument_group("--node transport (an inventory carries its own)")
     node.add_argument("--scheme", choices=["http", "https"], default="https")
     node.add_argument("--port", type=int, help="default 5985 for http, 5986 for https")
@@ -77,6 +86,24 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 7 * 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 604800 (a week)")
+    return value
+
+
+def deadlines(args: argparse.Namespace) -> Deadlines:
+    """--node-timeout and --scan-timeout; an unattended run always gets a scan deadline."""
+    scan = getattr(args, "scan_timeout", None)  # `demo` shares scan_options without these options
+    if scan is None and getattr(args, "unattended", False):
+        scan = float(UNATTENDED_SCAN_TIMEOUT)
+    return Deadlines(node_timeout=getattr(args, "node_timeout", None), scan_timeout=scan)
 
 
 NODE_ONLY = ("port", "username", "password_env", "keyring", "ca_bundle", "certificate_pem", "certificate_key_pem")
@@ -120,17 +147,17 @@ def scan_options(args: argparse.Namespace, meta: ScanMeta, *, parallel: int | No
     # an unattended run has no terminal: the signing password must come from the environment
     sign = signing_key(args, interactive=not getattr(args, "unattended", False))
     return ScanOptions(meta=meta, rules=rule_options(args), reports=ReportOptions(pdfa=not args.no_pdfa, sign=sign),
-                       parallel=parallel or args.parallel)
+                       parallel=parallel or args.parallel, deadlines=deadlines(args))
 
 
 def print_summary(outcome: ScanOutcome, cluster: str) -> None:
     """The verdict, the nodes that could not be collected, and where everything went."""
     verdict = outcome.result["verdict"]
-    print(f"{cluster}: {verdict['status']} — {verdict['reason']}")
+    print(inert(f"{cluster}: {verdict['status']} — {verdict['reason']}"))
     for node in outcome.scan.facts["nodes"]:
         if not node.get("reachable"):
             err = (node.get("errors") or [{"section": "?", "message": "not collected"}])[0]
-            print(f"  {node['name']}: not collected ({err['section']}: {err['message']})")
+            print(f"  {inert(node['name'])}: not collected ({inert(err['section'])}: {inert(err['message'])})")
     if outcome.scan.partial:
         print("  the scan was interrupted: these facts are partial")
     for key in ("html", "pdf", "findings", "facts"):
@@ -147,14 +174,24 @@ def run(args: argparse.Namespace) -> int:
     if args.unattended:
         resolver = CredentialResolver(interactive=False)  # a scheduled run cannot answer a prompt
 
-        def do_scan(run_dir: Path, store: HistoryStore) -> RunOutcome:
+        def do_scan(run_dir: Path, store: HistoryStore | None) -> RunOutcome:
             done = scan_and_report(cluster, run_dir, options, resolver=resolver, history=store)
             return RunOutcome(done.result, done.scan.facts, done.facts_bytes, done.paths.get("html"))
 
         return run_from_args(args, do_scan)
-    with HistoryStore.open(args.history) as store:
+    store, unavailable = HistoryStore.open_for_scan(args.history)
+    if unavailable:  # the history never blocks a scan
+        warn(f"history not available, this scan is not recorded: {unavailable}; {RECOVERY_HINT}")
+    try:
         outcome = scan_and_report(cluster, Path(args.out), options, history=store)
-        record(store, outcome, args.out)
+        if store is not None:
+            try:
+                record(store, outcome, args.out)
+            except StorageError as exc:
+                warn(f"history not written, this scan is not recorded: {' '.join(str(exc).split())}; {RECOVERY_HINT}")
+    finally:
+        if store is not None:
+            store.close()
     print_summary(outcome, cluster.name)
     if outcome.scan.partial:
         return exitcodes.INTERRUPTED

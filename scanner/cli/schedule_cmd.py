@@ -25,7 +25,7 @@ from scanner.hostpaths import PLATFORMS, Platform, host_platform, machine_data_d
 from scanner.inventory import load_inventory
 from scanner.schedule import ScheduleSpec, parse_daily, parse_every, render_all
 from scanner.schedule.notify import NOTIFY_WHEN
-from scanner.schedule.spec import task_name
+from scanner.schedule.spec import DAY_MINUTES, Every, task_name
 from scanner.schedule.target import is_windows_absolute, target_path
 
 SECRET_FLAGS = ("--password", "--password-prompt", "--smtp-password", "--sign-password")
@@ -110,6 +110,10 @@ def build_spec(args: argparse.Namespace, today: date | None = None, host: Platfo
     argv += ["--smtp-user", args.smtp_user] if args.smtp_user else []
     argv += ["--sign-key", target_path(args.sign_key, target, what="--sign-key", host=host)] if args.sign_key else []
     argv += ["--timestamp-url", args.timestamp_url] if args.timestamp_url else []
+    if not any(a.split("=", 1)[0] == "--scan-timeout" for a in args.scan_arg):
+        # A run that outlasts its period would only make the next one exit 75 (locked).
+        period = trigger.minutes if isinstance(trigger, Every) else DAY_MINUTES
+        argv += ["--scan-timeout", str(period * 60)]
     argv += args.scan_arg
     program = _program(args.rollready, target, host)
     _check_one_line([program, *argv, args.run_as or "", args.unix_user])

@@ -11,17 +11,20 @@ import logging
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION, collector_script
+from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
 from scanner.coverage import foreign_nodes
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
 from scanner.facts import facts_from_outputs, is_collector_output
+from scanner.inert import inert
 from scanner.inventory import Cluster, NodeTarget
 from scanner.provenance import collection_provenance
 from scanner.times import format_utc, utc_now
@@ -76,7 +79,7 @@ class Progress:
                 refresh_per_second=REFRESH_PER_SECOND,
             )
             for name in names:
-                self._tasks[name] = self._rich.add_task(name, total=1, start=False, status="waiting")
+                self._tasks[name] = self._rich.add_task(_escape(name), total=1, start=False, status="waiting")
 
     def __enter__(self) -> Progress:
         if self._rich is not None:
@@ -101,9 +104,10 @@ class Progress:
 
 
 def _escape(text: str) -> str:
+    """Inert for rich: no markup, no escape sequence, one line."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(inert(text))
 
 
 def scan_cluster(
@@ -114,8 +118,14 @@ def scan_cluster(
     parallel: int = DEFAULT_PARALLEL,
     progress: bool | None = None,
     collect: Collector = collect_node,
+    deadlines: Deadlines = Deadlines(),
 ) -> ScanResult:
-    """Collect every node of cluster and build the facts document."""
+    """Collect every node of cluster and build the facts document.
+
+    deadlines.node_timeout replaces every node's transport.node_timeout; deadlines.scan_timeout
+    bounds the whole collection (wall clock): a node started late gets only what is left of it as
+    its deadline, a node not started in time is reported with section `timeout`.
+    """
     unsupported = sorted({p for p in (auth_support_problem(a) for a in {n.transport.auth for n in cluster.nodes}) if p})
     if unsupported:
         raise InputError([Problem(p, file=f"cluster {cluster.name}") for p in unsupported])
@@ -127,18 +137,35 @@ def scan_cluster(
     partial = False
     stop = threading.Event()
 
+    scan_timeout = deadlines.scan_timeout
+    scan_ends = None if scan_timeout is None else time.monotonic() + scan_timeout
+
     with Progress([n.name for n in cluster.nodes], progress) as display:
 
         def one(node: NodeTarget) -> NodeResult:
+            budget = deadlines.node_timeout or node.transport.node_timeout
+            if scan_ends is not None:
+                left = scan_ends - time.monotonic()
+                if left <= 0:
+                    return NodeResult(node.name, unreachable(node.name, "timeout", _scan_deadline(scan_timeout)), 0, 0)
+                budget = min(budget, left)
+            if budget != node.transport.node_timeout:
+                node = replace(node, transport=replace(node.transport, node_timeout=budget))
             display.started(node.name)
             result = collect(node, credentials[node.name])
             display.finished(result)
             return result
 
         finished = _run_workers(cluster.nodes, one, parallel, stop)
+        # Every node's own deadline ends by scan_ends; the slack covers its cleanup grace.
+        give_up = None if scan_ends is None else scan_ends + CLEANUP_GRACE + 5
         try:
             while len(results) < len(cluster.nodes):
-                index, outcome = next_result(finished)
+                got = next_result(finished, until=give_up)
+                if got is None:  # a collector function that ignored its deadline: do not wait for it
+                    stop.set()
+                    break
+                index, outcome = got
                 if isinstance(outcome, BaseException):
                     raise outcome  # a bug in a collector function, not a node problem
                 results[index] = outcome
@@ -152,8 +179,10 @@ def scan_cluster(
     for i, node in enumerate(cluster.nodes):
         if i in results:
             outputs.append(with_inventory_name(results[i].output, node.name))
-        else:
+        elif partial:
             outputs.append(unreachable(node.name, "interrupted", "scan interrupted before this node was collected"))
+        else:
+            outputs.append(unreachable(node.name, "timeout", _scan_deadline(scan_timeout)))
     scan = {
         "tool_version": __version__,
         "collected_at": collected_at,
@@ -216,13 +245,20 @@ def _run_workers(nodes: tuple[NodeTarget, ...], one: Callable[[NodeTarget], Node
     return finished
 
 
-def next_result(finished: queue.Queue[tuple[int, NodeResult | BaseException]]) -> tuple[int, NodeResult | BaseException]:
-    """The next finished node; waits in short slices so Ctrl-C is seen at once."""
-    while True:
+def next_result(finished: queue.Queue[tuple[int, NodeResult | BaseException]],
+                until: float | None = None) -> tuple[int, NodeResult | BaseException] | None:
+    """The next finished node, or None once the monotonic time `until` has passed; waits in short
+    slices so Ctrl-C is seen at once."""
+    while until is None or time.monotonic() < until:
         try:
             return finished.get(timeout=0.2)
         except queue.Empty:
             continue
+    return None
+
+
+def _scan_deadline(seconds: float | None) -> str:
+    return f"not collected within the scan deadline of {seconds:g} s"
 
 
 def warn_insecure(cluster: Cluster) -> None:
@@ -240,7 +276,7 @@ def warn(message: str) -> None:
     """To the log (an unattended run's log file) and, always, to stderr: the package's loggers have
     no handler in an interactive run, and these must not go unseen."""
     log.warning(message)
-    print(f"rollready: warning: {message}", file=sys.stderr, flush=True)
+    print(f"rollready: warning: {inert(message)}", file=sys.stderr, flush=True)
 
 
 def oldest_release(outputs: list[dict[str, Any]]) -> str | None:

@@ -24,14 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from pypsrp.complex_objects import Command
-from pypsrp.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
+from pypsrp.complex_objects import Command, PSInvocationState
+from pypsrp.exceptions import AuthenticationError, WinRMTransportError, WSManFaultError
 from pypsrp.powershell import PowerShell as PypsrpPowerShell
 from pypsrp.powershell import RunspacePool
 from pypsrp.serializer import Serializer
 from pypsrp.wsman import NAMESPACES, WSMan, WSManAction
 
 from scanner.collect import COLLECTOR_VERSION, collector_script
+from scanner.collect.deadline import NodeDeadline
 from scanner.credentials import Credentials
 from scanner.facts import schema_problems
 from scanner.inventory import NodeTarget, Transport
@@ -99,24 +100,27 @@ def collect_node(
     backoff: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> NodeResult:
-    """Collect one node, retrying transient failures up to target.transport.retries times."""
+    """Collect one node, retrying transient failures up to target.transport.retries times, all
+    within the node's wall-clock deadline (transport.node_timeout, retries and backoff included)."""
     started = time.monotonic()
     attempt = 0
-    while True:
-        attempt += 1
-        try:
-            output = _run_collector(target, credentials)
-        except NodeFailure as failure:
-            if failure.transient and attempt <= target.transport.retries:
+    with NodeDeadline(target.transport.node_timeout) as deadline:
+        while True:
+            attempt += 1
+            try:
+                output = _run_collector(target, credentials, deadline)
+            except NodeFailure as failure:
                 delay = backoff * 2 ** (attempt - 1)
-                log.info("node %s: %s; retry %d in %.1f s", target.name, failure.message, attempt, delay)
-                sleep(delay)
-                continue
-            message = _clean(failure.message, credentials)
-            if attempt > 1:
-                message = f"{message} (after {attempt} attempts)"
-            output = unreachable(target.name, failure.section, message)
-        return NodeResult(target.name, output, attempt, int((time.monotonic() - started) * 1000))
+                if (failure.transient and attempt <= target.transport.retries
+                        and time.monotonic() + delay < started + target.transport.node_timeout):
+                    log.info("node %s: %s; retry %d in %.1f s", target.name, failure.message, attempt, delay)
+                    sleep(delay)
+                    continue
+                message = _clean(failure.message, credentials)
+                if attempt > 1:
+                    message = f"{message} (after {attempt} attempts)"
+                output = unreachable(target.name, failure.section, message)
+            return NodeResult(target.name, output, attempt, int((time.monotonic() - started) * 1000))
 
 
 class _WSMan(WSMan):
@@ -158,41 +162,79 @@ def _clixml_string(text: str) -> ET.Element:
     return element
 
 
-def _run_collector(target: NodeTarget, credentials: Credentials) -> dict[str, Any]:
+def _run_collector(target: NodeTarget, credentials: Credentials, deadline: NodeDeadline) -> dict[str, Any]:
     t = target.transport
     try:
-        with _WSMan(target.host, **wsman_options(target, credentials)) as wsman, RunspacePool(wsman) as pool:
-            _keep_resolved_proxies(wsman)
+        with _WSMan(target.host, **wsman_options(target, credentials)) as wsman:
+            # Built now rather than on the first exchange, so that the deadline sees every connection.
+            wsman.transport.session = wsman.transport._build_session()
+            deadline.watch(wsman.transport.session)
+            pool = RunspacePool(wsman)
             ps = PowerShell(pool)
-            ps.add_script(collector_script())
-            ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
-            objects = ps.invoke()
-            errors = [_record_text(e) for e in ps.streams.error]
-            failed = ps.had_errors
+            try:
+                pool.open()
+                _keep_resolved_proxies(wsman)
+                ps.add_script(collector_script())
+                ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
+                objects = ps.invoke()
+                errors = [_record_text(e) for e in ps.streams.error]
+                failed = ps.had_errors
+            except Exception:
+                if deadline.expired:
+                    raise NodeFailure("timeout", _deadline_message(deadline, _stop_remote(pool, ps, deadline))) from None
+                raise
+            finally:
+                if not deadline.expired:
+                    pool.close()
     except NodeFailure:
         raise
-    except AuthenticationError:
-        raise NodeFailure("auth", f"authentication failed (HTTP 401) with {t.auth}") from None
-    except requests.exceptions.ConnectTimeout:
-        raise NodeFailure("timeout", f"no connection within {t.connect_timeout:g} s", transient=True) from None
-    except requests.exceptions.ReadTimeout:
-        raise NodeFailure("timeout", f"no response within {read_timeout(t):g} s (read timeout)") from None
-    except requests.exceptions.SSLError as exc:
-        raise NodeFailure("connection", f"TLS: {_reason(exc)}") from None
-    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-        raise NodeFailure("connection", _reason(exc), transient=True) from None
-    except requests.exceptions.RequestException as exc:
-        raise NodeFailure("connection", _reason(exc)) from None
-    except WSManFaultError as exc:
-        raise NodeFailure("protocol", f"WS-Management fault {exc.code}: {exc.reason or exc}") from None
-    except WinRMTransportError as exc:
-        raise NodeFailure("protocol", f"HTTP {exc.code} from the WinRM service", transient=exc.code >= 500) from None
-    except (WinRMError, ET.ParseError) as exc:
-        raise NodeFailure("protocol", f"{type(exc).__name__}: {exc}") from None
-    except Exception as exc:  # the per-node boundary: one node's surprise must not end the scan
-        log.debug("node %s: unexpected %s", target.name, type(exc).__name__, exc_info=True)
-        raise NodeFailure("protocol", f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:
+        if deadline.expired:
+            raise NodeFailure("timeout", _deadline_message(deadline, "")) from None
+        raise _failure(exc, t) from None
     return parse_output(objects, errors, failed)
+
+
+def _failure(exc: Exception, t: Transport) -> NodeFailure:
+    """What a pypsrp / requests exception means for the node's report."""
+    if isinstance(exc, AuthenticationError):
+        return NodeFailure("auth", f"authentication failed (HTTP 401) with {t.auth}")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return NodeFailure("timeout", f"no connection within {t.connect_timeout:g} s", transient=True)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return NodeFailure("timeout", f"no response within {read_timeout(t):g} s (read timeout)")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return NodeFailure("connection", f"TLS: {_reason(exc)}")
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return NodeFailure("connection", _reason(exc), transient=True)
+    if isinstance(exc, requests.exceptions.RequestException):
+        return NodeFailure("connection", _reason(exc))
+    if isinstance(exc, WSManFaultError):
+        return NodeFailure("protocol", f"WS-Management fault {exc.code}: {exc.reason or exc}")
+    if isinstance(exc, WinRMTransportError):
+        return NodeFailure("protocol", f"HTTP {exc.code} from the WinRM service", transient=exc.code >= 500)
+    # WinRMError, ET.ParseError, and any other surprise: the per-node boundary, one node's surprise
+    # must not end the scan.
+    log.debug("node failure: %s", type(exc).__name__, exc_info=exc)
+    return NodeFailure("protocol", f"{type(exc).__name__}: {exc}")
+
+
+def _stop_remote(pool: RunspacePool, ps: PowerShell, deadline: NodeDeadline) -> str:
+    """After the deadline: stop the pipeline and delete the shell if the server still listens
+    (within the deadline's cleanup grace). Says what happened, for the node's error message."""
+    with deadline.cleanup():
+        try:
+            if ps.state == PSInvocationState.RUNNING:
+                ps.stop()
+            pool.close()
+        except Exception as exc:
+            log.debug("stopping the pipeline after the deadline failed: %s", type(exc).__name__, exc_info=True)
+            return "; the node did not take the stop request, its shell stays until WinRM's idle timeout"
+    return "; the pipeline was stopped and the shell closed"
+
+
+def _deadline_message(deadline: NodeDeadline, cleanup: str) -> str:
+    return f"no complete answer within the node deadline of {deadline.seconds:g} s{cleanup}"
 
 
 def _keep_resolved_proxies(wsman: WSMan) -> None:

@@ -24,6 +24,8 @@ from scanner.times import format_utc, parse_utc, utc_now
 
 ENV_VAR = "ROLLREADY_HISTORY"
 BUSY_TIMEOUT_S = 30.0
+RECOVERY_HINT = "`rollready history check` says how to recover"
+StorageError = (sqlite3.Error, OSError)  # what a damaged, locked, read-only or full store raises
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,33 @@ class HistoryStore:
         except OSError as exc:
             raise InputError([Problem(f"cannot create history folder: {exc.strerror}", file=str(location))]) from exc
         return cls(conn, location)
+
+    @classmethod
+    def open_for_scan(cls, path_or_url: str | os.PathLike[str] | None = None) -> tuple[HistoryStore | None, str | None]:
+        """The store, or None and why: the history never blocks a scan (the scan goes on unrecorded).
+        A bad --history value is still a usage error."""
+        try:
+            return cls.open(path_or_url), None
+        except InputError as exc:
+            return None, exc.problems[0].render()
+
+    @staticmethod
+    def set_aside(location: Path, now: datetime | None = None) -> Path:
+        """Rename a damaged database (and its WAL/SHM companions) to FILE.damaged-<UTC time>: kept for
+        whoever wants to salvage it; the next open creates an empty history in its place."""
+        stamp = (now or utc_now()).strftime("%Y%m%dT%H%M%SZ")
+        target = location.with_name(f"{location.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = location.with_name(location.name + suffix)
+            if source.exists():
+                source.rename(target.with_name(target.name + suffix))
+        return target
+
+    def check(self) -> list[str]:
+        """What SQLite's integrity check finds wrong (empty: the file is sound)."""
+        rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+        found = [str(r[0]) for r in rows]
+        return [] if found == ["ok"] else found
 
     def close(self) -> None:
         self._conn.close()

@@ -255,6 +255,7 @@ def _ansible_node(host: str, v: Mapping[str, Any], file: str, line: int | None, 
         "read_timeout": _number(_first(v, "ansible_psrp_read_timeout", "ansible_winrm_read_timeout_sec")),
         "operation_timeout": _number(_first(v, "ansible_psrp_operation_timeout", "ansible_winrm_operation_timeout_sec")),
         "wmi_timeout": _number(v.get("rollready_wmi_timeout")),
+        "node_timeout": _number(v.get("rollready_node_timeout")),
     }
     transport = {k: (str(x).strip("/") if k == "path" else x) for k, x in transport.items() if x is not None}
     credentials = {

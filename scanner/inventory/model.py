@@ -31,6 +31,7 @@ class Transport:
     read_timeout: float | None = None  # default: operation_timeout + 10
     operation_timeout: float = 120.0
     wmi_timeout: int = 30
+    node_timeout: float = 600.0  # wall clock for the whole node, connect to last byte (scanner/collect/deadline.py)
     retries: int = 2
 
     def port_for(self, node_port: int | None) -> int:

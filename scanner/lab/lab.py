@@ -144,6 +144,10 @@ class Lab:
     def stats(self) -> dict[str, dict[str, int]]:
         return {name: s.snapshot() for name, s in self._stats.items()}
 
+    def open_shells(self) -> dict[str, int]:
+        """Shells each listening node still holds: 0 once a client deleted what it created."""
+        return {server.service.machine: server.service.open_shells for server in self._servers}
+
     def inventory(self) -> dict[str, Any]:
         """An inventory (contracts §4) that scans this lab; the password is referenced, never included."""
         scheme = "https" if self.tls else "http"

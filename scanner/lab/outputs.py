@@ -67,7 +67,7 @@ def _fail_section(
 
 def unreachable_stub(spec: NodeSpec, reason: str) -> dict[str, Any]:
     """The facts of a node the scan could not collect (contracts §2)."""
-    return {"name": spec.name, "reachable": False, "errors": [{"section": "connection", "message": reason}]}
+    return {"name": spec.name, "reachable": False, "errors": [{"section": spec.faults.failure_section, "message": reason}]}
 
 
 def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str | None = None) -> dict[str, Any]:

@@ -28,6 +28,14 @@ class Faults:
     malformed: str | None = None  # "xml" | "clixml"
     section_errors: Mapping[str, str] = field(default_factory=dict)
     hang_sections: tuple[str, ...] = ()
+    never_answer: bool = False
+    trickle_ms: int = 0
+    stall_mid_receive: bool = False
+
+    @property
+    def failure_section(self) -> str:
+        """The error section a scan reports for transport_failure (contracts §2)."""
+        return "timeout" if self.never_answer or self.trickle_ms or self.stall_mid_receive else "connection"
 
     @property
     def transport_failure(self) -> str | None:
@@ -44,6 +52,8 @@ class Faults:
             return "malformed WS-Management response (invalid XML)"
         if self.malformed == "clixml":
             return "malformed PSRP output (invalid CLIXML)"
+        if self.never_answer or self.trickle_ms or self.stall_mid_receive:
+            return "no complete answer within the node deadline"
         return None
 
 
@@ -148,6 +158,9 @@ def _faults(raw: Mapping[str, Any]) -> Faults:
         malformed=raw.get("malformed"),
         section_errors=dict(raw.get("section_errors") or {}),
         hang_sections=(hang,) if isinstance(hang, str) else tuple(hang),
+        never_answer=raw.get("never_answer", False),
+        trickle_ms=raw.get("trickle_ms", 0),
+        stall_mid_receive=raw.get("stall_mid_receive", False),
     )
 
 

@@ -183,11 +183,22 @@ class _Handler(BaseHTTPRequestHandler):
         if pipeline_receive and faults.slow_ms and srv.stopping.wait(faults.slow_ms / 1000):
             self.close_connection = True
             return
+        if pipeline_receive and faults.never_answer:
+            # A provider that never answers: held as WinRM holds it, then "no output yet", for ever.
+            if srv.stopping.wait(req.operation_timeout):
+                self.close_connection = True
+                return
+            fault_type, fault = auth.wrap(self.conn_auth, wsman.operation_timeout(req, srv.service.machine), self.encrypted)
+            self._reply(500, fault, {"Content-Type": fault_type, **extra})
+            return
         outcome = srv.service.handle(req)
         payload = outcome.body
         if pipeline_receive and outcome.status == 200:
             if faults.drop_mid_receive:
                 self._drop(payload)
+                return
+            if faults.trickle_ms or faults.stall_mid_receive:
+                self._dribble(payload)
                 return
             if faults.malformed == "xml":
                 payload = payload[: len(payload) // 2]
@@ -205,6 +216,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
+
+    def _dribble(self, payload: bytes) -> None:
+        """trickle_ms: the whole response, one byte every N ms; stall_mid_receive: half of it, then
+        silence on an open connection. Either way until the client gives up or the lab stops."""
+        srv = self.server
+        content_type, wire = auth.wrap(self.conn_auth, payload, self.encrypted)
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(wire)))
+        self.end_headers()
+        self.close_connection = True
+        try:
+            if srv.faults.stall_mid_receive:
+                self.wfile.write(wire[: len(wire) // 2])
+                self.wfile.flush()
+                srv.stopping.wait()
+                return
+            for i in range(len(wire)):
+                self.wfile.write(wire[i:i + 1])
+                self.wfile.flush()
+                if srv.stopping.wait(srv.faults.trickle_ms / 1000):
+                    return
+        except OSError:
+            return  # the client hung up: what a deadline does
 
     def _drop(self, payload: bytes) -> None:
         """Promise the whole response, send half, and close: a connection lost mid-Receive."""

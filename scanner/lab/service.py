@@ -30,6 +30,11 @@ class WinRMService:
         self._lock = threading.Lock()
         self._shells: dict[str, Shell] = {}
 
+    @property
+    def open_shells(self) -> int:
+        with self._lock:
+            return len(self._shells)
+
     def handle(self, req: Request) -> Outcome:
         handler = {
             wsman.ACTION_CREATE: self._create,

@@ -7,6 +7,7 @@ OperationTimeout fault (code 2150858793) that clients poll past.
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ class Request:
     shell_id: str | None
     max_envelope_size: int
     body: ET.Element | None
+    operation_timeout: float = 60.0  # seconds the client lets the server hold a Receive (wsman:OperationTimeout)
 
 
 def parse_request(data: bytes) -> Request:
@@ -95,7 +97,14 @@ def parse_request(data: bytes) -> Request:
         shell_id=shell_id,
         max_envelope_size=int(max_size) if max_size.isdigit() else 153600,
         body=body[0] if body is not None and len(body) else None,
+        operation_timeout=_seconds(_text(header, "wsman:OperationTimeout")),
     )
+
+
+def _seconds(duration: str) -> float:
+    """An xs:duration as WinRM clients send it ("PT20S", "PT20.000S"); 60 s when absent or odd."""
+    m = re.fullmatch(r"PT(\d+(?:\.\d+)?)S", duration)
+    return float(m.group(1)) if m else 60.0
 
 
 def receive_command_id(req: Request) -> str | None:

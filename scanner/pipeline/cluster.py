@@ -63,7 +63,7 @@ def scan_and_report(cluster: Cluster, out: Path, options: ScanOptions | None = N
     options = options or ScanOptions()
     rules = rules or load_rule_set(options.rules)
     scanned = scan_cluster(cluster, options.meta, resolver=resolver or CredentialResolver(),
-                           parallel=options.parallel, progress=options.progress)
+                           parallel=options.parallel, progress=options.progress, deadlines=options.deadlines)
     return report_scanned(scanned, out, options, rules, history)
 
 

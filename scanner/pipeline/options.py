@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scanner.collect.deadline import Deadlines
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
 from scanner.report.signing import SigningKey
 
@@ -42,3 +43,4 @@ class ScanOptions:
     reports: ReportOptions = field(default_factory=ReportOptions)
     parallel: int = DEFAULT_PARALLEL  # nodes collected at once (for a fleet: across all its clusters)
     progress: bool | None = None  # per-node display on stderr; None: when stderr is a terminal
+    deadlines: Deadlines = field(default_factory=Deadlines)  # per node and per scan (scanner/collect/deadline.py)

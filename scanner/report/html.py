@@ -19,8 +19,11 @@ def _finalize(value: Any) -> Any:
 
 
 def _clip(value: Any, limit: int) -> Markup:
-    """Untrusted text, cut to limit, hidden characters shown, long runs breakable, escaped."""
-    return Markup(soft_breaks(str(escape(visible(clip(str(value), limit))))))
+    """Untrusted text, cut to limit, hidden characters shown, long runs breakable, escaped.
+
+    Break opportunities go in before escaping: inserted afterwards they could split an entity
+    (`&#3<ZWSP>9;`), which the browser then shows as text."""
+    return Markup(escape(soft_breaks(visible(clip(str(value), limit)))))
 
 
 @functools.lru_cache(maxsize=None)

@@ -5,19 +5,9 @@ import json
 import re
 from typing import Any
 
-# Bidirectional overrides and isolates (Trojan Source, CVE-2021-42574), zero-width and other format
-# characters that can hide or reorder text, and C0/C1 controls except tab and newline.
-_HIDDEN = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
-    "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
-    "\ud800-\udfff]"
-)
+from scanner.inert import inert, one_line, visible
 
-
-def visible(text: str) -> str:
-    """Replace every hidden or reordering character by a visible marker such as ⟦U+202E⟧."""
-    return _HIDDEN.sub(lambda m: f"\u27e6U+{ord(m.group()):04X}\u27e7", text)
-
+__all__ = ["clip", "human", "inert", "one_line", "soft_breaks", "value_text", "visible"]
 
 _LONG_RUN = re.compile(r"\S{65,}")  # longer than a SHA-256 hex digest
 
@@ -60,10 +50,6 @@ def human(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {human(v)}" for k, v in value.items()) if value else "(empty)"
     return str(value)
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def coverage_lines(result: dict[str, Any], *, unreachable: bool = True) -> list[str]:

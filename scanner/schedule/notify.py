@@ -11,9 +11,11 @@ import os
 import smtplib
 import ssl
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from typing import Literal
+
+from scanner.inert import inert
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,12 @@ class Notifier:
         return note.changed
 
     def send(self, note: Notification) -> list[str]:
-        """Deliver to every configured channel; returns one message per delivery that failed."""
+        """Deliver to every configured channel; returns one message per delivery that failed.
+
+        The cluster name and the reason come from servers: made inert (one line, hidden characters
+        shown) before they become a mail header, a command argument or an environment variable,
+        where a CR/LF would forge a header and a NUL would stop the command from starting."""
+        note = replace(note, cluster=inert(note.cluster), reason=inert(note.reason))
         if not self.wanted(note):
             log.info("verdict %s unchanged; no notification (notify on %s)", note.verdict, self.when)
             return []

@@ -28,6 +28,8 @@ from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.errors import RollreadyError
 from scanner.history import HistoryStore
+from scanner.history.store import RECOVERY_HINT, StorageError
+from scanner.inert import inert
 from scanner.schedule import eventlog
 from scanner.schedule.notify import Notification, Notifier
 from scanner.times import format_utc, utc_now
@@ -57,7 +59,7 @@ class RunOutcome(NamedTuple):
     report: Path | None = None  # the main report; default: the first of REPORT_NAMES in the run folder
 
 
-DoScan = Callable[[Path, HistoryStore], "RunOutcome | tuple[dict[str, Any], dict[str, Any], bytes]"]
+DoScan = Callable[[Path, "HistoryStore | None"], "RunOutcome | tuple[dict[str, Any], dict[str, Any], bytes]"]
 
 
 # -- lock --------------------------------------------------------------------------------------
@@ -127,13 +129,21 @@ def _unlock(fd: int) -> None:
 
 # -- log ---------------------------------------------------------------------------------------
 
+class OneLineFormatter(logging.Formatter):
+    """One record, one line, whatever it carries: a cluster name holding CR/LF or NUL cannot forge
+    records, and a traceback stays inside its own record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return inert(super().format(record))
+
+
 @contextmanager
 def rotating_log(path: Path, max_bytes: int = LOG_MAX_BYTES, backups: int = LOG_BACKUPS) -> Iterator[Path]:
     """Send the `scanner` loggers (INFO and up, UTC times) to a rotating file for the duration."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups,
                                                    encoding="utf-8")
-    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter = OneLineFormatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     handler.setLevel(logging.INFO)
@@ -204,18 +214,24 @@ def run_unattended(out_dir: str | os.PathLike[str], do_scan: DoScan, *,
     out.mkdir(parents=True, exist_ok=True)
     log_path = log_file or out / "logs" / "rollready.log"
     with run_lock(out / LOCK_NAME), rotating_log(log_path):
-        store = history if isinstance(history, HistoryStore) else HistoryStore.open(history)
+        store, unavailable = (history, None) if isinstance(history, HistoryStore) else HistoryStore.open_for_scan(history)
         try:
-            return _run(out, do_scan, store, notifier, now, log_path)
+            return _run(out, do_scan, store, notifier, now, log_path, unavailable)
         finally:
-            if store is not history:
+            if store is not None and store is not history:
                 store.close()
 
 
-def _run(out: Path, do_scan: DoScan, store: HistoryStore, notifier: Notifier | None,
-         now: Callable[[], datetime], log_path: Path) -> int:
+def _run(out: Path, do_scan: DoScan, store: HistoryStore | None, notifier: Notifier | None,
+         now: Callable[[], datetime], log_path: Path, unavailable: str | None = None) -> int:
+    """The run itself. A history that cannot be opened (unavailable) or written never blocks it:
+    the scan still writes its facts and reports, exits with its verdict code, and the log, stderr
+    and the notification say why it was not recorded."""
     run_dir = new_run_dir(out, now())
-    log.info("run started in %s (history %s)", run_dir, store.location)
+    if store is None:
+        unavailable = f"{unavailable}; {RECOVERY_HINT}"
+        _history_problem(f"history not available, this run will not be recorded: {unavailable}")
+    log.info("run started in %s (history %s)", run_dir, store.location if store else "unavailable")
     try:
         outcome = RunOutcome(*do_scan(run_dir, store))
     except RollreadyError as exc:
@@ -234,10 +250,18 @@ def _run(out: Path, do_scan: DoScan, store: HistoryStore, notifier: Notifier | N
         _remove_if_empty(run_dir)
         raise
     digest = hashlib.sha256(outcome.facts_bytes).hexdigest()
-    run_id = store.record(outcome.result, outcome.facts, digest, str(run_dir))
+    if store is not None:
+        try:
+            run_id = store.record(outcome.result, outcome.facts, digest, str(run_dir))
+            run = store.get(run_id)
+            previous = store.previous(run)
+        except StorageError as exc:
+            unavailable = f"{' '.join(str(exc).split())}; {RECOVERY_HINT}"
+            _history_problem(f"history not written, this run is not recorded: {unavailable}")
+            store = None
     refresh_latest(out, run_dir)
-    run = store.get(run_id)
-    previous = store.previous(run)
+    if store is None:
+        return _unrecorded(outcome, run_dir, notifier, unavailable or "")
     log.info("run %s recorded: %s %s (was %s), exit %s", run_id, run.cluster, run.verdict,
              previous.verdict if previous else "-", run.exit_code)
     if notifier is not None:
@@ -250,12 +274,38 @@ def _run(out: Path, do_scan: DoScan, store: HistoryStore, notifier: Notifier | N
     return run.exit_code if run.exit_code is not None else exitcodes.INTERNAL
 
 
-def _notify_failure(notifier: Notifier | None, store: HistoryStore, exc: RollreadyError, run_dir: Path) -> None:
+def _unrecorded(outcome: RunOutcome, run_dir: Path, notifier: Notifier | None, why: str) -> int:
+    """Finish a run the history could not take: its verdict from the result document itself."""
+    verdict = outcome.result["verdict"]
+    code = int(verdict.get("exit_code", exitcodes.INTERNAL))
+    cluster = str((outcome.result.get("cluster") or {}).get("name") or "?")
+    log.info("run not recorded: %s %s, exit %s", cluster, verdict["status"], code)
+    if notifier is not None:
+        note = Notification(
+            cluster=cluster, verdict=verdict["status"], previous_verdict=None, exit_code=code,
+            report_path=str(outcome.report or _main_report(run_dir)),
+            reason=f"{verdict.get('reason') or ''} (not recorded in the history: {why})",
+            scanned_at=(outcome.facts.get("scan") or {}).get("collected_at"))
+        _deliver(notifier, note)
+    return code
+
+
+def _history_problem(message: str) -> None:
+    log.error("%s", message)
+    print(f"rollready: warning: {inert(message)}", file=sys.stderr)
+
+
+def _notify_failure(notifier: Notifier | None, store: HistoryStore | None, exc: RollreadyError,
+                    run_dir: Path) -> None:
     """A scheduled run that cannot scan must not fail silently: announce it as verdict ERROR."""
     if notifier is None:
         return
     out = run_dir.parent
-    last = [r for r in store.runs(limit=200) if r.report_dir and Path(r.report_dir).parent == out][:1]
+    try:
+        runs = store.runs(limit=200) if store is not None else []
+    except StorageError:
+        runs = []
+    last = [r for r in runs if r.report_dir and Path(r.report_dir).parent == out][:1]
     note = Notification(cluster=last[0].cluster if last else "?", verdict="ERROR",
                         previous_verdict=last[0].verdict if last else None, exit_code=exc.exit_code,
                         report_path=str(run_dir.parent / "logs" / "rollready.log"), reason=str(exc))

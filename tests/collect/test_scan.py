@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import pytest
 
+from scanner.collect.deadline import Deadlines
 from scanner.collect.scan import ScanMeta, scan_cluster
 from scanner.collect.winrm import NodeResult, unreachable
 from scanner.facts import check_facts, collection_gaps
@@ -74,11 +75,11 @@ def test_interrupt_keeps_what_was_collected(monkeypatch) -> None:
     real_next = scan_mod.next_result
     calls = {"n": 0}
 
-    def interrupted_next(finished):
+    def interrupted_next(finished, until=None):
         calls["n"] += 1
         if calls["n"] == 2:  # after N1 came back, the user presses Ctrl-C
             raise KeyboardInterrupt
-        return real_next(finished)
+        return real_next(finished, until)
 
     monkeypatch.setattr(scan_mod, "next_result", interrupted_next)
     try:
@@ -147,3 +148,35 @@ def test_the_inventory_name_is_kept_beside_the_computer_name() -> None:
     first = facts["nodes"][0]
     assert first["name"] == "N1" and first["inventory_name"] == "n1.collclu.example"
     assert "inventory_name" not in facts["nodes"][1]
+
+
+def test_scan_deadline_reports_nodes_not_collected_in_time() -> None:
+    """--scan-timeout: a node started late gets only what is left; a node never started is reported."""
+    with start_lab(scenario({"never_answer": True})).running() as lab:
+        cluster = lab_cluster(lab, **{**FAST, "read_timeout": 60})
+        # one at a time, N3 last: N1 and N2 finish, N3 hangs and is cut at the scan deadline
+        result = scan_cluster(cluster, META, resolver=resolver(), parallel=1, progress=False,
+                              deadlines=Deadlines(scan_timeout=3))
+    nodes = {n["name"]: n for n in check_facts(result.facts)["nodes"]}
+    assert nodes["N1"]["reachable"] and nodes["N2"]["reachable"]
+    assert nodes["N3"]["errors"][0]["section"] == "timeout"
+    assert "node deadline" in nodes["N3"]["errors"][0]["message"]
+    assert result.partial is False
+
+
+def test_scan_deadline_names_nodes_that_never_started() -> None:
+    with start_lab(scenario()).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+    started = []
+
+    def slow(node, creds) -> NodeResult:
+        started.append(node.name)
+        threading.Event().wait(1.5)
+        return NodeResult(node.name, unreachable(node.name, "connection", "fake"), 1, 0)
+
+    result = scan_cluster(cluster, META, resolver=resolver(), parallel=1, progress=False, collect=slow,
+                          deadlines=Deadlines(scan_timeout=1))
+    nodes = {n["name"]: n for n in result.facts["nodes"]}
+    assert started == ["N1"]
+    assert nodes["N2"]["errors"] == [{"section": "timeout", "message": "not collected within the scan deadline of 1 s"}]
+    assert nodes["N3"]["errors"][0]["section"] == "timeout"

@@ -163,3 +163,25 @@ def test_the_cached_script_serialises_byte_for_byte_like_pypsrp() -> None:
 
     assert wire(_clixml_string(script)) == wire(script)
     assert b"rollready-collector-version: 1" in wire(script)
+
+
+@pytest.mark.parametrize("faults", [{"never_answer": True}, {"trickle_ms": 200}, {"stall_mid_receive": True}])
+def test_node_deadline_cuts_what_pypsrp_would_wait_for(faults) -> None:
+    """The three hangs pypsrp cannot bound itself (OperationTimeout polled for ever, a trickle that
+    never trips the read timeout, silence after partial output with a long read timeout) end at
+    the node deadline, and the shell is deleted where the server still listens."""
+    with start_lab(scenario(faults)).running() as lab:
+        cluster = lab_cluster(lab, **{**FAST, "read_timeout": 60, "node_timeout": 2})
+        r = resolver()
+        results = [collect_node(n, r.resolve(n.credentials, auth=n.transport.auth, where="lab"), backoff=0.01)
+                   for n in cluster.nodes]
+        shells = lab.open_shells()
+    ok, failed = results[:2], results[2]
+    assert all(x.reachable for x in ok)
+    assert failed.error["section"] == "timeout"
+    assert "node deadline of 2 s" in failed.error["message"]
+    assert failed.duration_ms < 2000 + 5000 + 1000  # deadline + cleanup grace + slack
+    assert failed.attempts == 1
+    if "never_answer" in faults:  # the server still listens: the stop and the Delete got through
+        assert "shell closed" in failed.error["message"]
+        assert shells["N3"] == 0

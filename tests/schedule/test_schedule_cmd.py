@@ -31,7 +31,17 @@ def test_prints_the_linux_entries(inventory, tmp_path, capsys, monkeypatch):
     assert "hunter2-secret" not in out
     cron = next(line for line in out.splitlines() if line.startswith("0 2 * * * "))
     assert cron == (f"0 2 * * * /opt/rollready/bin/rollready scan -i '{inventory}' --phase mixed --target-os 2016 "
-                    f"--out {tmp_path / 'runs'} --unattended")
+                    f"--out {tmp_path / 'runs'} --unattended --scan-timeout 86400")  # never holds its lock for ever
+
+
+def test_the_scan_deadline_follows_the_period_unless_given(inventory, tmp_path, capsys):
+    every = [a if a != "--daily" else "--every" for a in _argv(inventory, tmp_path)]
+    every[every.index("--every") + 1] = "4h"
+    assert main(every) == 0
+    assert "--unattended --scan-timeout 14400" in capsys.readouterr().out
+    assert main(_argv(inventory, tmp_path, "--scan-arg=--scan-timeout=600")) == 0
+    out = capsys.readouterr().out
+    assert "--scan-timeout=600" in out and "--scan-timeout 86400" not in out
 
 
 def test_writes_windows_files_schtasks_can_read_without_opening_windows_paths(tmp_path, capsys):
