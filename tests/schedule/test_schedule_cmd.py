@@ -57,7 +57,7 @@ def test_writes_windows_files_schtasks_can_read_without_opening_windows_paths(tm
     ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
     assert root.findtext("t:Actions/t:Exec/t:Arguments", namespaces=ns) == (
         r'scan -i "C:\rollready\fs cluster.yaml" --phase mixed --target-os 2016 --out C:\rollready\runs '
-        r"--unattended --history C:\ProgramData\rollready\history.db")
+        r"--unattended --history C:\ProgramData\rollready\history.db --scan-timeout 86400")
     assert root.findtext("t:RegistrationInfo/t:Description", namespaces=ns).endswith(
         r"Run log: C:\rollready\runs\logs\rollready.log")
     assert "the scheduled run checks it" in capsys.readouterr().err
