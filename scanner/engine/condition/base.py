@@ -55,35 +55,20 @@ class EvalError(Exception):
 
 
 class Context:
-    """Names a condition can read: scope variables, `scan`, `cluster`, `nodes`, `params`.
+    """Names a condition can read: scope variables, `scan`, `cluster`, `nodes`, `params`, and the
+    loop variables of the collection forms while they run.
 
-    A plain slotted class: one is made per rule x subject and per collection element."""
+    A plain slotted class; the engine makes one per rule and readies it for each subject."""
 
     __slots__ = ("values", "catalogs", "now", "evidence", "offenders", "catalogs_used")
 
-    def __init__(self, values: dict[str, Any], catalogs: dict[str, Catalog], now: datetime,
-                 evidence: list[Evidence] | None = None, offenders: list[str] | None = None,
-                 catalogs_used: set[str] | None = None):
+    def __init__(self, values: dict[str, Any], catalogs: dict[str, Catalog], now: datetime):
         self.values = values
         self.catalogs = catalogs
         self.now = now
-        self.evidence = [] if evidence is None else evidence
-        self.offenders = [] if offenders is None else offenders
-        self.catalogs_used = set() if catalogs_used is None else catalogs_used
-
-    def rebind(self, values: dict[str, Any]) -> None:
-        """Ready this context for the rule's next subject: the engine reuses one per rule, since
-        a context per finding was a tenth of a large run."""
-        self.values = values
-        self.evidence = []
-        self.offenders = []
-        if self.catalogs_used:
-            self.catalogs_used = set()
-
-    def child(self, name: str, value: Any) -> Context:
-        values = dict(self.values)
-        values[name] = value
-        return Context(values, self.catalogs, self.now, self.evidence, self.offenders, self.catalogs_used)
+        self.evidence: list[Evidence] = []
+        self.offenders: list[str] = []
+        self.catalogs_used: set[str] = set()
 
     def note(self, item: Evidence) -> None:
         if len(self.evidence) < MAX_EVIDENCE:

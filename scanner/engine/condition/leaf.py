@@ -131,10 +131,36 @@ class FactTest(Leaf):
                 evidence.append(Evidence(self.path, actual, self.op, expected, UNKNOWN))
             return UNKNOWN
         except (TypeError, ValueError, re.error):
-            raise EvalError(f"cannot apply {self.op} to {self.path} = {brief(actual)} and {brief(expected)}") from None
+            raise self.cannot(actual, expected) from None
         result = TRUE if ok else FALSE
         if len(evidence) < MAX_EVIDENCE:
             evidence.append(new_evidence((self.path, actual, self.op, expected, result)))
+        return result
+
+    def cannot(self, actual: Any, expected: Any) -> EvalError:
+        return EvalError(f"cannot apply {self.op} to {self.path} = {brief(actual)} and {brief(expected)}")
+
+
+class LiteralTest(FactTest):
+    """A value test against a literal written in the rule, most tests of a pack: FactTest's steps
+    with the argument (and its compiled form, e.g. a regex) bound at load."""
+
+    __slots__ = ()
+
+    def evaluate(self, ctx: Context) -> Tri:
+        actual = self.resolve(ctx.values)
+        evidence = ctx.evidence
+        if actual is MISSING:
+            if len(evidence) < MAX_EVIDENCE:
+                evidence.append(new_evidence((self.path, None, self.op, self.value, UNKNOWN)))
+            return UNKNOWN
+        try:
+            ok = self.test(actual, self.prepared)
+        except (TypeError, ValueError, re.error):
+            raise self.cannot(actual, self.value) from None
+        result = TRUE if ok else FALSE
+        if len(evidence) < MAX_EVIDENCE:
+            evidence.append(new_evidence((self.path, actual, self.op, self.value, result)))
         return result
 
 
@@ -177,5 +203,6 @@ class FactInCatalog(Leaf):
 
 
 _LEAVES: dict[str, Callable[[str, Operator, Operand], Leaf]] = {
-    "value": FactTest, "age": FactTest, "date": FactTest, "presence": FactExists, "catalog": FactInCatalog,
+    "value": lambda path, op, argument: (LiteralTest if type(argument) is Operand else FactTest)(path, op, argument),
+    "age": FactTest, "date": FactTest, "presence": FactExists, "catalog": FactInCatalog,
 }

@@ -12,6 +12,7 @@ never a pass); a date on the rule or catalog side that cannot be read is an erro
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,18 +42,33 @@ def num(v: Any) -> float:
     return float(v)
 
 
+_NUMBERS = (int, float)  # JSON and YAML numbers; bool is its own type, so `type(v) in` leaves it out
+
+
 def _numeric(compare: Callable[[float, float], bool]) -> Test:
-    return lambda actual, expected: compare(num(actual), num(expected))
+    def test(actual: Any, expected: Any) -> bool:
+        if type(actual) not in _NUMBERS or type(expected) not in _NUMBERS:
+            raise TypeError
+        return compare(float(actual), float(expected))
+
+    return test
 
 
 def _version(want: Callable[[int], bool]) -> Test:
     def op(actual: Any, expected: Any) -> bool:
-        a, b = parse_version(actual), parse_version(expected)
+        a = parse_version(actual)
+        b = expected if type(expected) is tuple else parse_version(expected)  # tuple: prepared at load
         if a is None or b is None:
             raise TypeError
         return want(compare_versions(a, b))
 
     return op
+
+
+def _parsed_version(value: Any) -> Any:
+    """A version literal parsed at load; left as written when it is not one (the test then errs)."""
+    parsed = parse_version(value)
+    return value if parsed is None else parsed
 
 
 class UnreadableDate(ValueError):
@@ -116,7 +132,10 @@ def same(a: Any, b: Any) -> bool:
 def _in(actual: Any, expected: Any) -> bool:
     if not isinstance(expected, list):
         raise TypeError
-    return any(same(actual, e) for e in expected)
+    for e in expected:
+        if same(actual, e):
+            return True
+    return False
 
 
 def _empty(actual: Any, expected: Any) -> bool:
@@ -139,16 +158,16 @@ OPERATORS: dict[str, Operator] = _table(
     Operator("matches", _matches, "regex", prepare=re.compile),
     Operator("not_matches", lambda a, e: not _matches(a, e), "regex", prepare=re.compile),
     Operator("empty", _empty, "bool"),
-    Operator("gt", _numeric(lambda a, e: a > e)),
-    Operator("ge", _numeric(lambda a, e: a >= e)),
-    Operator("lt", _numeric(lambda a, e: a < e)),
-    Operator("le", _numeric(lambda a, e: a <= e)),
-    Operator("eq", _numeric(lambda a, e: a == e)),
-    Operator("version_lt", _version(lambda c: c < 0)),
-    Operator("version_le", _version(lambda c: c <= 0)),
-    Operator("version_gt", _version(lambda c: c > 0)),
-    Operator("version_ge", _version(lambda c: c >= 0)),
-    Operator("version_eq", _version(lambda c: c == 0)),
+    Operator("gt", _numeric(operator.gt)),
+    Operator("ge", _numeric(operator.ge)),
+    Operator("lt", _numeric(operator.lt)),
+    Operator("le", _numeric(operator.le)),
+    Operator("eq", _numeric(operator.eq)),
+    Operator("version_lt", _version(lambda c: c < 0), prepare=_parsed_version),
+    Operator("version_le", _version(lambda c: c <= 0), prepare=_parsed_version),
+    Operator("version_gt", _version(lambda c: c > 0), prepare=_parsed_version),
+    Operator("version_ge", _version(lambda c: c >= 0), prepare=_parsed_version),
+    Operator("version_eq", _version(lambda c: c == 0), prepare=_parsed_version),
     Operator("within_days", lambda age, days: age <= num(days), reads="age"),
     Operator("older_than_days", lambda age, days: age > num(days), reads="age"),
     Operator("date_lt", _dated(lambda a, e: a < e), reads="date"),

@@ -56,6 +56,18 @@ def _check_scoped(raw: dict[str, Any], where: Where, head: str, problems: Proble
     return that
 
 
+def unbind(values: dict[str, Any], name: str, saved: Any) -> None:
+    """Give the loop variable's name back its value from before the loop (or none).
+
+    The collection forms bind the variable in the context's own names rather than in a copy per
+    element (a copy per element was a fifth of a large run); the subject's names are shared by
+    every rule of the scope, so the binding must not outlive the loop, even when it ends in an error."""
+    if saved is MISSING:
+        values.pop(name, None)
+    else:
+        values[name] = saved
+
+
 class Over(Condition):
     """What the collection forms share: the collection path and the loop variable's name."""
 
@@ -107,22 +119,25 @@ class Quantifier(Over):
             ctx.note(Evidence(self.path, None, self.kind, None, UNKNOWN))
             return UNKNOWN
         that, name, breaks, offenders = self.that, self.name, self.breaks, ctx.offenders
-        inner = ctx.child(name, None)  # one scope for the loop; the variable is rebound per element
-        bound = inner.values
+        values = ctx.values
+        saved = values.get(name, MISSING)
         saw_true = saw_false = saw_unknown = False
-        for item in items:  # every element, so each one's evidence and offenders are noted
-            bound[name] = item
-            r = that.evaluate(inner)
-            if r == TRUE:
-                saw_true = True
-            elif r == FALSE:
-                saw_false = True
-            else:
-                saw_unknown = True
-            if r == breaks:
-                label = _label(item)
-                if label not in offenders:
-                    offenders.append(label)
+        try:
+            for item in items:  # every element, so each one's evidence and offenders are noted
+                values[name] = item
+                r = that.evaluate(ctx)
+                if r == TRUE:
+                    saw_true = True
+                elif r == FALSE:
+                    saw_false = True
+                else:
+                    saw_unknown = True
+                if r == breaks:
+                    label = _label(item)
+                    if label not in offenders:
+                        offenders.append(label)
+        finally:
+            unbind(values, name, saved)
         if self.kind == "every":
             return FALSE if saw_false else UNKNOWN if saw_unknown else TRUE
         some: Tri = TRUE if saw_true else UNKNOWN if saw_unknown else FALSE
@@ -178,14 +193,16 @@ class Count(Over):
         if self.that is None:
             n = len(items)
         else:
-            that, name = self.that, self.name
-            inner = ctx.child(name, None)
-            bound = inner.values
-            for item in items:
-                bound[name] = item
-                r = that.evaluate(inner)
-                n += r == TRUE
-                unknown += r == UNKNOWN
+            that, name, values = self.that, self.name, ctx.values
+            saved = values.get(name, MISSING)
+            try:
+                for item in items:
+                    values[name] = item
+                    r = that.evaluate(ctx)
+                    n += r == TRUE
+                    unknown += r == UNKNOWN
+            finally:
+                unbind(values, name, saved)
         expected = self.expected.get(ctx)
         if expected is MISSING:
             return UNKNOWN
@@ -247,23 +264,26 @@ class Same(Over):
             return UNKNOWN
         groups: dict[str, dict[str, list[str]]] = {}
         unknown = False
-        child = ctx.child(self.name, None)  # one scope for the loop; the variable is rebound per element
-        values = child.values
-        for item in items:
-            values[self.name] = item
-            if self.where is not None:
-                included = self.where.evaluate(child)
-                if included == FALSE:
-                    continue
-                if included == UNKNOWN:
+        values, name = ctx.values, self.name
+        saved = values.get(name, MISSING)
+        try:
+            for item in items:
+                values[name] = item
+                if self.where is not None:
+                    included = self.where.evaluate(ctx)
+                    if included == FALSE:
+                        continue
+                    if included == UNKNOWN:
+                        unknown = True
+                        continue
+                value = self.value_of(values)
+                group = self.by_of(values) if self.by_of is not None else ""
+                if value is MISSING or group is MISSING:
                     unknown = True
                     continue
-            value = self.value_of(values)
-            group = self.by_of(values) if self.by_of is not None else ""
-            if value is MISSING or group is MISSING:
-                unknown = True
-                continue
-            groups.setdefault(str(group).casefold(), {}).setdefault(_norm(value), []).append(_owner_label(item))
+                groups.setdefault(str(group).casefold(), {}).setdefault(_norm(value), []).append(_owner_label(item))
+        finally:
+            unbind(values, name, saved)
         inconsistent = {g: vals for g, vals in groups.items() if len(vals) > 1}
         for group, values_seen in sorted(inconsistent.items()):
             seen = {v: sorted(set(members)) for v, members in values_seen.items()}
