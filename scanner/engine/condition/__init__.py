@@ -10,26 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from scanner.engine.condition.base import (
-    FALSE,
-    FORMS,
-    MISSING,
-    TRUE,
-    UNKNOWN,
-    Aliases,
-    CatalogRef,
-    Condition,
-    Context,
-    EvalError,
-    Problems,
-    Tri,
-    Where,
-    parse_condition,
-)
+from scanner.engine.condition.base import FORMS, Aliases, CatalogRef, Condition, Problems, Where, parse_condition
+from scanner.engine.condition.context import Context, EvalError
 from scanner.engine.condition.leaf import Leaf
 from scanner.engine.condition.logic import Combination, Not
 from scanner.engine.condition.operators import COUNT_OPERATORS, LEAF_OPERATORS, OPERATORS, Operator
 from scanner.engine.condition.over import Count, Quantifier, Same
+from scanner.engine.condition.values import FALSE, MISSING, TRUE, UNKNOWN, Tri
 
 # The forms in the order their heads are tried: a mapping with both `all` and `fact` is an `all`
 # with an unexpected key, not a fact test.

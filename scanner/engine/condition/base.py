@@ -1,83 +1,21 @@
-"""What every condition form shares: the three truth values, the context a condition reads, the
-`Condition` interface and the table of forms that `parse_condition` dispatches on.
+"""What every condition form shares: the `Condition` interface and the table of forms that
+`parse_condition` dispatches on.
 
-A condition is true, false or unknown. A fact that is absent or null is unknown, and unknown
-propagates (Kleene logic), so a missing fact can never turn into a pass. A condition is parsed and
-checked once, when the rules load; a broken one is a load problem with its place in the file, never
-a silent non-result at scan time.
+A condition is parsed and checked once, when the rules load; a broken one is a load problem with
+its place in the file, never a silent non-result at scan time.
 """
 from __future__ import annotations
 
-import functools
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
-from typing import Any, ClassVar, Literal, NamedTuple, Protocol
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, NamedTuple, Protocol
 
-from scanner.engine.catalogs import Catalog
-from scanner.model import Evidence
-
-Tri = Literal["true", "false", "unknown"]  # a condition's value
-TRUE: Tri = "true"
-FALSE: Tri = "false"
-UNKNOWN: Tri = "unknown"
-NEGATED: dict[Tri, Tri] = {TRUE: FALSE, FALSE: TRUE, UNKNOWN: UNKNOWN}
-MAX_EVIDENCE = 40
+from scanner.engine.condition.context import Context
+from scanner.engine.condition.values import Tri
 
 Where = tuple[Any, ...]  # the path inside the rule file where a condition sits, for file:line:column
 Problems = list[tuple[Where, str]]
 Aliases = Mapping[str, str] | None  # loop variable -> the collection it ranges over (None: keep names as written)
-
-
-class Missing:
-    """The value of a fact that was not collected (absent or null)."""
-
-    _instance: Missing | None = None
-
-    def __new__(cls) -> Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<not collected>"
-
-
-MISSING = Missing()
-
-
-class EvalError(Exception):
-    """The rule or its data is broken for this subject (becomes an `error` finding)."""
-
-    def __init__(self, message: str, catalog: str | None = None):
-        super().__init__(message)
-        self.catalog = catalog
-
-
-class Context:
-    """Names a condition can read: scope variables, `scan`, `cluster`, `nodes`, `params`, and the
-    loop variables of the collection forms while they run.
-
-    A plain slotted class; the engine makes one per rule and readies it for each subject."""
-
-    __slots__ = ("values", "catalogs", "now", "evidence", "offenders", "catalogs_used")
-
-    def __init__(self, values: dict[str, Any], catalogs: dict[str, Catalog], now: datetime):
-        self.values = values
-        self.catalogs = catalogs
-        self.now = now
-        self.evidence: list[Evidence] = []
-        self.offenders: list[str] = []
-        self.catalogs_used: set[str] = set()
-
-    def note(self, item: Evidence) -> None:
-        if len(self.evidence) < MAX_EVIDENCE:
-            self.evidence.append(item)
-
-
-# Evidence from a ready tuple in one C call (a named tuple's own constructor is Python code);
-# the engine makes one per fact test.
-new_evidence: Callable[[tuple[Any, Any, str, Any, Tri]], Evidence] = functools.partial(tuple.__new__, Evidence)
 
 
 class CatalogRef(NamedTuple):
@@ -154,12 +92,3 @@ def expand(path: str, aliases: Aliases) -> str:
     if head in aliases:
         return aliases[head] + ("." + rest if rest else "")
     return path
-
-
-def shown(value: Any) -> Any:
-    return None if value is MISSING else value
-
-
-def brief(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

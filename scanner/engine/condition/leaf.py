@@ -8,28 +8,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from scanner.engine.condition.base import (
-    FALSE,
-    MAX_EVIDENCE,
-    MISSING,
-    TRUE,
-    UNKNOWN,
-    Aliases,
-    CatalogRef,
-    Condition,
-    Context,
-    EvalError,
-    Problems,
-    Tri,
-    Where,
-    brief,
-    expand,
-    new_evidence,
-    shown,
-)
+from scanner.engine.condition.base import Aliases, CatalogRef, Condition, Problems, Where, expand
+from scanner.engine.condition.context import MAX_EVIDENCE, Context, EvalError, new_evidence
 from scanner.engine.condition.operands import Operand, check_operand, make_operand
 from scanner.engine.condition.operators import OPERATORS, Operator, UnreadableDate, age_days, fact_date
 from scanner.engine.condition.paths import check_path, compile_path
+from scanner.engine.condition.values import FALSE, MISSING, TRUE, UNKNOWN, Tri, brief, shown
 from scanner.model import Evidence
 
 

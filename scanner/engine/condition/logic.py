@@ -8,20 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.engine.condition.base import (
-    FALSE,
-    NEGATED,
-    TRUE,
-    UNKNOWN,
-    Aliases,
-    CatalogRef,
-    Condition,
-    Context,
-    Problems,
-    Tri,
-    Where,
-    parse_condition,
-)
+from scanner.engine.condition.base import Aliases, CatalogRef, Condition, Problems, Where, parse_condition
+from scanner.engine.condition.context import Context
+from scanner.engine.condition.values import FALSE, NEGATED, TRUE, UNKNOWN, Tri
 
 _WORDS = {"all": "all of", "any": "any of", "none": "none of"}
 

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.engine.catalogs import CatalogError
-from scanner.engine.condition.base import MISSING, Aliases, CatalogRef, Context, EvalError, Problems, Where, expand
+from scanner.engine.condition.base import Aliases, CatalogRef, Problems, Where, expand
+from scanner.engine.condition.context import Context, EvalError
 from scanner.engine.condition.paths import check_path, compile_path
+from scanner.engine.condition.values import MISSING
 
 _FIELD_PARAM = re.compile(r"\{([a-z_]+)\}")
 

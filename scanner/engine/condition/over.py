@@ -8,27 +8,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.engine.condition.base import (
-    FALSE,
-    MISSING,
-    NEGATED,
-    TRUE,
-    UNKNOWN,
-    Aliases,
-    CatalogRef,
-    Condition,
-    Context,
-    EvalError,
-    Problems,
-    Tri,
-    Where,
-    brief,
-    expand,
-    parse_condition,
-)
+from scanner.engine.condition.base import Aliases, CatalogRef, Condition, Problems, Where, expand, parse_condition
+from scanner.engine.condition.context import Context, EvalError
 from scanner.engine.condition.operands import Operand, check_operand, make_operand
 from scanner.engine.condition.operators import COUNT_OPERATORS, OPERATORS
 from scanner.engine.condition.paths import check_path, compile_path
+from scanner.engine.condition.values import FALSE, MISSING, NEGATED, TRUE, UNKNOWN, Tri, brief
 from scanner.model import Evidence
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")

@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from scanner.engine.condition.base import MISSING, Problems, Where
+from scanner.engine.condition.base import Problems, Where
+from scanner.engine.condition.values import MISSING
 
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\[\*\])?(\.[A-Za-z0-9_-]+(\[\*\])?)*$")
 Parts = tuple[tuple[str, bool], ...]
