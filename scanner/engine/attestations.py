@@ -19,6 +19,8 @@ from scanner.model import Finding, Status
 
 @dataclass(frozen=True)
 class Attestation:
+    """One statement of an attestations file: who attested what, for which findings, valid when."""
+
     selector: Selector
     statement: str
     attested_by: str

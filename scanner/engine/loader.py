@@ -30,7 +30,8 @@ ALL_TARGETS = ("2016", "2019", "2022", "2025")
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule as loaded: its `when` and `check` parsed into condition objects, the rest as written."""
+    """One rule as loaded: its `when` and `check` parsed into condition objects
+    (scanner/engine/condition/), every other field as written in the rule file."""
 
     id: str
     title: str
