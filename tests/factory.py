@@ -6,8 +6,9 @@ from typing import Any
 
 OS = {
     "2012R2": {"caption": "Microsoft Windows Server 2012 R2 Datacenter", "version": "6.3.9600", "build": 9600, "ubr": 19999},
-    "2016": {"caption": "Microsoft Windows Server 2016 Datacenter", "version": "10.0.14393", "build": 14393, "ubr": 7428},
-    "2019": {"caption": "Microsoft Windows Server 2019 Datacenter", "version": "10.0.17763", "build": 17763, "ubr": 6893},
+    # 2016 / 2019 at the update baselines of rules/data/required_updates.yaml (KB5073722, KB5065428)
+    "2016": {"caption": "Microsoft Windows Server 2016 Datacenter", "version": "10.0.14393", "build": 14393, "ubr": 8783},
+    "2019": {"caption": "Microsoft Windows Server 2019 Datacenter", "version": "10.0.17763", "build": 17763, "ubr": 7792},
 }
 COLLECTED_AT = "2026-11-20T02:00:00Z"
 
@@ -47,6 +48,12 @@ def node(name: str, release: str = "2012R2", **overrides: Any) -> dict[str, Any]
         "dedup_installed": True,
         "volumes": [],
         "shares": [],
+        "pending_reboot": {"any": False, "cbs": False, "windows_update": False, "file_rename": False,
+                           "computer_rename": False},
+        "cluster_events": {"window_days": 30, "since": "2026-10-21T02:00:00Z",
+                           "ids": [1069, 1135, 1136, 1146, 1230, 7031], "counts": {}, "events": []},
+        "hyperv": {"present": False},
+        "lbfo_teams": [],
         "errors": [],
         "timings": {"os": 40},
     }
@@ -85,6 +92,13 @@ def facts(nodes: list[dict[str, Any]] | None = None, phase: str = "pre", target:
                       {"name": "FS1", "state": "Online", "owner_group": "FS1", "owner_node": owner,
                        "resource_type": "File Server", "is_csv": False, "possible_owners": names}],
         "csvs": [],
+        "networks": [{"name": "Cluster Network 1", "state": "Up", "role": "ClusterAndClient", "role_code": 3,
+                      "address": "127.0.10.0"}],
+        "network_interfaces": [{"name": f"{n} - Cluster Network 1", "node": n, "network": "Cluster Network 1",
+                                "state": "Up"} for n in names],
+        "cau": {"role_present": False, "role_status": None, "role_enabled": False, "run_in_progress": False,
+                "run_id": None, "run_started": None, "orchestrator": None},
+        "storage": {"pools": [], "virtual_disks": [], "physical_disks": [], "jobs": []},
         "errors": [],
     }
     cluster.update(copy.deepcopy(cluster_overrides))
