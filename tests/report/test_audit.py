@@ -46,6 +46,8 @@ def audited(tmp_path_factory):
     folder = tmp_path_factory.mktemp("audit")
     raw = EXAMPLE.read_bytes()
     doc = json.loads(raw)
+    # A second, non-critical problem beside the example's DDP-003: NODE2 waits for a reboot (PAT-005).
+    next(n for n in doc["nodes"] if n["name"] == "NODE2")["pending_reboot"].update(any=True, cbs=True)
     plain = _evaluate(doc, raw, waivers=(), attestations=())
     fails = [f for f in plain["findings"] if f["status"] == "fail"]
     crit = next(f for f in fails if f["severity"] == "critical")
