@@ -13,10 +13,10 @@ from scanner.cli.common import TARGETS, add_rule_options, rule_options
 from scanner.engine.catalogs import load_catalogs, reference_problems
 from scanner.engine.condition import facts_read
 from scanner.engine.loader import Rule, load_rules
-from scanner.engine.ruletest import Report, run_cases
 from scanner.errors import InputError, UsageError
 from scanner.model import PHASES
 from scanner.pipeline import load_rule_set
+from scanner.ruletest import Report, run_cases
 
 
 def register(sub: argparse._SubParsersAction) -> None:

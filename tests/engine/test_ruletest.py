@@ -8,7 +8,7 @@ import pytest
 from scanner.cli import main
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
-from scanner.engine.ruletest import Case, build_facts, run_cases
+from scanner.ruletest import Case, build_facts, run_cases
 from scanner.errors import InputError
 
 PACK = load_rules()

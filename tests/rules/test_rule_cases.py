@@ -5,7 +5,7 @@ import pytest
 
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
-from scanner.engine.ruletest import Case, case_files, load_cases, run_case, run_cases
+from scanner.ruletest import Case, case_files, load_cases, run_case, run_cases
 
 PACK = load_rules()
 CATALOGS = load_catalogs()
