@@ -44,5 +44,5 @@ if __name__ == "__main__":
         store.close()
     print(f"{runs} runs x {findings} findings: record {1000 * (t1 - t0) / runs:.2f} ms/run, "
           f"list 50 {1000 * (t2 - t1):.2f} ms, load 2 runs {1000 * (t3 - t2):.2f} ms, "
-          f"drift {1000 * (t4 - t3):.2f} ms ({len(drift.new_failures)} new, {len(drift.resolved)} resolved), "
+          f"drift {1000 * (t4 - t3):.2f} ms ({len(drift.new_problems)} new, {len(drift.resolved)} resolved), "
           f"db {size / 1e6:.1f} MB")

@@ -118,6 +118,11 @@ def collection_provenance(cluster: Cluster, *, command_line: Sequence[str], inve
     }
 
 
+def run_provenance(command_line: Sequence[str]) -> dict[str, Any]:
+    """This run: host, OS user and the redacted command line (a diff, an evaluation)."""
+    return {"host": host_name(), "os_user": os_user(), "command_line": redact_command_line(command_line)}
+
+
 def result_provenance(facts_scan: dict[str, Any], *, command_line: Sequence[str]) -> dict[str, Any]:
     """The result's `provenance`: the collection record (null for facts that carry none, such as
     offline collector outputs or examples) and who evaluated them, where, how."""
@@ -125,8 +130,7 @@ def result_provenance(facts_scan: dict[str, Any], *, command_line: Sequence[str]
     tls = [c["tls"] for c in (collection or {}).get("connections", [])]
     return {
         "collection": collection,
-        "evaluation": {"host": host_name(), "os_user": os_user(),
-                       "command_line": redact_command_line(command_line)},
+        "evaluation": run_provenance(command_line),
         "tls_verified": None if not tls else not any(t in ("disabled", "not_used") for t in tls),
         "insecure": "disabled" in tls,
     }

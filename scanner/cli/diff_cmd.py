@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts import check_facts, parse_json_file
+from scanner.provenance import run_provenance
 from scanner.report.diff import Side, check_diff, diff
 from scanner.report.diff_render import render_html, render_pdf, render_text
 from scanner.report.result_doc import check_result, is_result, sha256_hex
@@ -40,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pdf", metavar="FILE", help="also write the diff as PDF, the compared files attached")
     p.add_argument("--pdfa", action=argparse.BooleanOptionalAction, default=True,
                    help="PDF/A-3b (default); --no-pdfa for a plain PDF")
+    add_signing_options(p)
     p.set_defaults(func=run)
 
 
@@ -87,15 +90,18 @@ def load_side(label: str, path: str, facts_path: str | None) -> tuple[Side, dict
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sign_key and not args.pdf:
+        raise UsageError("--sign-key signs the PDF; give --pdf FILE too")
+    sign = signing_key(args)
     before, before_files = load_side("before", args.before, args.before_facts)
     after, after_files = load_side("after", args.after, args.after_facts)
-    d = diff(before, after)
+    d = diff(before, after, provenance=run_provenance(getattr(args, "command_line", ())))
     rendered = []
     if args.html:
         rendered.append((Path(args.html), guarded("html", lambda: render_html(d).encode("utf-8"))))
     if args.pdf:
         rendered.append((Path(args.pdf), guarded("pdf", lambda: render_pdf(d, {**before_files, **after_files},
-                                                                           pdfa=args.pdfa))))
+                                                                           pdfa=args.pdfa, sign=sign))))
     if args.format == "json":
         text = json.dumps(check_diff(d), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     else:

@@ -1,17 +1,17 @@
-"""Drift between two recorded runs: what failed anew, what was resolved, what else moved.
+"""Drift between two recorded runs: new problems, still open, resolved, what else moved.
 
-Findings are matched on (rule_id, subject). A "failure" is status `fail`; moves between other
-statuses (pass → unknown, fail → waived, …) are listed as other changes so nothing is hidden.
+The comparison is scanner/compare.py, the same one `rollready diff` uses, so "open" means one thing
+everywhere: fail, unknown, error or manual on a rule that is not info. Moves between other statuses
+(pass → waived, absent → pass, …) are listed as other changes so nothing is hidden.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scanner.history.store import FindingRecord, NodeRecord, RunRecord
+from scanner.compare import Pair, compare_findings
+from scanner.history.store import NodeRecord, RunRecord
 from scanner.times import format_utc
-
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,10 @@ class NodeChange:
 class Drift:
     a: RunRecord  # the older run
     b: RunRecord  # the newer run
-    new_failures: tuple[FindingChange, ...]
+    new_problems: tuple[FindingChange, ...]  # open in b, not open in a (scanner/compare.py)
+    still_open: tuple[FindingChange, ...]
     resolved: tuple[FindingChange, ...]
+    not_re_evaluated: tuple[FindingChange, ...]  # open in a, not evaluated in b
     other_changes: tuple[FindingChange, ...]
     node_changes: tuple[NodeChange, ...]
 
@@ -56,7 +58,7 @@ class Drift:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.verdict_changed or self.new_failures or self.resolved
+        return not (self.verdict_changed or self.new_problems or self.resolved or self.not_re_evaluated
                     or self.other_changes or self.node_changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,8 +68,10 @@ class Drift:
         return {
             "a": run(self.a), "b": run(self.b),
             "verdict": {"before": self.a.verdict, "after": self.b.verdict, "changed": self.verdict_changed},
-            "new_failures": [asdict(c) for c in self.new_failures],
+            "new_problems": [asdict(c) for c in self.new_problems],
+            "still_open": [asdict(c) for c in self.still_open],
             "resolved": [asdict(c) for c in self.resolved],
+            "not_re_evaluated": [asdict(c) for c in self.not_re_evaluated],
             "other_changes": [asdict(c) for c in self.other_changes],
             "node_changes": [{"name": c.name, "summary": c.summary,
                               "before": asdict(c.before) if c.before else None,
@@ -77,38 +81,21 @@ class Drift:
 
 def compute_drift(a: RunRecord, b: RunRecord) -> Drift:
     """Compare two runs loaded with HistoryStore.get(); a is the older one."""
-    before = {(f.rule_id, f.subject): f for f in a.findings}
-    after = {(f.rule_id, f.subject): f for f in b.findings}
-    new_failures: list[FindingChange] = []
-    resolved: list[FindingChange] = []
-    other: list[FindingChange] = []
-    for key in sorted(before.keys() | after.keys()):
-        old, new = before.get(key), after.get(key)
-        old_status = old.status if old else None
-        new_status = new.status if new else None
-        if old_status == new_status:
-            continue
-        change = _change(old, new)
-        if new_status == "fail":
-            new_failures.append(change)
-        elif old_status == "fail":
-            resolved.append(change)
-        else:
-            other.append(change)
-    return Drift(a=a, b=b, new_failures=_ordered(new_failures), resolved=_ordered(resolved),
-                 other_changes=_ordered(other), node_changes=_node_changes(a.nodes, b.nodes))
+    found = compare_findings((asdict(f) for f in a.findings), (asdict(f) for f in b.findings))
+
+    def changes(pairs: list[Pair]) -> tuple[FindingChange, ...]:
+        return tuple(_change(p) for p in pairs)
+
+    return Drift(a=a, b=b, new_problems=changes(found.new), still_open=changes(found.still_open),
+                 resolved=changes(found.resolved), not_re_evaluated=changes(found.not_re_evaluated),
+                 other_changes=changes(found.changed), node_changes=_node_changes(a.nodes, b.nodes))
 
 
-def _change(old: FindingRecord | None, new: FindingRecord | None) -> FindingChange:
-    ref = new or old
-    assert ref is not None  # one side always exists: the key came from one of them
-    return FindingChange(rule_id=ref.rule_id, subject=ref.subject, severity=ref.severity, title=ref.title,
-                         before=old.status if old else None, after=new.status if new else None,
-                         node=ref.node, message=ref.message)
-
-
-def _ordered(changes: list[FindingChange]) -> tuple[FindingChange, ...]:
-    return tuple(sorted(changes, key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), c.rule_id, c.subject)))
+def _change(p: Pair) -> FindingChange:
+    ref = p.latest
+    return FindingChange(rule_id=p.rule_id, subject=p.subject, severity=ref["severity"], title=ref.get("title", ""),
+                         before=p.before["status"] if p.before else None, after=p.after["status"] if p.after else None,
+                         node=ref.get("node"), message=ref.get("message", ""))
 
 
 def _node_changes(before: tuple[NodeRecord, ...], after: tuple[NodeRecord, ...]) -> tuple[NodeChange, ...]:

@@ -1,6 +1,7 @@
 """Drift and run listings for people: terminal text, HTML and PDF (shared report look and CSS)."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from scanner.history.drift import Drift, FindingChange
@@ -44,13 +45,18 @@ def render_run(run: RunRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
+def drift_sections(drift: Drift) -> list[tuple[str, tuple[FindingChange, ...]]]:
+    """The drift's finding sections, titled as `rollready diff` titles them (one comparison, one wording)."""
+    return [("New problems", drift.new_problems), ("Still open", drift.still_open), ("Resolved", drift.resolved),
+            ("Open before, not evaluated after", drift.not_re_evaluated), ("Other status changes", drift.other_changes)]
+
+
 def render_text(drift: Drift) -> str:
     a, b = drift.a, drift.b
     verdict = f"{a.verdict} → {b.verdict}" if drift.verdict_changed else f"{b.verdict} (unchanged)"
     lines = [f"drift {_t(b.cluster)}: run {a.id} ({format_utc(a.scanned_at)}) → run {b.id} ({format_utc(b.scanned_at)})",
              f"  verdict: {verdict}"]
-    for title, changes in (("New failures", drift.new_failures), ("Resolved", drift.resolved),
-                           ("Other status changes", drift.other_changes)):
+    for title, changes in drift_sections(drift):
         lines += ["", f"{title}: {len(changes)}"] + [_change_line(c) for c in changes]
     lines += ["", f"Nodes that changed: {len(drift.node_changes)}"]
     lines += [f"  {_t(c.summary, 200)}" for c in drift.node_changes]
@@ -68,7 +74,9 @@ def render_html(drift: Drift, *, medium: str = "screen") -> str:
 
     d = drift.to_dict()
     title = f"Drift: {clip(drift.b.cluster, 80)} (run {drift.a.id} → run {drift.b.id})"
-    return render("drift.html.j2", {"d": d, "medium": medium, "title": title, "status_label": STATUS_LABEL})
+    sections = [(title_, [asdict(c) for c in changes]) for title_, changes in drift_sections(drift)]
+    return render("drift.html.j2", {"d": d, "medium": medium, "title": title, "status_label": STATUS_LABEL,
+                                    "finding_sections": sections})
 
 
 def render_pdf(drift: Drift) -> bytes:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scanner import __version__
+from scanner.compare import BUCKETS, Finding, compare_findings
 from scanner.errors import InputError, Problem
 from scanner.facts import build_view
 from scanner.schemas import violations
+from scanner.times import format_utc, parse_time, utc_now
 
-DIFF_VERSION = "1"
-OPEN = ("fail", "unknown", "error", "manual")  # a finding that still needs someone's attention
-CLOSED = ("pass", "not_applicable", "waived")
+DIFF_VERSION = "2"
 TRACE_KEYS = ("os", "os_version", "functional_level", "operating_version_present", "mixed_mode")
 RELEASE_ORDER = ("2012R2", "2016", "2019", "2022", "2025")
 SCHEMA = "diff.schema.json"
@@ -33,8 +34,10 @@ class Side:
     digests: dict[str, str]  # kind -> SHA-256 of the file's bytes
 
 
-def diff(before: Side, after: Side) -> dict[str, Any]:
-    """The diff document (JSON-ready, keys stable)."""
+def diff(before: Side, after: Side, *, provenance: dict[str, Any] | None = None,
+         generated_at: str | None = None) -> dict[str, Any]:
+    """The diff document (JSON-ready, keys stable). provenance: who makes the diff (host, OS user,
+    redacted command line: scanner.provenance.run_provenance)."""
     unavailable: list[str] = []
     for side in (before, after):
         if side.facts is None:
@@ -44,10 +47,15 @@ def diff(before: Side, after: Side) -> dict[str, Any]:
             unavailable.append(f"{side.label}: no result document, so findings are not compared")
     facts = (before.facts, after.facts) if before.facts is not None and after.facts is not None else None
     results = (before.result, after.result) if before.result is not None and after.result is not None else None
+    sides = (_side_summary(before), _side_summary(after))
     return {
         "diff_version": DIFF_VERSION,
-        "before": _side_summary(before),
-        "after": _side_summary(after),
+        "generated_at": generated_at or format_utc(utc_now()),
+        "tool": {"name": "rollready", "version": __version__},
+        "provenance": provenance,
+        "warnings": _warnings(*sides),
+        "before": sides[0],
+        "after": sides[1],
         "cluster": _cluster(before, after),
         "nodes": _nodes(before, after),
         "registry_traces": _traces(*facts) if facts is not None else None,
@@ -81,7 +89,26 @@ def _side_summary(side: Side) -> dict[str, Any]:
         "phase": (side.result or {}).get("phase") or scan.get("phase"),
         "collected_at": scan.get("collected_at"),
         "verdict": (side.result or {}).get("verdict", {}).get("status"),
+        "tool_version": ((side.result or {}).get("tool") or {}).get("version") or scan.get("tool_version"),
+        "rule_pack": ({k: side.result["rule_pack"].get(k) for k in ("version", "sha256", "rules")}
+                      if side.result is not None else None),
+        "collection": ((side.result or {}).get("provenance") or {}).get("collection") or scan.get("provenance"),
     }
+
+
+def _warnings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What makes this comparison misleading, said before anything else is read."""
+    out = []
+    tb, ta = parse_time(before["collected_at"]), parse_time(after["collected_at"])
+    if tb is not None and ta is not None and tb > ta:
+        out.append(f"the scans are out of order: BEFORE was collected at {before['collected_at']}, after AFTER "
+                   f"({after['collected_at']}); give the earlier scan first")
+    if str(before["cluster"]).casefold() != str(after["cluster"]).casefold():
+        out.append(f"the scans are of different clusters (BEFORE {before['cluster']}, AFTER {after['cluster']}): "
+                   "a diff compares one cluster over time")
+    if set(before["sha256"].values()) & set(after["sha256"].values()):
+        out.append("BEFORE and AFTER are the same scan (a file with the same SHA-256 on both sides)")
+    return out
 
 
 def _change(before: Any, after: Any) -> dict[str, Any]:
@@ -202,33 +229,16 @@ def _dedup_moves(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str
     return rows
 
 
-def _key(f: dict[str, Any]) -> tuple[str, str]:
-    return (f["rule_id"], f["subject"])
-
-
-def _brief(f: dict[str, Any] | None) -> dict[str, Any] | None:
+def _brief(f: Finding | None) -> dict[str, Any] | None:
     if f is None:
         return None
-    return {k: f[k] for k in ("rule_id", "title", "severity", "status", "subject", "message", "detail")}
+    return {k: f.get(k) for k in ("rule_id", "title", "severity", "status", "subject", "message", "detail")}
 
 
 def _findings(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    b = {_key(f): f for f in before["findings"]}
-    a = {_key(f): f for f in after["findings"]}
-    new, resolved, still, gone = [], [], [], []
-    for key in sorted(set(b) | set(a)):
-        fb, fa = b.get(key), a.get(key)
-        was_open = fb is not None and fb["status"] in OPEN
-        is_open = fa is not None and fa["status"] in OPEN
-        entry = {"rule_id": key[0], "subject": key[1], "before": _brief(fb), "after": _brief(fa)}
-        if is_open and was_open:
-            still.append(entry)
-        elif is_open:
-            new.append(entry)
-        elif was_open and fa is not None:
-            resolved.append(entry)
-        elif was_open:
-            gone.append(entry)  # not evaluated after (e.g. a pre-phase rule): neither fixed nor open
-    return {"new": new, "resolved": resolved, "still_open": still, "not_re_evaluated": gone,
-            "counts": {"new": len(new), "resolved": len(resolved), "still_open": len(still),
-                       "not_re_evaluated": len(gone)}}
+    """The shared comparison (scanner/compare.py: one definition of open), as the diff document says it."""
+    found = compare_findings(before["findings"], after["findings"])
+    out: dict[str, Any] = {name: [{"rule_id": p.rule_id, "subject": p.subject, "before": _brief(p.before),
+                                   "after": _brief(p.after)} for p in found.bucket(name)] for name in BUCKETS}
+    out["counts"] = found.counts
+    return out

@@ -52,7 +52,7 @@ def _assert_two_runs_and_drift(db: Path, out: Path, capsys) -> None:
     assert drift["verdict"]["after"] == "NO-GO" and drift["verdict"]["changed"]
     [node1] = [n for n in drift["node_changes"] if n["name"] == "NODE1"]
     assert node1["before"]["build"] == 9600 and node1["after"]["build"] == 14393
-    assert any(f["rule_id"].startswith("DDP") for f in drift["new_failures"]), drift["new_failures"]
+    assert any(f["rule_id"].startswith("DDP") for f in drift["new_problems"]), drift["new_problems"]
     assert "NODE1" in (out / "drift.html").read_text()
 
 

@@ -133,7 +133,7 @@ def test_an_unknown_key_is_rejected(valid, path, value):
 
 @pytest.mark.parametrize("path, value", [
     (("diff_version",), 1),
-    (("diff_version",), "2"),
+    (("diff_version",), "1"),
     (("nodes", 0, "presence"), "gone"),
     (("nodes", 0, "os_changed"), "yes"),
     (("nodes", 0, "before", "release"), "2008"),
@@ -174,8 +174,8 @@ def test_a_missing_key_is_rejected(valid):
 def test_an_invalid_diff_is_one_line_and_nothing_is_written(tmp_path, capsys, monkeypatch):
     (tmp_path / "a.json").write_bytes(facts_bytes(facts_document(2)))
 
-    def broken(before, after):
-        d = diff(before, after)
+    def broken(before, after, **kwargs):
+        d = diff(before, after, **kwargs)
         d["nodes"][0]["presence"] = "gone\nsecond line"
         d["surprise"] = True
         return d
