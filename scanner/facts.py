@@ -153,6 +153,11 @@ def _csv_state_rank(state: str | None) -> int:
     return next((rank for prefix, rank in _CSV_STATE_RANK if state.startswith(prefix)), 4)
 
 
+def worst_csv_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Get-ClusterSharedVolumeState row in the worst state (an unknown state counts as worst)."""
+    return max(rows, key=lambda r: _csv_state_rank(r.get("state_info")))
+
+
 def _merge_csv_states(cluster: dict[str, Any], views: list[tuple[str, dict[str, Any]]]) -> None:
     """Every node's CSV state rows in the chosen view (C5), and each CSV's state = its worst row.
 
@@ -181,7 +186,7 @@ def _merge_csv_states(cluster: dict[str, Any], views: list[tuple[str, dict[str, 
         if not merged:
             continue
         csv["states"] = merged
-        worst = max(merged, key=lambda r: _csv_state_rank(r.get("state_info")))
+        worst = worst_csv_row(merged)
         csv["state_info"] = worst.get("state_info")
         csv["redirected_reason"] = worst.get("redirected_reason")
         csv["block_redirected_reason"] = worst.get("block_redirected_reason")

@@ -21,6 +21,7 @@ from scanner.inventory import inventory_from_dict
 from scanner.pipeline import scan_and_report
 
 DEFAULT_SCENARIO = "mixed-dedup-hazard"
+DEMO_TIME_SCALE = 0.05  # the demo shows a hung provider without waiting its whole budget
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     resolver = CredentialResolver(env={PASSWORD_ENV: password}, interactive=False)
     print(f"lab: scenario {scenario.name} ({len(scenario.nodes)} nodes) on 127.0.0.1 over HTTPS; scanning with pypsrp ...",
           flush=True)
-    with Lab(scenario, tls=True, auth="basic", password=password).running() as lab:
+    with Lab(scenario, tls=True, auth="basic", password=password, time_scale=DEMO_TIME_SCALE).running() as lab:
         cluster = inventory_from_dict(lab.inventory(), f"lab:{scenario.name}").select(None)
         meta = ScanMeta(method="lab", phase=phase, target_os=target, source_os=args.source_os,
                         inventory=f"lab:{path.name}", command_line=tuple(getattr(args, "command_line", ())))

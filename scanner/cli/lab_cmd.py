@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--base-port", type=int, metavar="N",
                        help="serve node i on port N+i (default: free ports chosen by the system)")
     serve.add_argument("--inventory", metavar="FILE", help="also write the inventory to FILE")
+    serve.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+                       help="real seconds per collector second: a hung section holds its node for its budget "
+                            "times X (default 1: as long as on Windows)")
     serve.set_defaults(func=run)
 
 
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Lab(scenario, tls=args.tls, auth=args.auth, base_port=args.base_port).running() as lab:
+        with Lab(scenario, tls=args.tls, auth=args.auth, base_port=args.base_port, time_scale=args.time_scale).running() as lab:
             text = _inventory_text(scenario.name, path, lab.inventory())
             if args.inventory:
                 write_atomic(Path(args.inventory), text)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.collect.sections import default_params
 from scanner.lab import auth as lab_auth
-from scanner.lab.outputs import collector_output
+from scanner.lab.outputs import collector_run
 from scanner.lab.scenario import NodeSpec, Scenario
 from scanner.lab.script import answer_collector
 from scanner.lab.server import NodeServer
@@ -49,6 +50,7 @@ class Lab:
         base_port: int | None = None,
         username: str = DEFAULT_USERNAME,
         password: str | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         if auth not in lab_auth.AUTH_METHODS:
             raise ValueError(f"unknown lab auth {auth!r}; use one of {', '.join(lab_auth.AUTH_METHODS)}")
@@ -58,6 +60,7 @@ class Lab:
         self.host = host
         self.base_port = base_port
         self.credentials = _credentials(username, password)
+        self.time_scale = time_scale  # real seconds per simulated collector second (hung sections)
         self.ca_file: str | None = None
         self.endpoints: list[NodeEndpoint] = []
         self._servers: list[NodeServer] = []
@@ -102,8 +105,9 @@ class Lab:
             self.endpoints.append(NodeEndpoint(spec.name, self.host, port, scheme, self.ca_file))
 
     def _serve(self, spec: NodeSpec, port: int, scheme: str, certs: LabCertificates | None) -> NodeServer:
-        def document() -> str:
-            return json.dumps(collector_output(self.scenario, spec), separators=(",", ":"))
+        def document(parameters: dict[str, object]) -> tuple[str, float]:
+            run = collector_run(self.scenario, spec, default_params().with_parameters(parameters))
+            return json.dumps(run.document, separators=(",", ":")), run.runtime_s * self.time_scale
 
         service = WinRMService(
             machine=spec.name,

@@ -9,7 +9,9 @@ from typing import Any
 
 import jsonschema
 
+from scanner.collect.sections import resolve_section
 from scanner.errors import InputError, Problem
+from scanner.lab.shapes import WindowsShape, shape_node_facts
 from scanner.schemas import validator
 from scanner.yamlmarks import Located, load_located
 
@@ -28,6 +30,7 @@ class Faults:
     malformed: str | None = None  # "xml" | "clixml"
     section_errors: Mapping[str, str] = field(default_factory=dict)
     hang_sections: tuple[str, ...] = ()
+    missing_modules: tuple[str, ...] = ()  # e.g. FailoverClusters: the node lacks RSAT-Clustering-PowerShell
     never_answer: bool = False
     trickle_ms: int = 0
     stall_mid_receive: bool = False
@@ -68,8 +71,9 @@ class Expected:
 @dataclass(frozen=True)
 class NodeSpec:
     name: str
-    facts: dict[str, Any]  # complete node facts (defaults merged), before faults are applied
+    facts: dict[str, Any]  # complete node facts (defaults merged, Windows shapes applied), before faults
     faults: Faults
+    windows: WindowsShape = field(default_factory=WindowsShape)
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,19 @@ def parse_scenario(text: str, file: str) -> Scenario:
         facts = deep_merge(defaults, entry.get("facts") or {})
         facts.update(name=name, reachable=True)
         facts.setdefault("errors", [])
+        windows = WindowsShape.from_mapping(deep_merge(data.get("windows") or {}, entry.get("windows") or {}))
+        facts, unreal = shape_node_facts(facts, windows)
+        line = lines.mark(("nodes", i, "name"))[0]
+        problems.extend(Problem(message, file=file, line=line, node=name) for message in unreal)
         problems.extend(_node_problem(e, i, lines, file, name) for e in _sorted(node_validator.iter_errors(facts)))
-        specs.append(NodeSpec(name, facts, _faults(entry.get("faults") or {})))
+        faults = entry.get("faults") or {}
+        for section in [*(faults.get("section_errors") or {}), *_listed(faults.get("hang_section"))]:
+            try:
+                resolve_section(section)
+            except KeyError:
+                problems.append(Problem(f"faults: {section!r} is not a collector section or node fact", file=file,
+                                        line=lines.mark(("nodes", i, "faults"))[0], node=name))
+        specs.append(NodeSpec(name, facts, _faults(faults), windows))
     if problems:
         raise InputError(problems)
     expected = data.get("expected")
@@ -147,8 +162,13 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     return out
 
 
+def _listed(value: str | list[str] | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _faults(raw: Mapping[str, Any]) -> Faults:
-    hang = raw.get("hang_section") or ()
     return Faults(
         latency_ms=raw.get("latency_ms", 0),
         refuse=raw.get("refuse", False),
@@ -157,7 +177,8 @@ def _faults(raw: Mapping[str, Any]) -> Faults:
         slow_ms=raw.get("slow_ms", 0),
         malformed=raw.get("malformed"),
         section_errors=dict(raw.get("section_errors") or {}),
-        hang_sections=(hang,) if isinstance(hang, str) else tuple(hang),
+        hang_sections=_listed(raw.get("hang_section")),
+        missing_modules=tuple(raw.get("missing_modules") or ()),
         never_answer=raw.get("never_answer", False),
         trickle_ms=raw.get("trickle_ms", 0),
         stall_mid_receive=raw.get("stall_mid_receive", False),

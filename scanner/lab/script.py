@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from scanner.lab.outputs import COLLECTOR_VERSION
+from scanner.collect import COLLECTOR_VERSION
 from scanner.lab.session import Reply, ScriptCommand
 
 MARKER = re.compile(r"^[ \t]*#[ \t]*rollready-collector-version:[ \t]*(\S+)[ \t]*\r?$", re.MULTILINE)
@@ -34,13 +34,22 @@ def collector_version(commands: Sequence[ScriptCommand]) -> str | None:
     return None
 
 
-def answer_collector(document: Callable[[], str], corrupt: bool = False) -> Callable[[Sequence[ScriptCommand]], Reply]:
-    """An Answer that returns document() as one string to the collector and rejects everything else."""
+def script_parameters(commands: Sequence[ScriptCommand]) -> dict[str, object]:
+    """The named parameters the client sent with the collector (e.g. WmiTimeoutSec)."""
+    return {name: value for cmd in commands if cmd.is_script for name, value in cmd.parameters if name}
+
+
+def answer_collector(
+    document: Callable[[dict[str, object]], tuple[str, float]], corrupt: bool = False
+) -> Callable[[Sequence[ScriptCommand]], Reply]:
+    """An Answer that returns the collector's document as one string, after the time the simulated
+    collector runs (document(parameters) -> (json text, seconds)), and rejects everything else."""
 
     def answer(commands: Sequence[ScriptCommand]) -> Reply:
         version = collector_version(commands)
         if version == COLLECTOR_VERSION:
-            return Reply(outputs=(document(),), corrupt_output=corrupt)
+            text, runtime_s = document(script_parameters(commands))
+            return Reply(outputs=(text,), corrupt_output=corrupt, runtime_s=runtime_s)
         if version is not None:
             return Reply(
                 error=f"rollready lab: collector version {version} is not supported (this lab answers version "

@@ -23,8 +23,9 @@ class Outcome:
 class WinRMService:
     """Routes requests to shells; a lock guards the shell table, each shell has its own."""
 
-    def __init__(self, machine: str, owner: str, answer: Answer) -> None:
+    def __init__(self, machine: str, owner: str, answer: Answer, receive_hold_s: float = 1.0) -> None:
         self.machine = machine
+        self._receive_hold_s = receive_hold_s  # how long a Receive waits on a running pipeline
         self._owner = owner
         self._answer = answer
         self._lock = threading.Lock()
@@ -94,7 +95,7 @@ class WinRMService:
         if command_id and not shell.has_command(command_id):
             return self._fault(req, wsman.CODE_INVALID_SELECTORS, "w:InvalidSelectors", f"no command {command_id}")
         budget = max(4096, (req.max_envelope_size - 2048) * 3 // 4)
-        chunks, done = shell.receive(command_id, budget)
+        chunks, done = shell.receive(command_id, budget, self._receive_hold_s if command_id else 0.0)
         if not chunks and not done:
             return Outcome(500, wsman.operation_timeout(req, self.machine))
         return Outcome(200, wsman.receive_response(req, command_id, chunks, done))

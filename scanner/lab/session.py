@@ -8,6 +8,7 @@ the Receive naming their CommandId (= the PSRP pipeline id, as pypsrp and Window
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -45,12 +46,17 @@ class ScriptCommand:
 
 @dataclass(frozen=True)
 class Reply:
-    """What a pipeline answers: output strings, or a terminating error, or corrupt CLIXML."""
+    """What a pipeline answers: output strings, or a terminating error, or corrupt CLIXML.
+
+    `runtime_s`: how long the pipeline runs before its output appears (a collector waiting on a hung
+    provider); until then Receives find it Running and get the OperationTimeout fault.
+    """
 
     outputs: tuple[str, ...] = ()
     error: str | None = None
     error_id: str = "RollreadyLab.ScriptRejected"
     corrupt_output: bool = False
+    runtime_s: float = 0.0
 
 
 Answer = Callable[[Sequence[ScriptCommand]], Reply]
@@ -70,9 +76,11 @@ class Shell:
     def __init__(self, answer: Answer) -> None:
         self._answer = answer
         self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
         self._pool = ServerRunspacePool()
         self._outboxes: dict[str | None, deque[bytes]] = {}
         self._pipelines: dict[str, LabPipeline] = {}
+        self._running: dict[str, tuple[float, Reply]] = {}  # pipeline -> (monotonic time its output is due, reply)
 
     def open(self, creation: bytes) -> None:
         """Feed the creationXml fragments (SessionCapability + InitRunspacePool)."""
@@ -94,11 +102,19 @@ class Shell:
         with self._lock:
             self._feed(data, StreamType.prompt_response if stream == "pr" else StreamType.default)
 
-    def receive(self, command_id: str | None, budget: int) -> tuple[list[bytes], bool]:
-        """Payloads waiting for this target (at least one if any, up to budget bytes) and whether it is done."""
+    def receive(self, command_id: str | None, budget: int, hold_s: float = 0.0) -> tuple[list[bytes], bool]:
+        """Payloads waiting for this target (at least one if any, up to budget bytes) and whether it is done.
+
+        A pipeline still running holds the Receive up to hold_s (as WinRM holds it up to the client's
+        OperationTimeout) before answering with nothing.
+        """
         with self._lock:
-            self._drain(min(FRAGMENT_SIZE, budget))
             key = command_id.upper() if command_id else None
+            if key in self._running:
+                due = self._running[key][0]
+                self._ready.wait(max(0.0, min(hold_s, due - time.monotonic())))
+            self._finish_due()
+            self._drain(min(FRAGMENT_SIZE, budget))
             box = self._outboxes.get(key, deque())
             chunks: list[bytes] = []
             size = 0
@@ -121,6 +137,7 @@ class Shell:
             pipeline = self._pipelines.get(key)
             if pipeline is None:
                 return
+            self._running.pop(key, None)
             if pipeline.state == PSInvocationState.Running:
                 pipeline.stop()
             if terminate:
@@ -142,6 +159,20 @@ class Shell:
         ]
         reply = self._answer(commands)
         pipeline.start()
+        if reply.runtime_s > 0:
+            self._running[key] = (time.monotonic() + reply.runtime_s, reply)
+            return
+        self._finish(key, reply)
+
+    def _finish_due(self) -> None:
+        now = time.monotonic()
+        for key, (due, reply) in list(self._running.items()):
+            if due <= now:
+                del self._running[key]
+                self._finish(key, reply)
+
+    def _finish(self, key: str, reply: Reply) -> None:
+        pipeline = self._pipelines[key]
         if reply.error is not None:
             pipeline.fail(_error_record(reply.error, reply.error_id))
             return

@@ -34,7 +34,8 @@ SCENARIOS = ("healthy-2012r2", "mixed-dedup-hazard")
 
 def _serve(name: str, inventory: Path):
     """Start the lab on a scenario and point the (fixed) inventory file at it, as a changed estate would."""
-    lab = Lab(load_scenario(paths.SCENARIOS_DIR / f"{name}.yaml"), tls=False, auth="basic", password=PASSWORD)
+    lab = Lab(load_scenario(paths.SCENARIOS_DIR / f"{name}.yaml"), tls=False, auth="basic", password=PASSWORD,
+              time_scale=0.01)
     running = lab.running()
     running.__enter__()
     inventory.write_text(yaml.safe_dump(lab.inventory()), encoding="utf-8")

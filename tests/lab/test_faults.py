@@ -78,12 +78,27 @@ def test_latency_is_added_to_every_exchange():
 
 def test_section_error_and_hang_show_in_the_json():
     faults = {"section_errors": {"wmi": "Invalid namespace"}, "hang_section": "drivers"}
-    with Lab(small_scenario(faults)).running() as lab:
+    with Lab(small_scenario(faults), time_scale=0.001).running() as lab:
         ps = run_script(lab.endpoints[1])
     node = json.loads(ps.output[0])["node"]
     assert node["wmi"]["mscluster"]["error"] == "Invalid namespace"
     assert node["drivers"] is None
-    assert [e["section"] for e in node["errors"]] == ["wmi", "drivers"]
+    assert [e["section"] for e in node["errors"]] == ["wmi.mscluster", "drivers", "volume_resources.disks"]
+
+
+def test_a_hung_provider_really_holds_the_answer_for_its_budget():
+    """The collector waits a hung section's whole budget before abandoning it: so does the lab
+    (120 s for drivers, scaled by time_scale), while pypsrp polls past OperationTimeout faults."""
+    with Lab(small_scenario({"hang_section": "drivers"}), time_scale=0.01).running() as lab:
+        started = time.monotonic()
+        ps = run_script(lab.endpoints[1])
+        elapsed = time.monotonic() - started
+        polls = lab.stats["N2"]["exchanges"]
+    node = json.loads(ps.output[0])["node"]
+    assert node["drivers"] is None
+    assert node["errors"] == [{"section": "drivers", "message": "timed out after 120 s", "duration_ms": 120000}]
+    assert elapsed >= 1.2  # 120 s x 0.01
+    assert polls > 6  # the pipeline's Receive was answered "still running" at least once
 
 
 def test_the_real_collector_script_is_answered():

@@ -35,7 +35,7 @@ def test_marker_in_a_parameter_of_another_command_does_not_count():
 
 
 def test_answer():
-    answer = answer_collector(lambda: '{"collector_version": "1"}')
+    answer = answer_collector(lambda params: ('{"collector_version": "1"}', 0.0))
     assert answer(_script("# rollready-collector-version: 1\n")).outputs == ('{"collector_version": "1"}',)
     rejected = answer(_script("Get-ChildItem C:\\"))
     assert rejected.outputs == () and "only the rollready collector" in (rejected.error or "")
