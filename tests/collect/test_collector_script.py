@@ -16,6 +16,7 @@ import pytest
 
 from scanner.collect import COLLECTOR_MARKER, COLLECTOR_VERSION, collector_script
 from scanner.paths import SCHEMAS_DIR
+from tests.powershell_syntax import powershell_errors
 
 SCRIPT = collector_script()
 
@@ -124,6 +125,16 @@ def test_marker_and_version() -> None:
     assert SCRIPT.splitlines()[0] == COLLECTOR_MARKER
     assert re.search(rf"^\$CollectorVersion = '{COLLECTOR_VERSION}'$", SCRIPT, re.M)
     assert "\r" not in SCRIPT
+
+
+def test_the_collector_parses_as_powershell() -> None:
+    assert powershell_errors(SCRIPT) == []
+    # and the composed text each worker runspace runs (helpers + one section block) parses too
+    start = CODE.index("$Helpers = {") + len("$Helpers = ")
+    helpers = SCRIPT[start + 1 : _matching(CODE, start)]
+    for s in SECTIONS:
+        composed = "$ErrorActionPreference = 'Stop'\n" + helpers + "\ntry { $Box.value = & {" + s["body"] + "\n} } catch { }\n"
+        assert powershell_errors(composed) == [], s["name"]
 
 
 def test_braces_and_parens_balance() -> None:

@@ -14,6 +14,7 @@ from scanner.schedule.powershell import ps_quote, register_line
 from scanner.schedule.spec import task_name
 from scanner.schedule.systemd import cron_line, on_calendar, service_unit, systemd_quote, timer_unit
 from scanner.schedule.taskscheduler import task_xml
+from tests.powershell_syntax import powershell_errors
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "task.xsd")))
 NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
@@ -169,28 +170,12 @@ def test_task_names():
     assert task_name(r"C:\rollready\FS Cluster.yaml", "post") == "rollready-fs-cluster-post"
 
 
-def _powershell_errors(source: str) -> list[str]:
-    """Syntax errors tree-sitter-powershell finds in source (the grammar, not PowerShell itself)."""
-    import tree_sitter
-    import tree_sitter_powershell
-
-    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
-    found: list[str] = []
-    stack = [parser.parse(source.encode("utf-8")).root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "ERROR" or node.is_missing:
-            found.append(f"{node.start_point}: {node.text!r}"[:120])
-        stack.extend(node.children)
-    return found
-
-
 @pytest.mark.parametrize("trigger", ["02:00", "15m"])
 @pytest.mark.parametrize("run_as", ["CORP\\gmsa-rollready$", "CORP\\svc-rollready", "SYSTEM"])
 def test_register_script_parses_as_powershell(trigger, run_as):
     hostile = ARGS + ("--notify-cmd", "echo 'it''s' $(whoami) `n \u2019; Remove-Item C:\\")
-    assert _powershell_errors(register_line(spec(trigger, run_as, args=hostile))) == []
+    assert powershell_errors(register_line(spec(trigger, run_as, args=hostile))) == []
 
 
 def test_the_powershell_check_is_not_a_rubber_stamp():
-    assert _powershell_errors("Register-ScheduledTask -TaskName 'x -Action (New-ScheduledTaskAction -Execute 'a b')")
+    assert powershell_errors("Register-ScheduledTask -TaskName 'x -Action (New-ScheduledTaskAction -Execute 'a b')")
