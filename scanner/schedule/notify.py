@@ -13,6 +13,7 @@ import ssl
 import subprocess
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Literal
 
 from scanner.inert import inert
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 NotifyWhen = Literal["change", "always", "not-go"]
 NOTIFY_WHEN: tuple[NotifyWhen, ...] = ("change", "always", "not-go")
 COMMAND_TIMEOUT_S = 120
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # most relays refuse mail much above 10-25 MB
 SMTP_PASSWORD_ENV = "ROLLREADY_SMTP_PASSWORD"
 KEYRING_SERVICE = "rollready-smtp"
 
@@ -38,6 +40,7 @@ class Notification:
     reason: str = ""
     run_id: int | None = None
     scanned_at: str | None = None
+    pdf_path: str | None = None  # the run's PDF report, attached to the mail when small enough
 
     @property
     def changed(self) -> bool:
@@ -135,12 +138,34 @@ def build_message(settings: SmtpSettings, note: Notification) -> EmailMessage:
         f"Reason:   {note.reason}",
         f"Scanned:  {note.scanned_at or '-'}",
         f"Run id:   {'-' if note.run_id is None else note.run_id}",
-        f"Report:   {note.report_path}",
         "",
-        "rollready history drift shows what changed since the previous run.",
+        "Report file, on the host that ran the scan (a path on that host, not a link):",
+        f"    {note.report_path}",
     ]
+    attached, why = _pdf_attachment(note.pdf_path)
+    if attached is not None:
+        lines.append(f"The PDF report is attached ({Path(note.pdf_path or '').name}, {len(attached):,} bytes).")
+    elif why:
+        lines.append(why)
+    lines += ["", "rollready history drift shows what changed since the previous run."]
     msg.set_content("\n".join(lines) + "\n")
+    if attached is not None:
+        msg.add_attachment(attached, maintype="application", subtype="pdf", filename=Path(note.pdf_path or "").name)
     return msg
+
+
+def _pdf_attachment(path: str | None) -> tuple[bytes | None, str]:
+    """The PDF's bytes when it exists and fits under MAX_ATTACHMENT_BYTES; else why it is not attached."""
+    if not path:
+        return None, ""
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_ATTACHMENT_BYTES:
+            return None, (f"The PDF report is not attached: its {size:,} bytes are over the "
+                          f"{MAX_ATTACHMENT_BYTES:,}-byte limit; it is at {path}")
+        return Path(path).read_bytes(), ""
+    except OSError as exc:
+        return None, f"The PDF report could not be attached: {exc.strerror or exc}"
 
 
 def send_mail(settings: SmtpSettings, note: Notification) -> list[str]:

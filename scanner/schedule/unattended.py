@@ -269,7 +269,7 @@ def _run(out: Path, do_scan: DoScan, store: HistoryStore | None, notifier: Notif
             cluster=run.cluster, verdict=run.verdict, previous_verdict=previous.verdict if previous else None,
             exit_code=run.exit_code if run.exit_code is not None else exitcodes.INTERNAL,
             report_path=str(outcome.report or _main_report(run_dir)), reason=run.verdict_reason or "",
-            run_id=run_id, scanned_at=format_utc(run.scanned_at))
+            run_id=run_id, scanned_at=format_utc(run.scanned_at), pdf_path=_pdf(run_dir))
         _deliver(notifier, note)
     return run.exit_code if run.exit_code is not None else exitcodes.INTERNAL
 
@@ -285,7 +285,7 @@ def _unrecorded(outcome: RunOutcome, run_dir: Path, notifier: Notifier | None, w
             cluster=cluster, verdict=verdict["status"], previous_verdict=None, exit_code=code,
             report_path=str(outcome.report or _main_report(run_dir)),
             reason=f"{verdict.get('reason') or ''} (not recorded in the history: {why})",
-            scanned_at=(outcome.facts.get("scan") or {}).get("collected_at"))
+            scanned_at=(outcome.facts.get("scan") or {}).get("collected_at"), pdf_path=_pdf(run_dir))
         _deliver(notifier, note)
     return code
 
@@ -317,6 +317,12 @@ def _deliver(notifier: Notifier, note: Notification) -> None:
         log.error("notification failed: %s", failure)
         eventlog.report(f"rollready could not deliver a notification: {failure}", eventlog.NOTIFY_FAILED)
         print(f"rollready: warning: notification failed: {failure}", file=sys.stderr)
+
+
+def _pdf(run_dir: Path) -> str | None:
+    """The run's PDF report, when it wrote one (the mail attaches it)."""
+    pdf = run_dir / "report.pdf"
+    return str(pdf) if pdf.exists() else None
 
 
 def _main_report(run_dir: Path) -> Path:
