@@ -412,6 +412,10 @@ def _volumes(cluster: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> list[
                 "size", "free", "health", "health_code", "short_names", "dedup")
         for key in keys:
             vol[key] = local.get(key) if local else None
+        if vol["dedup"] is None and nodes and all(n.get("dedup_installed") is False for n in nodes.values()):
+            # No node has the Data Deduplication feature: no volume can be deduplicated. Absent, not
+            # unknown, so the dedup rules do not apply (Get-DedupVolume does not even exist there).
+            vol["dedup"] = {"enabled": False}
         out.append(vol)
     return out
 

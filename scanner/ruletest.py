@@ -227,7 +227,8 @@ def run_case(case: Case, pack: RulePack, catalogs: dict[str, Catalog], cache: di
         return Outcome(case, "invalid", problem=exc.problems[0].message)
     waivers, attestations = _exceptions(case)
     today = case.raw.get("today")
-    _, findings = evaluate_facts(doc, replace(pack, rules=(rule,)), catalogs, phase=phase, target_os=target,
+    _, findings = evaluate_facts(doc, replace(pack, rules=(rule,)), catalogs, phase=phase, rules_phase=phase,
+                                 target_os=target,
                                  source_os=case.raw.get("source"), waivers=waivers, attestations=attestations,
                                  today=dt.date.fromisoformat(str(today)) if today else DEFAULT_TODAY)
     pattern = str(case.raw.get("subject", "*")).casefold()

@@ -57,7 +57,7 @@ def test_members_left_out_make_it_incomplete_and_are_named_everywhere(tmp_path: 
         "not_scanned": [{"name": "NODE2", "reason": "not_in_scan"}, {"name": "NODE3", "reason": "not_in_scan"}],
     }
     assert any(p.startswith("NODE3 is a member of") for p in result["collection_problems"])
-    assert "member NODE3 not scanned" in html.read_text()
+    assert "not scanned NODE2 (not in the inventory or --node list), NODE3" in html.read_text()
     junit = ET.fromstring(to_junit(result))
     suite = junit.find("testsuite[@name='coverage']")
     assert suite is not None and suite.get("errors") == "2"

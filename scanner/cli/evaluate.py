@@ -17,7 +17,7 @@ from scanner.cli.common import (
 from scanner.cli.textout import render_text
 from scanner.collect.offline import facts_from_files
 from scanner.engine.run import evaluate_facts
-from scanner.errors import InputError, Problem, UsageError
+from scanner.errors import UsageError
 from scanner.pipeline import load_rule_set
 from scanner.provenance import result_provenance
 from scanner.report import write_reports
@@ -46,11 +46,7 @@ def run(args: argparse.Namespace) -> int:
     sign = signing_key(args)  # a wrong password fails before anything is evaluated
     doc, raw = facts_from_files(args.facts)
     rules = load_rule_set(rule_options(args))
-    phase = args.phase or doc["scan"].get("phase")
-    if phase is None:
-        raise InputError([Problem("the facts do not say which phase they are from; give --phase pre|mixed|post",
-                                  file=args.facts[0])])
-    result, findings = evaluate_facts(doc, rules.pack, rules.catalogs, phase=phase, target_os=args.target_os,
+    result, findings = evaluate_facts(doc, rules.pack, rules.catalogs, phase=args.phase, target_os=args.target_os,
                                       source_os=args.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
     result["provenance"] = result_provenance(doc["scan"], command_line=getattr(args, "command_line", ()))
     unavailable: PdfUnavailable | None = None

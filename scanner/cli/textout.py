@@ -32,7 +32,7 @@ def render_text(result: dict[str, Any], findings: list[Finding], *, color: bool)
     verdict = result["verdict"]
     cluster = result["cluster"]
     console.print(Text(f" {verdict['status']} ", style=VERDICT_STYLE.get(verdict["status"], "bold")),
-                  safe(f" {cluster.get('name')} · phase {result['phase']} · "
+                  safe(f" {cluster.get('name')} · phase {phase_text(result)} · "
                        f"{result.get('source_os') or '?'} → {result.get('target_os') or '?'}"))
     console.print(safe(verdict["reason"], 500))
     totals = {status: sum(sev.values()) for status, sev in verdict["counts"].items()}
@@ -55,10 +55,39 @@ def render_text(result: dict[str, Any], findings: list[Finding], *, color: bool)
             reason = f": {w['reason']}" if w.get("reason") else ""
             console.print(Text(f"{label}: ", style="yellow"),
                           safe(f"{w.get('rule')} {w.get('subject') or ''} expires {w.get('expires')} {where}{reason}"))
+    for line in scope_lines(result):
+        console.print(Text("scope: ", style="bold yellow"), safe(line, 600))
     console.print(Text(f"{totals.get('pass', 0)} passed, {totals.get('not_applicable', 0)} not applicable; "
                        f"rule pack {result['rule_pack']['sha256'][:12]} ({result['rule_pack']['rules']} rules)",
                        style="dim"))
     return buf.getvalue()
+
+
+def phase_text(result: dict[str, Any]) -> str:
+    """The phase the rules were selected by, with the declared one when it differs."""
+    phase, observed, declared = result["phase"], result.get("observed_phase"), result.get("declared_phase")
+    if observed is None and "observed_phase" in result:
+        return f"{phase} (declared; the facts do not show it)"
+    if declared and declared != phase:
+        return f"{phase} (observed; declared {declared})"
+    return phase
+
+
+def scope_lines(result: dict[str, Any]) -> list[str]:
+    """A narrowed rule set with its digests, and the waivers and attestations in force."""
+    scope = result.get("scope") or {}
+    lines = []
+    if scope.get("narrowed"):
+        filters = "; ".join(f"{k.replace('_', ' ')} {', '.join(v)}" for k, v in (scope.get("filters") or {}).items())
+        lines.append(f"narrowed rule set ({filters or 'a selection'}): {scope['rules_selected']} of "
+                     f"{scope['rules_total']} rules, not a full GO; selected rules {scope['selected_sha256'][:12]}, "
+                     f"full pack {scope['pack_sha256'][:12]}")
+    for kind, by in (("waivers", "approved_by"), ("attestations", "attested_by")):
+        for e in scope.get(kind) or []:
+            until = f" until {e['expires']}" if e.get("expires") else ""
+            lines.append(f"{kind[:-1]} in force: {e.get('id') or ''} {e.get('rule')} {e.get('subject') or ''} "
+                         f"by {e.get(by)}{until} ({e.get('findings', 0)} finding(s))")
+    return lines
 
 
 def _findings_table(console: Console, shown: list[Finding]) -> None:

@@ -48,6 +48,7 @@ class Rule:
     targets: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     description: str = ""
+    severity_reason: str = ""  # why this severity, against the table in scanner/engine/verdict.py
     unverified: bool = False
     file: str = ""
     line: int | None = None
@@ -79,6 +80,7 @@ class RulePack:
     waivers: tuple[Waiver, ...] = ()
     attestations: tuple[Attestation, ...] = ()
     selection: dict[str, Any] = field(default_factory=dict)  # tags / skip_tags the rules were selected by
+    left_out: tuple[str, ...] = ()  # ids of the pack's rules the selection left out (the run's scope)
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -96,7 +98,9 @@ class RulePack:
             return {t.casefold() for t in (*r.tags, r.id, r.area, r.scope)}
 
         rules = tuple(r for r in self.rules if (not want or labels(r) & want) and not labels(r) & skip)
-        return replace(self, rules=rules, selection={"tags": sorted(want), "skip_tags": sorted(skip)})
+        kept = {r.id for r in rules}
+        return replace(self, rules=rules, selection={"tags": sorted(want), "skip_tags": sorted(skip)},
+                       left_out=self.left_out + tuple(r.id for r in self.rules if r.id not in kept))
 
     def with_exceptions(self, waivers: Iterable[Waiver] = (), attestations: Iterable[Attestation] = ()) -> RulePack:
         return replace(self, waivers=tuple(waivers), attestations=tuple(attestations))
@@ -190,7 +194,7 @@ def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
             scope=raw["scope"], area=raw["area"], message=raw["message"], remediation=raw["remediation"],
             references=tuple(raw["references"]), check=conditions.get((i, "check")), when=conditions.get((i, "when")),
             kind=raw.get("kind", "check"), targets=tuple(raw.get("targets", ())), tags=tuple(raw.get("tags", ())),
-            description=raw.get("description", ""), unverified=bool(raw.get("unverified", False)),
+            description=raw.get("description", ""), severity_reason=raw.get("severity_reason", ""), unverified=bool(raw.get("unverified", False)),
             file=doc.file, line=line,
         ))
     return rules, []

@@ -70,8 +70,10 @@ def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = (),
     if blocking_fails:
         first = blocking_fails[0]
         more = f" and {len(blocking_fails) - 1} more blocking failure(s)" if len(blocking_fails) > 1 else ""
+        also = f" Also not a complete picture: {_names(list(not_scanned) + list(collection_problems), 2)}." \
+            if not_scanned or collection_problems else ""
         return Verdict("NO-GO", f"{first.rule_id} failed on {first.subject}: "
-                                f"{problem_headline(first.message, first.title)}{more}.", exitcodes.NO_GO, c)
+                                f"{problem_headline(first.message, first.title)}{more}.{also}", exitcodes.NO_GO, c)
     gaps = list(collection_problems)
     if not_scanned or gaps or undecided:
         parts = []

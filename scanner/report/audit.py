@@ -149,6 +149,9 @@ def tls_line(result: dict[str, Any]) -> str:
     return "Reached as " + "; ".join(connection_text(c) for c in conns) + "."
 
 
+NOT_SCANNED_WHY = {"not_in_scan": "not in the inventory or --node list", "unreachable": "could not be collected"}
+
+
 def coverage_line(result: dict[str, Any]) -> str | None:
     """Members scanned of members in the cluster, from the verdict's `coverage` when present."""
     cov = result.get("coverage")
@@ -163,10 +166,13 @@ def coverage_line(result: dict[str, Any]) -> str | None:
 
     members, scanned = n("members"), n("scanned")
     if members is None or scanned is None:
-        return None
-    missing = cov.get("not_scanned")
-    names = f": not scanned {human(missing)}" if isinstance(missing, list) and missing else ""
-    return f"{scanned} of {members} cluster member{'s' if members != 1 else ''} scanned{names}."
+        return "The cluster's member list was not collected: whether every member was scanned is unknown."
+    missing = [f"{m['name']} ({NOT_SCANNED_WHY.get(m['reason'], m['reason'])})"
+               for m in cov.get("not_scanned") or [] if isinstance(m, dict)]
+    names = f": not scanned {', '.join(missing)}" if missing else ""
+    outsiders = cov.get("not_members") or []
+    extra = f"; scanned but not a member of the cluster: {', '.join(outsiders)}" if outsiders else ""
+    return f"{scanned} of {members} cluster member{'s' if members != 1 else ''} scanned{names}{extra}."
 
 
 def scope_rows(result: dict[str, Any]) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from scanner.model import SEVERITIES, STATUSES, Severity, Status
 from scanner.report import audit
-from scanner.report.text import clip, coverage_lines, human
+from scanner.report.text import clip, human
 
 PROBLEM = "fail"
 NOT_CHECKED = ("unknown", "error", "manual")
@@ -163,7 +163,6 @@ def _scan_notes(result: dict[str, Any], failure: audit.CollectionFailure) -> lis
                      "only the list of what failed. Fix the access problem and scan again.")
     elif down:
         notes.append(f"Not reachable: {', '.join(down)}. Every rule on these nodes is unknown.")
-    notes += [f"Coverage: {line}." for line in coverage_lines(result, unreachable=False)]
     return notes
 
 

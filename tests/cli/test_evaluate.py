@@ -27,7 +27,19 @@ def test_examples_give_their_verdicts(example: str, phase: str, code: int, capsy
 def test_mixed_dedup_names_volume_and_older_nodes(capsys: pytest.CaptureFixture[str]) -> None:
     main(["evaluate", str(EX / "mixed-dedup-hazard.json"), "--phase", "mixed"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "NO-GO" in out and "Cluster Disk 1" in out and "NODE2, NODE3" in out
+    assert "NO-GO" in out and "Cluster Disk 1" in out and "NODE2 (2012R2), NODE3 (2012R2)" in out
+    assert 'volume E: "Data"' in out  # named by drive letter and label, not only the resource
+
+
+def test_dedup_fail_back_gives_the_exact_owner_line_and_cites_field_practice(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    main(["evaluate", str(EX / "mixed-dedup-hazard.json"), "--format", "json", "--out", str(out)])
+    ddp = next(f for f in json.loads(out.read_text())["findings"] if f["rule_id"] == "DDP-003")
+    assert ddp["status"] == "fail" and ddp["severity"] == "critical"
+    assert ddp["message"].endswith("Set-ClusterOwnerNode -Resource 'Cluster Disk 1' -Owners NODE1")
+    refs = " ".join(ddp["references"])
+    assert "31038.troubleshooting-data-deduplication-corruptions" in refs and "field practice" in refs
+    assert "data-deduplication/interop" not in refs  # the interop page says dedup interoperates
 
 
 def test_json_output_is_a_result_document(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_passes_have_evidence_lines_naming_their_node(audited) -> None:
 def test_headline_states_the_problem_not_the_requirement(audited) -> None:
     result, _, _ = audited
     reason = result["verdict"]["reason"]
-    assert reason.startswith("DDP-003 failed on Cluster Disk 1: Cluster Disk 1 is deduplicated")  # the message
+    assert reason.startswith('DDP-003 failed on Cluster Disk 1: Deduplicated volume E: "Data"')
     assert "cannot fail back" not in reason  # the rule's title states the requirement
 
 

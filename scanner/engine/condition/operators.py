@@ -95,8 +95,12 @@ def fact_date(value: Any) -> datetime:
 
 
 def age_days(now: datetime, value: Any) -> float:
-    """Days from a date fact to the scan time."""
-    return (now - fact_date(value)).total_seconds() / 86400
+    """Days from a date fact to the scan time. A date more than a day after the scan cannot be true
+    (a hotfix "installed" on 9999-12-31): unknown, never "recent" (engine/contradictions.py names it)."""
+    age = (now - fact_date(value)).total_seconds() / 86400
+    if age < -1:
+        raise UnreadableDate(str(value)[:60])
+    return age
 
 
 def _dated(compare: Callable[[datetime, datetime], bool]) -> Test:
