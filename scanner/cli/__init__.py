@@ -32,6 +32,7 @@ def _command_modules() -> list[ModuleType]:
         evaluate,
         history_cmd,
         lab_cmd,
+        plan_cmd,
         report_cmd,
         rules_cmd,
         scan_cmd,
@@ -40,8 +41,8 @@ def _command_modules() -> list[ModuleType]:
     )
 
     # In the order `rollready --help` lists them: the data flow, then operations.
-    return [scan_cmd, collect_cmd, evaluate, report_cmd, verify_cmd, diff_cmd, rules_cmd, history_cmd, schedule_cmd, demo_cmd,
-            lab_cmd]
+    return [scan_cmd, collect_cmd, evaluate, report_cmd, verify_cmd, diff_cmd, rules_cmd, plan_cmd, history_cmd, schedule_cmd,
+            demo_cmd, lab_cmd]
 
 
 def build_parser() -> Parser:

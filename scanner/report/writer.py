@@ -55,9 +55,9 @@ class PdfUnavailable(RollreadyError):
 WEASYPRINT_INSTALL = "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"
 
 
-def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa: bool = True) -> bytes:
+def pdf_layout() -> Callable[..., bytes]:
+    """WeasyPrint's layout function, or PdfUnavailable when its system libraries are missing."""
     try:
-        from scanner.report.pdf import Attached
         from scanner.report.pdf import render_pdf as layout
     except OSError as exc:  # WeasyPrint opens Pango through cffi at import: a missing library is an OSError
         reason = " ".join(str(exc).split())[:200]
@@ -66,6 +66,12 @@ def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa
             f"WeasyPrint's installation notes say for this platform ({WEASYPRINT_INSTALL}; on Windows: MSYS2 "
             "and `pacman -S mingw-w64-ucrt-x86_64-pango`, or WEASYPRINT_DLL_DIRECTORIES); the other reports "
             "were written") from exc
+    return layout
+
+
+def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa: bool = True) -> bytes:
+    layout = pdf_layout()
+    from scanner.report.pdf import Attached
 
     files = [Attached("findings.json", canonical_json(result), "rollready result document (canonical JSON)")]
     if facts_bytes is not None:

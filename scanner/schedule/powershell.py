@@ -6,14 +6,9 @@ LocalSystem need none.
 """
 from __future__ import annotations
 
+from scanner.pwsh import ps_quote
 from scanner.schedule.spec import Daily, ScheduleSpec
 from scanner.schedule.taskscheduler import EXECUTION_TIME_LIMIT, TASK_FOLDER, windows_command_line
-
-_QUOTES = "'\u2018\u2019\u201a\u201b"  # PowerShell treats the typographic single quotes as quotes too
-
-
-def ps_quote(text: str) -> str:
-    return "'" + "".join(c * 2 if c in _QUOTES else c for c in text) + "'"
 
 
 def register_line(spec: ScheduleSpec) -> str:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from pwsh_syntax import powershell_errors
 
 from scanner.errors import UsageError
 from scanner.schedule import ScheduleSpec, parse_daily, parse_every, render_all
-from scanner.schedule.powershell import ps_quote, register_line
+from scanner.pwsh import ps_quote
+from scanner.schedule.powershell import register_line
 from scanner.schedule.spec import task_name
 from scanner.schedule.systemd import cron_line, on_calendar, service_unit, systemd_quote, timer_unit
 from scanner.schedule.taskscheduler import task_xml

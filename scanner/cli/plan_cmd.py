@@ -1,0 +1,49 @@
+"""`rollready plan`: facts in, an ordered upgrade plan out (plan.html, plan.pdf, runbook.ps1)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scanner.collect.offline import facts_from_files
+from scanner.plan import build_plan, render_html, render_pdf, render_runbook
+from scanner.report.writer import PdfUnavailable, write_all
+from scanner.times import format_utc, utc_now
+from scanner.versions import RELEASES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "plan", help="the safe way through the upgrade: node order, gates, runbook",
+        description="Compute a rolling-upgrade plan from the facts of one cluster and write plan.html, plan.pdf "
+                    "(with a sign-off block for the change board) and runbook.ps1 (dry run unless -Execute, "
+                    "stops at every gate). Refuses, naming every reason, when one node out would break quorum "
+                    "or the facts do not allow a safe plan.")
+    p.add_argument("facts", nargs="+", metavar="FACTS.json",
+                   help="a facts document, or one collector output per node")
+    p.add_argument("--target-os", required=True, choices=RELEASES[1:], help="the release to upgrade to")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for plan.html, plan.pdf and runbook.ps1")
+    p.add_argument("--no-pdf", action="store_true", help="write plan.html and runbook.ps1 only")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    doc, _ = facts_from_files(args.facts)
+    plan = build_plan(doc, args.target_os, source=args.facts[0])
+    now = format_utc(utc_now())
+    out = Path(args.out)
+    collected = str((doc.get("scan") or {}).get("collected_at") or "?")
+    files = [(out / "plan.html", render_html(plan, doc, now).encode("utf-8")),
+             (out / "runbook.ps1", render_runbook(plan, collected).encode("utf-8-sig"))]
+    unavailable = None
+    if not args.no_pdf:
+        try:
+            files.append((out / "plan.pdf", render_pdf(plan, doc, now)))
+        except PdfUnavailable as exc:
+            unavailable = exc
+    for path in write_all(files):
+        print(path)
+    print(f"{plan.cluster}: {plan.source_os} → {plan.target_os}, {len(plan.steps)} steps; node order "
+          f"{' → '.join(c.name for c in plan.nodes)}; point of no return: step X1")
+    if unavailable is not None:
+        raise unavailable
+    return 0

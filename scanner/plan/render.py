@@ -1,0 +1,37 @@
+"""plan.html and plan.pdf, in the reports' look (same CSS, sign-off block, running header)."""
+from __future__ import annotations
+
+from typing import Any
+
+from scanner import __version__
+from scanner.plan.model import Plan
+from scanner.report import html as html_mod
+from scanner.report.writer import pdf_layout
+
+
+def plan_context(plan: Plan, facts: dict[str, Any], generated_at: str, medium: str) -> dict[str, Any]:
+    scan = facts.get("scan") or {}
+    prov = scan.get("provenance") or {}
+    basis = [
+        ("Cluster", plan.cluster),
+        ("Upgrade", f"Windows Server {plan.source_os} → {plan.target_os}"),
+        ("Facts collected (UTC)", scan.get("collected_at") or "?"),
+        ("Facts collected by", prov.get("host") or scan.get("operator") or "?"),
+        ("Quorum", plan.quorum),
+        ("Storage Spaces Direct", "yes" if plan.s2d else "no"),
+        ("Hyper-V roles", "yes" if plan.hyperv else "no"),
+        ("Cluster-Aware Updating role", "yes" if plan.cau else "no"),
+        ("Nodes to upgrade", ", ".join(c.name for c in plan.nodes)),
+    ]
+    if plan.upgraded:
+        basis.append(("Already on the target release", ", ".join(plan.upgraded)))
+    return {"plan": plan, "basis": basis, "medium": medium, "generated_at": generated_at, "version": __version__,
+            "title": f"Upgrade plan: {plan.cluster} ({plan.source_os} → {plan.target_os})"}
+
+
+def render_html(plan: Plan, facts: dict[str, Any], generated_at: str, *, medium: str = "screen") -> str:
+    return html_mod.render("plan.html.j2", plan_context(plan, facts, generated_at, medium))
+
+
+def render_pdf(plan: Plan, facts: dict[str, Any], generated_at: str) -> bytes:
+    return pdf_layout()(render_html(plan, facts, generated_at, medium="print"), attachments=[], pdfa=True)
