@@ -106,7 +106,9 @@ class Lab:
 
     def _serve(self, spec: NodeSpec, port: int, scheme: str, certs: LabCertificates | None) -> NodeServer:
         def document(parameters: dict[str, object]) -> tuple[str, float]:
-            run = collector_run(self.scenario, spec, default_params().with_parameters(parameters))
+            # The scenario as it is now: a replay (scanner.lab.evolve) may have moved it on since the start.
+            current = self.scenario.node(spec.name)
+            run = collector_run(self.scenario, current, default_params().with_parameters(parameters))
             return json.dumps(run.document, separators=(",", ":")), run.runtime_s * self.time_scale
 
         service = WinRMService(

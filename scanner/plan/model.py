@@ -14,6 +14,7 @@ class Command:
     text: str
     changes: bool
     why: str = ""
+    action: tuple[str, ...] = ()  # what it does to the cluster, as data: ("drain", node), ("owners", res, *nodes)…
 
 
 @dataclass(frozen=True)

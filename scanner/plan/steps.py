@@ -60,16 +60,20 @@ def prepare(*, cau: bool, s2d: bool, target_os: str) -> list[Step]:
 
 def node_steps(node: str, *, target_os: str, dedup: Sequence[DedupVolume], old_after: tuple[str, ...],
                new_nodes: tuple[str, ...], s2d: bool) -> list[Step]:
-    """Drain, upgrade and resume one node; before it leaves, no dedup volume may be able to follow it back."""
+    """Drain, upgrade and resume one node; before it leaves, no dedup volume may be able to follow it back.
+
+    The scan after the last node is a post-phase scan: every member then runs the target release.
+    """
+    scan_phase = "mixed" if old_after else "post"
     steps: list[Step] = []
     n = ps_quote(node)
     if dedup:
         steps.append(_restrict_dedup(node, dedup, old_after, new_nodes))
     before = [Command(f"Suspend-ClusterNode -Name {n} -Drain -Wait", True,
-                      "moves every role off the node; the node stays a cluster member")]
+                      "moves every role off the node; the node stays a cluster member", ("drain", node))]
     after = [Command(f"if ((Get-ClusterNode -Name {n}).State -eq 'Paused') "
                      f"{{ Resume-ClusterNode -Name {n} -Failback Immediate }}", True,
-                     "an in-place upgraded node is still paused; a re-added node is already Up")]
+                     "an in-place upgraded node is still paused; a re-added node is already Up", ("resume", node))]
     if s2d:
         fault_domain = f"Get-StorageFaultDomain -Type StorageScaleUnit | Where-Object FriendlyName -eq {n}"
         before.append(Command(f"{fault_domain} | Enable-StorageMaintenanceMode", True))
@@ -87,7 +91,8 @@ def node_steps(node: str, *, target_os: str, dedup: Sequence[DedupVolume], old_a
         "Microsoft recommends a clean installation: evict the node (Remove-ClusterNode), install Windows Server "
         f"{target_os} with the same roles, features and drivers, then Add-ClusterNode; an in-place upgrade is "
         "possible but discouraged.",
-        commands=(Command(f"Remove-ClusterNode -Name {n} -Force", True, "only for a clean installation"),),
+        commands=(Command(f"Remove-ClusterNode -Name {n} -Force", True, "only for a clean installation",
+                          ("upgrade", node)),),
         gate=Gate(f"{node} reinstalled (or upgraded) to Windows Server {target_os}, patched to the latest update, "
                   "Failover-Clustering and the node's features and vendor drivers installed?"),
         rollback=f"If {node} does not come back: leave it out (the cluster runs with one node fewer, as planned), "
@@ -100,9 +105,9 @@ def node_steps(node: str, *, target_os: str, dedup: Sequence[DedupVolume], old_a
         f"N-{node}-3", "node", f"Add {node} back and resume it",
         "The node rejoins on the new release; the cluster is now in mixed mode until the last node is done.",
         commands=(Command(f"Add-ClusterNode -Name {n}", True, "after a clean installation"), *after),
-        gate=Gate(f"{node} Up on Windows Server {target_os}, roles back, the mixed-mode scan not NO-GO"
+        gate=Gate(f"{node} Up on Windows Server {target_os}, roles back, the {scan_phase} scan not NO-GO"
                   + (", storage jobs finished and virtual disks Healthy" if s2d else "") + "?",
-                  checks=after_gate_checks, scan_phase="mixed"),
+                  checks=after_gate_checks, scan_phase=scan_phase),
         rollback=f"Suspend-ClusterNode -Name {n} -Drain -Wait; Remove-ClusterNode -Name {n} (then reinstall the "
                  "previous release)",
         node=node, sources=(CRU, S2D) if s2d else (CRU,)))
@@ -122,10 +127,11 @@ def _restrict_dedup(node: str, dedup: Sequence[DedupVolume], old_after: tuple[st
         to_new = vol.on_target or not old_after
         owners = new_nodes if to_new else old_after
         commands.append(Command(f"Set-ClusterOwnerNode -Resource {ps_quote(vol.resource)} -Owners {ps_list(owners)}",
-                                True, f"{vol.label}: possible owners {', '.join(owners)}"))
+                                True, f"{vol.label}: possible owners {', '.join(owners)}",
+                                ("owners", vol.resource, *owners)))
         if vol.group and to_new and not vol.on_target and owners:
             commands.append(Command(f"Move-ClusterGroup -Name {ps_quote(vol.group)} -Node {ps_quote(owners[0])}",
-                                    True, f"{vol.label} moves to the new release now, once"))
+                                    True, f"{vol.label} moves to the new release now, once", ("move", vol.group, owners[0])))
     return Step(
         f"N-{node}-0", "node", "Deduplicated volumes stay on one release side",
         f"Before {node} leaves, no deduplicated volume may be able to be mounted on the newer release and then "
@@ -158,14 +164,14 @@ def finish(*, target_os: str, dedup: Sequence[DedupVolume], all_nodes: tuple[str
             "F2", "validate", "Deduplicated volumes may use every node again",
             "All nodes run the same release: no owner is older any more.",
             commands=tuple(Command(f"Set-ClusterOwnerNode -Resource {ps_quote(v.resource)} -Owners {ps_list(all_nodes)}",
-                                   True, v.label) for v in dedup),
+                                   True, v.label, ("owners", v.resource, *all_nodes)) for v in dedup),
             rollback="Set-ClusterOwnerNode back to the restricted list.", sources=(SEED,)))
     steps.append(Step(
         "X1", "no-return", "Raise the cluster functional level (point of no return)",
         "Only now: after this the cluster cannot take a node on the previous release, and the upgrade cannot be "
         "undone. Microsoft: all nodes on the new release, all on, in active membership; finish within about "
         "four weeks of the first node.",
-        commands=(Command("Update-ClusterFunctionalLevel", True),
+        commands=(Command("Update-ClusterFunctionalLevel", True, action=("functional_level",)),
                   Command("Get-Cluster | Format-List -Property @('ClusterFunctionalLevel', 'ClusterUpgradeVersion')", False)),
         gate=Gate("Functional level raised (Get-Cluster shows the new level)?"),
         rollback="None: the functional level cannot be lowered. Restore from backup is the only way back.",

@@ -80,7 +80,7 @@ def test_in_mixed_mode_a_volume_on_the_new_release_never_gets_an_older_owner():
 def test_gates_scan_between_nodes_and_before_the_point_of_no_return():
     plan = build_plan(facts(), "2016")
     phases = [(s.id, s.gate.scan_phase) for s in plan.steps if s.gate and s.gate.scan_phase]
-    assert [p for _, p in phases] == ["pre", "mixed", "mixed", "mixed", "post", "post"]
+    assert [p for _, p in phases] == ["pre", "mixed", "mixed", "post", "post", "post"]
     no_return = [s for s in plan.steps if not s.reversible]
     assert [s.id for s in no_return] == ["X1"]
     assert plan.steps[[s.id for s in plan.steps].index("X1") - 1].phase == "validate"
