@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.provenance import TLS_TEXT
-from scanner.report.text import human
 
 NOT_RECORDED = "not recorded"
 
@@ -176,11 +175,21 @@ def coverage_line(result: dict[str, Any]) -> str | None:
 
 
 def scope_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """The verdict's `scope` as label/value rows (filters, selected-rule digest, ...), read as given."""
+    """The verdict's `scope` (filters, rules selected of total, both digests, exceptions in force) as rows."""
     scope = result.get("scope")
     if not isinstance(scope, dict):
         return []
-    return [(key.replace("_", " ").capitalize(), human(value)) for key, value in sorted(scope.items())]
+    filters = scope.get("filters") or {}
+    rows = [("Rule selection", "narrowed by " + "; ".join(f"{k}: {', '.join(v)}" for k, v in filters.items())
+             if scope.get("narrowed") else "the whole rule pack"),
+            ("Rules evaluated", f"{scope.get('rules_selected')} of {scope.get('rules_total')}"),
+            ("Selected rules SHA-256", str(scope.get("selected_sha256"))),
+            ("Full rule pack SHA-256", str(scope.get("pack_sha256")))]
+    if scope.get("left_out"):
+        rows.append(("Rules left out", ", ".join(scope["left_out"])))
+    rows.append(("Waivers in force", f"{len(scope.get('waivers') or [])} (see Waivers)"))
+    rows.append(("Attestations in force", f"{len(scope.get('attestations') or [])} (see Attestations)"))
+    return rows
 
 
 def scope_note(result: dict[str, Any]) -> str | None:
@@ -194,7 +203,8 @@ def scope_note(result: dict[str, Any]) -> str | None:
         return None
     selected, total = scope.get("rules_selected"), scope.get("rules_total")
     counted = f" ({selected} of {total} rules)" if selected is not None and total is not None else ""
-    return f"Filtered run: only part of the rule pack was evaluated{counted}, selected by {human(filters)}. " \
+    chosen = "; ".join(f"{k}: {', '.join(v)}" for k, v in (filters or {}).items()) or "a selector"
+    return f"Filtered run: only part of the rule pack was evaluated{counted}, selected by {chosen}. " \
            "This report is not a full readiness check."
 
 

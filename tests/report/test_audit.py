@@ -202,3 +202,16 @@ def test_every_node_failing_the_same_way_is_one_line_and_a_short_report(tmp_path
     assert "Windows Server ?" not in cover
     pages = subprocess.run(["pdfinfo", str(out / "report.pdf")], check=True, capture_output=True, text=True).stdout
     assert int(pages.split("Pages:")[1].split()[0]) <= 4
+
+
+def test_the_cover_of_a_filtered_run_says_so(tmp_path, capsys) -> None:
+    pdf, html = tmp_path / "f.pdf", tmp_path / "f.html"
+    main(["evaluate", str(EXAMPLE), "--tags", "dedup", "--pdf", str(pdf), "--html", str(html), "--no-pdfa"])
+    cover = " ".join(_pdf_text(pdf, 1).split())
+    assert "Filtered run: only part of the rule pack was evaluated" in cover and "selected by tags: dedup" in cover
+    page = html.read_text()
+    band = page[page.index('<div class="verdict '):]
+    band = band[:band.index('<p class="note">')]
+    assert '<div class="verdict-flag">Filtered run' in band  # inside the verdict's colour band
+    meta = page[page.index('id="metadata"'):]
+    assert "Selected rules SHA-256" in meta and "Full rule pack SHA-256" in meta
