@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 from scanner import paths
 from scanner.coverage import Coverage, coverage, name_key
 from scanner.errors import InputError, Problem
-from scanner.schemas import violations
+from scanner.schemas import size_problems, violations
 from scanner.versions import release_of, release_of_build
 from scanner.windates import iso_date
 
@@ -30,12 +31,22 @@ def schema() -> dict[str, Any]:
     return json.loads((paths.SCHEMAS_DIR / "facts.schema.json").read_text(encoding="utf-8"))
 
 
+# Bounds on what a server may send, generous for real clusters (hundreds of devices, thousands of
+# hotfixes and resources; Windows paths reach 32767 characters): a hostile or broken node gets one
+# clear error naming node and field, and no rule ever runs over megabytes of one name.
+MAX_FACT_STRING = 32_768
+MAX_FACT_ITEMS = 100_000
+
+
 def schema_problems(doc: Any, *, file: str | None = None, ref: str | None = None) -> list[Problem]:
-    """Every schema violation, with its JSON pointer and the node it belongs to when known."""
-    return violations(doc, "facts.schema.json", ref=ref, file=file, node_of=lambda path: _node_name_for(doc, path, ref))
+    """Every schema violation, with its JSON pointer and the node it belongs to when known; a
+    document past the size bounds gets those problems instead (the schema is not run on it)."""
+    node_of = functools.partial(_node_name_for, doc, ref=ref)
+    return (size_problems(doc, max_string=MAX_FACT_STRING, max_items=MAX_FACT_ITEMS, file=file, node_of=node_of)
+            or violations(doc, "facts.schema.json", ref=ref, file=file, node_of=node_of))
 
 
-def _node_name_for(doc: Any, path: list[Any], ref: str | None) -> str | None:
+def _node_name_for(doc: Any, path: list[Any], *, ref: str | None) -> str | None:
     try:
         if ref is None and len(path) >= 2 and path[0] == "nodes":
             name = doc["nodes"][path[1]].get("name")
@@ -79,6 +90,8 @@ def parse_json_file(path: str | Path) -> Any:
         return json.loads(decode_text(raw, str(p)))
     except json.JSONDecodeError as exc:
         raise InputError([Problem(f"invalid JSON: {exc.msg}", file=str(p), line=exc.lineno, column=exc.colno)]) from None
+    except RecursionError:
+        raise InputError([Problem("JSON nested too deeply to read", file=str(p))]) from None
 
 
 def check_facts(doc: Any, *, file: str | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import yaml
 from scanner.errors import InputError, Problem
 
 MAX_NODES = 200_000  # alias bombs expand past this; real rule files are far smaller
+MAX_DEPTH = 64  # nesting; real files stay under 10 levels, and PyYAML's composer recurses per level
 
 Path = tuple[Any, ...]
 
@@ -45,6 +46,8 @@ def load_located(text: str, file: str) -> Located:
     """Parse one YAML document; syntax errors and duplicate keys become located problems."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise InputError([Problem(f"YAML nested more than {MAX_DEPTH} levels deep", file=file)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = " ".join(str(exc.problem or exc.context or "YAML syntax error").split())
@@ -76,12 +79,15 @@ class _Builder:
         if self.count > MAX_NODES:
             raise InputError([Problem(f"document too large or an alias bomb (more than {MAX_NODES} values)", file=self.file)])
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if len(path) >= MAX_DEPTH and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            raise InputError([Problem(f"nested more than {MAX_DEPTH} levels deep", file=self.file,
+                                      line=node.start_mark.line + 1, column=node.start_mark.column + 1)])
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 try:
                     key = self.loader.construct_object(key_node, deep=True)
-                except (yaml.YAMLError, ValueError, OverflowError) as exc:
+                except (yaml.YAMLError, ValueError, OverflowError, AttributeError, TypeError) as exc:
                     self._located(key_node, f"bad key: {exc}")
                     continue
                 if not isinstance(key, (str, int, float, bool)) or key is None:
@@ -100,6 +106,8 @@ class _Builder:
             self._located(node, " ".join(str(exc).split()))
         except (ValueError, OverflowError) as exc:  # e.g. an impossible unquoted date: 2026-02-30
             self._located(node, f"bad value {node.value!r}: {exc}")
+        except (AttributeError, TypeError):  # PyYAML's own constructors on a forced tag, e.g. !!timestamp on a word
+            self._located(node, f"bad value {node.value!r} for its tag {node.tag}")
         return None
 
     def _located(self, node: yaml.Node, message: str) -> None:
@@ -127,7 +135,11 @@ def schema_problems(doc: Located, validator: jsonschema.protocols.Validator, bas
         line, column = doc.mark(base + tuple(e.absolute_path))
         return (line or 0, column or 0, e.message)
 
-    for err in sorted(validator.iter_errors(target), key=order):
+    try:
+        errors = sorted(validator.iter_errors(target), key=order)
+    except RecursionError:
+        return [Problem(f"nested more than {MAX_DEPTH} levels deep", file=doc.file)]
+    for err in errors:
         best = jsonschema.exceptions.best_match([err]) if err.context else err
         path = base + tuple(best.absolute_path)
         message = best.message if len(best.message) <= 200 else best.message[:197] + "..."

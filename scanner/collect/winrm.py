@@ -295,6 +295,8 @@ def parse_output(objects: list[Any], errors: list[str], failed: bool) -> dict[st
         doc = json.loads(texts[0])
     except json.JSONDecodeError as exc:
         raise NodeFailure("protocol", f"collector output is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise NodeFailure("protocol", "collector output is JSON nested too deeply to read") from None
     problems = schema_problems(doc, ref="collector_output")
     if problems:
         first = problems[0]

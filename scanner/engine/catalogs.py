@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import paths
+from scanner.engine.regex import compile_linear
 from scanner.errors import InputError, Problem
 from scanner.schemas import validator
 from scanner.yamlmarks import read_located, schema_problems
@@ -92,8 +93,8 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
         pattern = None
         if "match" in raw:
             try:
-                pattern = re.compile(raw["match"], re.IGNORECASE)
-            except re.error as exc:
+                pattern = compile_linear(raw["match"], ignore_case=True)
+            except ValueError as exc:
                 problems.append(doc.problem(("entries", i, "match"), f"bad regex {raw['match']!r}: {exc}"))
                 continue
         key = str(raw["key"])

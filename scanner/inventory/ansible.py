@@ -3,6 +3,7 @@ cluster of those hosts, reached through ansible_host, ansible_port, ansible_user
 ansible_psrp_* / ansible_winrm_* connection variables. A password variable is refused."""
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from collections.abc import Mapping
@@ -37,19 +38,47 @@ def looks_like_ini(text: str) -> bool:
     return False
 
 
+MAX_EXPANDED_HOSTS = 4096  # hosts one pattern may stand for; a failover cluster has at most 64 nodes
+_RANGE = re.compile(r"\[([0-9A-Za-z]*:[0-9A-Za-z]*(?::[0-9A-Za-z-]*)?)\]")
+
+
 def _expand_pattern(host: str) -> list[str]:
-    """Ansible's host ranges: node[01:03] -> node01, node02, node03 (numeric and alphabetic)."""
-    m = re.search(r"\[([0-9a-z]+):([0-9a-z]+)(?::(\d+))?\]", host)
+    """Ansible's host ranges: node[01:03] -> node01, node02, node03 (numeric and alphabetic, with an
+    optional :step; several ranges multiply). ValueError, saying why, for a range Ansible would not
+    accept or one standing for more than MAX_EXPANDED_HOSTS hosts (counted before anything is built)."""
+    parts = _RANGE.split(host)
+    choices: list[list[str]] = []
+    total = 1
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            choices.append([part])
+            continue
+        values = _range_values(part)
+        total *= len(values)
+        if total > MAX_EXPANDED_HOSTS:
+            raise ValueError(f"host pattern {host!r} stands for more than {MAX_EXPANDED_HOSTS} hosts")
+        choices.append(values)
+    return ["".join(combo) for combo in itertools.product(*choices)]
+
+
+def _range_values(spec: str) -> list[str]:
+    m = re.fullmatch(r"(\d+|[a-z]):(\d+|[a-z])(?::(\d+))?", spec)
     if not m:
-        return [host]
+        raise ValueError(f"[{spec}] is not a host range: use [01:03] or [a:c], with an optional :step")
     start, end, step = m.group(1), m.group(2), int(m.group(3) or 1)
-    head, tail = host[: m.start()], host[m.end() :]
-    if start.isdigit() and end.isdigit():
-        width = len(start) if start.startswith("0") else 0
-        values = [str(i).zfill(width) for i in range(int(start), int(end) + 1, step)]
-    else:
-        values = [chr(c) for c in range(ord(start), ord(end) + 1, step)]
-    return [h for v in values for h in _expand_pattern(head + v + tail)]
+    if step < 1:
+        raise ValueError(f"[{spec}]: the step must be at least 1")
+    if start.isdigit() != end.isdigit():
+        raise ValueError(f"[{spec}]: both ends must be numbers or both single letters")
+    first, last = (int(start), int(end)) if start.isdigit() else (ord(start), ord(end))
+    if last < first:
+        raise ValueError(f"[{spec}]: the range ends before it starts")
+    if (last - first) // step + 1 > MAX_EXPANDED_HOSTS:
+        raise ValueError(f"[{spec}] stands for more than {MAX_EXPANDED_HOSTS} hosts")
+    if not start.isdigit():
+        return [chr(c) for c in range(first, last + 1, step)]
+    width = len(start) if start.startswith("0") else 0
+    return [str(i).zfill(width) for i in range(first, last + 1, step)]
 
 
 def parse_ansible_ini(text: str, file: str) -> dict[str, _Group]:
@@ -93,7 +122,12 @@ def parse_ansible_ini(text: str, file: str) -> dict[str, _Group]:
                     problems.append(Problem(f"expected key=value after the host name, got {word!r}", file=file, line=lineno))
                     continue
                 host_vars[key] = _ini_value(value)
-            for host in _expand_pattern(words[0]):
+            try:
+                expanded = _expand_pattern(words[0])
+            except ValueError as exc:
+                problems.append(Problem(str(exc), file=file, line=lineno))
+                continue
+            for host in expanded:
                 group.hosts[host] = host_vars
                 group.lines[host] = lineno
     if problems:
@@ -126,7 +160,15 @@ def parse_ansible_yaml(data: Mapping[str, Any], file: str, located: Any) -> dict
             problems.append(located.problem(path + ("hosts",), "hosts must be a mapping of host names"))
             hosts = {}
         for host, host_vars in hosts.items():
-            for expanded in _expand_pattern(str(host)):
+            if host_vars is not None and not isinstance(host_vars, dict):
+                problems.append(located.problem(path + ("hosts", host), f"host {host}: its variables must be a mapping"))
+                continue
+            try:
+                names = _expand_pattern(str(host))
+            except ValueError as exc:
+                problems.append(located.problem(path + ("hosts", host), str(exc)))
+                continue
+            for expanded in names:
                 group.hosts[expanded] = dict(host_vars or {})
                 group.lines[expanded] = located.mark(path + ("hosts", host))[0] or 0
         group_vars = body.get("vars") or {}

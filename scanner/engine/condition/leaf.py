@@ -14,6 +14,7 @@ from scanner.engine.condition.operands import Operand, check_operand, make_opera
 from scanner.engine.condition.operators import OPERATORS, Operator, UnreadableDate, age_days, fact_date
 from scanner.engine.condition.paths import check_path, compile_path
 from scanner.engine.condition.values import FALSE, MISSING, TRUE, UNKNOWN, Tri, brief, shown
+from scanner.engine.regex import compile_linear
 from scanner.model import Evidence
 
 
@@ -65,8 +66,8 @@ def _check_argument(op: Operator, value: Any, where: Where, problems: Problems) 
             problems.append((where, "a regex must be a string"))
             return
         try:
-            re.compile(value)
-        except re.error as exc:
+            compile_linear(value)
+        except ValueError as exc:
             problems.append((where, f"bad regex {value!r}: {exc}"))
         return
     if op.argument == "list" and not isinstance(value, (list, dict)):

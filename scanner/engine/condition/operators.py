@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import functools
 import operator
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from scanner.engine.regex import compile_linear
 from scanner.times import parse_utc
 from scanner.versions import compare_versions, parse_version
 
@@ -111,9 +111,9 @@ def _dated(compare: Callable[[datetime, datetime], bool]) -> Test:
 def _matches(actual: Any, pattern: Any) -> bool:
     if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
         raise TypeError
-    if isinstance(pattern, re.Pattern):  # compiled at load (Operator.prepare)
+    if not isinstance(pattern, str):  # compiled at load (Operator.prepare)
         return pattern.search(str(actual)) is not None
-    return re.search(str(pattern), str(actual)) is not None
+    return compile_linear(pattern).search(str(actual)) is not None
 
 
 def _contains(actual: Any, expected: Any) -> bool:
@@ -159,8 +159,8 @@ OPERATORS: dict[str, Operator] = _table(
     Operator("not_in", lambda a, e: not _in(a, e), "list"),
     Operator("contains", _contains),
     Operator("not_contains", lambda a, e: not _contains(a, e)),
-    Operator("matches", _matches, "regex", prepare=re.compile),
-    Operator("not_matches", lambda a, e: not _matches(a, e), "regex", prepare=re.compile),
+    Operator("matches", _matches, "regex", prepare=compile_linear),
+    Operator("not_matches", lambda a, e: not _matches(a, e), "regex", prepare=compile_linear),
     Operator("empty", _empty, "bool"),
     Operator("gt", _numeric(operator.gt)),
     Operator("ge", _numeric(operator.ge)),
