@@ -99,7 +99,10 @@ class CredentialResolver:
         elif ref.password_prompt:
             if not self._interactive:
                 raise InputError([Problem("credentials: password_prompt needs an interactive terminal; use password_env or keyring", file=where)])
-            password = Secret(self._prompt(f"Password for {ref.username or 'the current user'} ({where}): "))
+            try:
+                password = Secret(self._prompt(f"Password for {ref.username or 'the current user'} ({where}): "))
+            except EOFError:  # Ctrl-D at the prompt
+                raise InputError([Problem("credentials: no password given (end of input at the prompt)", file=where)]) from None
         elif ref.keyring:
             if not ref.username:
                 raise InputError([Problem(f"credentials: keyring {ref.keyring!r} needs a username", file=where)])

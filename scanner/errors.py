@@ -59,3 +59,9 @@ class UsageError(RollreadyError):
     """Wrong command line (exit 64)."""
 
     exit_code = exitcodes.USAGE
+
+
+class OutputError(RollreadyError):
+    """An output file could not be written (full disk, file-size limit, permissions): exit 73."""
+
+    exit_code = exitcodes.CANTCREAT

@@ -10,3 +10,4 @@ UNAVAILABLE = 69  # the PDF could not be made: WeasyPrint's Pango is missing (EX
 INTERNAL = 70
 CANTCREAT = 73  # an output file could not be written
 INTERRUPTED = 130
+TERMINATED = 143  # SIGTERM: handled like Ctrl-C (partial facts and reports kept), 128 + 15 as shells report it

@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
-from types import ModuleType
-from typing import NoReturn
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType, ModuleType
+from typing import Any, NoReturn
 
 from scanner import __version__, exitcodes
 from scanner.errors import RollreadyError, UsageError
@@ -58,10 +61,55 @@ def build_parser() -> Parser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the main thread is: every path that keeps partial work on Ctrl-C
+    (the scan's facts and reports, atomic writes removing their temp files) keeps it here too."""
+
+
+_TERMINATED = threading.Event()
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    _TERMINATED.set()
+    raise Terminated()
+
+
+@contextmanager
+def _signals() -> Iterator[None]:
+    """SIGTERM behaves like SIGINT; SIGXFSZ (a file-size limit) becomes an EFBIG write error, so exit
+    73 with one line instead of the process being killed. Restored afterwards (main is also a library
+    call in the tests). Only the main thread may set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted: dict[signal.Signals, Any] = {signal.SIGTERM: _terminate}
+    if hasattr(signal, "SIGXFSZ"):
+        wanted[signal.SIGXFSZ] = signal.SIG_IGN
+    previous = {sig: signal.signal(sig, handler) for sig, handler in wanted.items()}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    """Run one command; every failure becomes one line and an exit code (never a traceback)."""
+    _TERMINATED.clear()
+    try:
+        with _signals():
+            code = _main(argv)
+    except KeyboardInterrupt:  # a second one, while the first was being handled
+        print("rollready: interrupted", file=sys.stderr)
+        code = exitcodes.INTERRUPTED
+    # An interrupted scan returns 130 after keeping its partial work; SIGTERM says 143.
+    return exitcodes.TERMINATED if code == exitcodes.INTERRUPTED and _TERMINATED.is_set() else code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         # Recorded (secrets redacted) in the reports' provenance: scanner/provenance.py.
         args.command_line = ("rollready", *(argv if argv is not None else sys.argv[1:]))

@@ -7,7 +7,7 @@ from typing import Any
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
-from scanner.errors import InputError, Problem, RollreadyError
+from scanner.errors import InputError, OutputError, Problem, RollreadyError
 from scanner.report import html as html_mod
 from scanner.report import machine
 from scanner.report.context import Digest, build_context
@@ -114,7 +114,7 @@ def write_all(rendered: list[tuple[Path, bytes]]) -> list[Path]:
         try:
             written.append(write_atomic(path, data))
         except OSError as exc:
-            raise ReportError([Problem(f"cannot write the report: {exc.strerror or exc}", file=str(path))]) from exc
+            raise OutputError([Problem(f"cannot write the report: {exc.strerror or exc}", file=str(path))]) from exc
     return written
 
 

@@ -3,7 +3,7 @@ import os
 import pytest
 
 from scanner import exitcodes
-from scanner.errors import InputError
+from scanner.errors import InputError, OutputError
 from scanner.report import ReportError, write_reports
 from scanner.report import writer
 
@@ -47,8 +47,9 @@ def test_invalid_result_is_input_error(small, tmp_path):
 
 def test_unwritable_target_is_one_clear_error(small, tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(ReportError, match="cannot write the report"):
+    with pytest.raises(OutputError, match="cannot write the report") as err:  # exit 73, not 70
         write_reports(small[0], None, json=tmp_path / "file" / "r.json")
+    assert err.value.exit_code == 73
 
 
 def test_without_facts_the_recorded_digest_is_shown(small):
