@@ -1,4 +1,8 @@
-"""`rollready lab serve SCENARIO`: run a lab cluster in the foreground and print an inventory for it."""
+"""`rollready lab serve SCENARIO...`: run lab clusters in the foreground and print one inventory for them all.
+
+Several scenarios make a fleet to try `rollready scan` on without Windows. Scenarios share cluster
+names (most are FSCLUSTER1): a name already served gets -2, -3, ... (on the nodes' side too, so the
+nodes report the name the inventory gives them)."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +10,8 @@ import os
 import signal
 import sys
 import threading
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -14,6 +20,7 @@ import yaml
 from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.cli.demo_cmd import scenario_path
+from scanner.lab.scenario import Scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,15 +28,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="A loopback WinRM/PSRP lab that serves scenario clusters to real WinRM clients.")
     lab_sub = p.add_subparsers(dest="lab_command", metavar="LAB_COMMAND", required=True)
     serve = lab_sub.add_parser(
-        "serve", help="serve a scenario until Ctrl-C",
-        description="Serve every node of SCENARIO on 127.0.0.1 and print an inventory that scans it. "
-                    "The password is the value of ROLLREADY_LAB_PASSWORD (or the lab default, see docs/lab.md).")
-    serve.add_argument("scenario", metavar="SCENARIO", help="a scenario file, or the name of a shipped one")
+        "serve", help="serve one or more scenarios until Ctrl-C",
+        description="Serve every node of each SCENARIO on 127.0.0.1 and print one inventory that scans them all "
+                    "(one cluster per scenario). The password is the value of ROLLREADY_LAB_PASSWORD (or the lab "
+                    "default, see docs/lab.md).")
+    serve.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                       help="a scenario file, or the name of a shipped one (several: a fleet)")
     serve.add_argument("--tls", action="store_true", help="HTTPS with a CA generated for this run")
     serve.add_argument("--auth", choices=["basic", "ntlm"], default="basic",
                        help="basic (default; unencrypted over HTTP) or ntlm (WinRM message encryption)")
     serve.add_argument("--base-port", type=int, metavar="N",
-                       help="serve node i on port N+i (default: free ports chosen by the system)")
+                       help="serve node i (counted over all scenarios) on port N+i (default: free ports chosen by the system)")
     serve.add_argument("--inventory", metavar="FILE", help="also write the inventory to FILE")
     serve.add_argument("--time-scale", type=float, default=1.0, metavar="X",
                        help="real seconds per collector second: a hung section holds its node for its budget "
@@ -37,11 +46,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.set_defaults(func=run)
 
 
+def fleet_scenarios(scenarios: list[Scenario]) -> list[Scenario]:
+    """The scenarios with their cluster names made distinct (NAME, NAME-2, NAME-3 ...)."""
+    seen: set[str] = set()
+    out = []
+    for scenario in scenarios:
+        base = name = scenario.cluster["name"]
+        n = 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{base}-{n}"
+        seen.add(name.lower())
+        out.append(scenario if name == base else replace(scenario, cluster={**scenario.cluster, "name": name}))
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from scanner.lab import PASSWORD_ENV, Lab, load_scenario
 
-    path = scenario_path(args.scenario)
-    scenario = load_scenario(path)
+    paths = [scenario_path(name) for name in args.scenarios]
+    scenarios = fleet_scenarios([load_scenario(path) for path in paths])
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -49,8 +73,14 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Lab(scenario, tls=args.tls, auth=args.auth, base_port=args.base_port, time_scale=args.time_scale).running() as lab:
-            text = _inventory_text(scenario.name, path, lab.inventory())
+        with ExitStack() as stack:
+            labs, port = [], args.base_port
+            for scenario in scenarios:
+                labs.append(stack.enter_context(Lab(scenario, tls=args.tls, auth=args.auth, base_port=port,
+                                                    time_scale=args.time_scale).running()))
+                port = port + len(scenario.nodes) if port is not None else None
+            inventory = {"clusters": [c for lab in labs for c in lab.inventory()["clusters"]]}
+            text = _inventory_text(scenarios, paths, inventory)
             if args.inventory:
                 write_atomic(Path(args.inventory), text)
             sys.stdout.write(text)
@@ -58,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
             note = "" if os.environ.get(PASSWORD_ENV) else (
                 f"; {PASSWORD_ENV} is not set, so the lab takes its default password (docs/lab.md): "
                 f"set {PASSWORD_ENV} the same way where you scan")
-            print(f"lab: serving {len(lab.endpoints)} node(s) of {scenario.name}; Ctrl-C stops{note}",
+            served = ", ".join(f"{s.name} as {s.cluster['name']}" for s in scenarios)
+            print(f"lab: serving {sum(len(lab.endpoints) for lab in labs)} node(s) of {served}; Ctrl-C stops{note}",
                   file=sys.stderr, flush=True)
             while not stop.wait(0.5):
                 pass
@@ -69,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     return exitcodes.GO
 
 
-def _inventory_text(name: str, path: Path, inventory: dict) -> str:
-    header = f"# rollready lab inventory for scenario {name} ({path}); valid while `rollready lab serve` runs\n"
+def _inventory_text(scenarios: list[Scenario], paths: list[Path], inventory: dict) -> str:
+    names = ", ".join(f"{s.name} ({p})" for s, p in zip(scenarios, paths))
+    header = f"# rollready lab inventory for scenario{'s' if len(scenarios) > 1 else ''} {names}; valid while `rollready lab serve` runs\n"
     return header + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=False)

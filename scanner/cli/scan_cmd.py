@@ -1,11 +1,13 @@
-"""`rollready scan`: collect a cluster over WinRM, evaluate it, write facts, findings and reports.
+"""`rollready scan`: collect clusters over WinRM, evaluate them, write facts, findings and reports.
 
-    rollready scan -i INVENTORY --phase pre|mixed|post --target-os T --out DIR [--parallel N] [--cluster NAME]
+    rollready scan -i INVENTORY --phase pre|mixed|post --target-os T --out DIR [--parallel N] [--cluster NAME ...]
     rollready scan --node HOST [--node HOST ...] --auth ntlm --username U --password-env VAR ...
 
-Writes DIR/facts.json, DIR/findings.json, DIR/report.html, DIR/report.pdf and exits with the verdict's
-code (0 GO, 1 GO WITH WARNINGS, 2 NO-GO, 3 INCOMPLETE); 130 when interrupted (the partial facts and
-reports are still written).
+One cluster: writes DIR/facts.json, DIR/findings.json, DIR/report.html, DIR/report.pdf. Several (an
+inventory without --cluster, or --cluster repeated): the same in DIR/<cluster>/ for each, plus
+DIR/fleet.json, DIR/fleet.html, DIR/fleet.pdf, with --parallel the node budget of the whole fleet.
+Exits with the (worst) verdict's code (0 GO, 1 GO WITH WARNINGS, 2 NO-GO, 3 INCOMPLETE); 130 when
+interrupted (the partial facts and reports are still written).
 """
 from __future__ import annotations
 
@@ -32,18 +34,29 @@ from scanner.inventory import (
     inventory_for_hosts,
     load_inventory,
 )
-from scanner.pipeline import ReportOptions, ScanOptions, ScanOutcome, record, scan_and_report
+from scanner.pipeline import (
+    FleetOutcome,
+    ReportOptions,
+    ScanOptions,
+    ScanOutcome,
+    record,
+    scan_and_report,
+    scan_fleet_and_report,
+)
 from scanner.schedule.unattended import RunOutcome
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scan", help="scan a cluster over WinRM and write facts, findings and reports",
+    p = sub.add_parser("scan", help="scan a cluster (or every cluster of an inventory) over WinRM and write reports",
                        description="Collect every node of a cluster over WinRM/PSRP, evaluate the rules, and write "
-                                   "facts.json, findings.json, report.html and report.pdf. Exits with the verdict code.")
+                                   "facts.json, findings.json, report.html and report.pdf. With several clusters (an "
+                                   "inventory without --cluster, or --cluster repeated) each goes to OUT/<cluster>/ and "
+                                   "OUT/fleet.json, fleet.html and fleet.pdf index them. Exits with the (worst) verdict code.")
     add_target_options(p)
     add_upgrade_options(p, required=True)
     p.add_argument("--out", required=True, metavar="DIR",
-                   help="folder for facts.json, findings.json, report.html, report.pdf (with --unattended: one folder per run under it)")
+                   help="folder for facts.json, findings.json, report.html, report.pdf (a fleet: one folder per cluster; "
+                        "with --unattended: one folder per run under it)")
     add_rule_options(p)
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
     add_signing_options(p)
@@ -57,15 +70,15 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     where.add_argument("-i", "--inventory", metavar="FILE", help="rollready YAML inventory or an Ansible inventory (INI or YAML)")
     where.add_argument("--node", action="append", metavar="HOST[:PORT]", help="scan this node (repeatable) instead of an inventory")
     where.add_argument("--cluster", metavar="NAME", action="append", default=[],
-                       help="the cluster (inventory group) to scan when there are several (repeatable)")
+                       help="scan only this cluster (inventory group); repeatable; default: every cluster of the inventory")
     where.add_argument("--parallel", type=_positive, default=DEFAULT_PARALLEL, metavar="N",
-                       help=f"nodes collected at once (default {DEFAULT_PARALLEL})")
+                       help=f"nodes collected at once, across all clusters of a fleet (default {DEFAULT_PARALLEL})")
     where.add_argument("--node-timeout", type=_seconds, metavar="SECONDS",
                        help="wall-clock deadline per node, from connect to the last byte (default: the inventory's "
                             "transport.node_timeout, 600); a node past it is reported and the scan goes on")
     where.add_argument("--scan-timeout", type=_seconds, metavar="SECONDS",
-                       help="wall-clock deadline for collecting the whole cluster (default: none; with --unattended "
-                            f"{UNATTENDED_SCAN_TIMEOUT // 3600} h); nodes not collected by then are reported")
+                       help="wall-clock deadline for collecting the whole cluster, or the whole fleet (default: none; "
+                            f"with --unattended {UNATTENDED_SCAN_TIMEOUT // 3600} h); nodes not collected by then are reported")
     node = p.add_argument_group("--node transport (an inventory carries its own)")
     node.add_argument("--scheme", choices=["http", "https"], default="https")
     node.add_argument("--port", type=int, help="default 5985 for http, 5986 for https")
@@ -166,33 +179,63 @@ def print_summary(outcome: ScanOutcome, cluster: str) -> None:
     sys.stdout.flush()
 
 
+def print_fleet_summary(outcome: FleetOutcome, out: Path) -> None:
+    """The fleet verdict, one line per cluster (nodes not collected counted, not listed), the files."""
+    verdict = outcome.document["verdict"]
+    print(f"fleet: {verdict['status']} — {verdict['reason']}")
+    width = max(len(r["name"]) for r in outcome.document["clusters"])
+    for row, folder in zip(outcome.document["clusters"], outcome.folders):
+        nodes = row["nodes"]
+        missing = f" ({nodes['total'] - nodes['collected']} of {nodes['total']} nodes not collected)" \
+            if nodes["collected"] < nodes["total"] else ""
+        print(f"  {inert(row['name']):<{width}}  {row['verdict']:<16}  {out / folder}{missing}")
+    if outcome.partial:
+        print("  the scan was interrupted: some clusters' facts are partial")
+    for key, path in outcome.paths.items():
+        print(f"  {'fleet.' + key + ':':<12} {path}")
+    sys.stdout.flush()
+
+
 def run(args: argparse.Namespace) -> int:
-    cluster, source = target_cluster(args)
+    clusters, source = target_clusters(args)
     meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os, inventory=source,
                     command_line=tuple(getattr(args, "command_line", ())))
     options = scan_options(args, meta)
     if args.unattended:
+        if len(clusters) > 1:
+            raise UsageError(f"{source}: --unattended scans one cluster; schedule one run per cluster with --cluster "
+                             f"NAME ({', '.join(c.name for c in clusters)})")
         resolver = CredentialResolver(interactive=False)  # a scheduled run cannot answer a prompt
 
         def do_scan(run_dir: Path, store: HistoryStore | None) -> RunOutcome:
-            done = scan_and_report(cluster, run_dir, options, resolver=resolver, history=store)
+            done = scan_and_report(clusters[0], run_dir, options, resolver=resolver, history=store)
             return RunOutcome(done.result, done.scan.facts, done.facts_bytes, done.paths.get("html"))
 
         return run_from_args(args, do_scan)
+    out = Path(args.out)
     store, unavailable = HistoryStore.open_for_scan(args.history)
     if unavailable:  # the history never blocks a scan
         warn(f"history not available, this scan is not recorded: {unavailable}; {RECOVERY_HINT}")
     try:
-        outcome = scan_and_report(cluster, Path(args.out), options, history=store)
+        if len(clusters) > 1:
+            fleet = scan_fleet_and_report(clusters, out, options, history=store)
+            done = list(zip(fleet.clusters, (out / folder for folder in fleet.folders)))
+        else:
+            outcome = scan_and_report(clusters[0], out, options, history=store)
+            done = [(outcome, out)]
         if store is not None:
             try:
-                record(store, outcome, args.out)
+                for one, folder in done:
+                    record(store, one, folder)
             except StorageError as exc:
                 warn(f"history not written, this scan is not recorded: {' '.join(str(exc).split())}; {RECOVERY_HINT}")
     finally:
         if store is not None:
             store.close()
-    print_summary(outcome, cluster.name)
+    if len(clusters) > 1:
+        print_fleet_summary(fleet, out)
+        return exitcodes.INTERRUPTED if fleet.partial else fleet.exit_code
+    print_summary(outcome, clusters[0].name)
     if outcome.scan.partial:
         return exitcodes.INTERRUPTED
     return int(outcome.result["verdict"]["exit_code"])

@@ -1,4 +1,4 @@
-"""Scan one cluster: every node in parallel, per-node errors kept, Ctrl-C keeps what was collected.
+"""Scan one cluster, or a fleet of them through one node budget: every node in parallel, per-node errors kept, Ctrl-C keeps what was collected.
 
 A node that fails becomes an unreachable-node entry in the facts (its rules are `unknown`, so the
 verdict is INCOMPLETE). A node not collected because the scan was interrupted becomes one too
@@ -12,13 +12,14 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
+from scanner.collect.progress import NodeKey, Progress
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
 from scanner.coverage import foreign_nodes
 from scanner.credentials import CredentialResolver, Credentials
@@ -54,60 +55,7 @@ class ScanResult:
     facts: dict[str, Any]
     results: tuple[NodeResult, ...]  # in inventory order; interrupted nodes are absent
     partial: bool
-
-
-# A frame of 64 nodes takes rich about 15 ms to render, under the GIL the collecting threads need:
-# at rich's default 10 frames a second the display alone took 15 % of a CPU during a 64-node scan.
-REFRESH_PER_SECOND = 2
-
-
-class Progress:
-    """Per-node progress on stderr; silent when stderr is not a terminal."""
-
-    def __init__(self, names: list[str], enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._rich: Any = None
-        self._tasks: dict[str, Any] = {}
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import Progress as RichProgress
-            from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
-
-            self._rich = RichProgress(
-                SpinnerColumn(), TextColumn("{task.description:<20}"), TextColumn("{task.fields[status]}"),
-                TimeElapsedColumn(), console=Console(stderr=True), transient=False,
-                refresh_per_second=REFRESH_PER_SECOND,
-            )
-            for name in names:
-                self._tasks[name] = self._rich.add_task(_escape(name), total=1, start=False, status="waiting")
-
-    def __enter__(self) -> Progress:
-        if self._rich is not None:
-            self._rich.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._rich is not None:
-            self._rich.stop()
-
-    def started(self, name: str) -> None:
-        if self._rich is not None:
-            self._rich.start_task(self._tasks[name])
-            self._rich.update(self._tasks[name], status="collecting")
-
-    def finished(self, result: NodeResult) -> None:
-        if self._rich is None:
-            return
-        error = result.error
-        status = "[green]collected[/]" if error is None else f"[red]{error['section']}:[/] {_escape(error['message'])}"
-        self._rich.update(self._tasks[result.name], completed=1, status=status)
-
-
-def _escape(text: str) -> str:
-    """Inert for rich: no markup, no escape sequence, one line."""
-    from rich.markup import escape
-
-    return escape(inert(text))
+    cluster: str  # the inventory's name for the cluster (the facts carry what the nodes report)
 
 
 def scan_cluster(
@@ -126,23 +74,52 @@ def scan_cluster(
     bounds the whole collection (wall clock): a node started late gets only what is left of it as
     its deadline, a node not started in time is reported with section `timeout`.
     """
-    unsupported = sorted({p for p in (auth_support_problem(a) for a in {n.transport.auth for n in cluster.nodes}) if p})
+    return next(iter(scan_fleet((cluster,), meta, resolver=resolver, parallel=parallel, progress=progress,
+                                collect=collect, deadlines=deadlines)))
+
+
+def scan_fleet(
+    clusters: Sequence[Cluster],
+    meta: ScanMeta,
+    *,
+    resolver: CredentialResolver,
+    parallel: int = DEFAULT_PARALLEL,
+    progress: bool | None = None,
+    collect: Collector = collect_node,
+    deadlines: Deadlines = Deadlines(),
+) -> Iterator[ScanResult]:
+    """Collect every node of every cluster through one pool of `parallel` workers (the fleet's one
+    node budget, whatever the number of clusters) and yield each cluster's ScanResult as soon as its
+    last node is in, so it can be evaluated while the others are still collected.
+
+    Nodes are queued cluster after cluster: the first clusters complete first and the facts held
+    in memory at any time are those of a few clusters. On Ctrl-C the clusters not yet complete are
+    yielded as partial (their missing nodes marked `interrupted`). deadlines as for scan_cluster;
+    the scan deadline bounds the collection of the whole fleet."""
+    nodes = [n for c in clusters for n in c.nodes]
+    unsupported = sorted({p for p in (auth_support_problem(a) for a in {n.transport.auth for n in nodes}) if p})
     if unsupported:
-        raise InputError([Problem(p, file=f"cluster {cluster.name}") for p in unsupported])
-    credentials = {n.name: resolver.resolve(n.credentials, auth=n.transport.auth, where=f"cluster {cluster.name}")
-                   for n in cluster.nodes}  # prompts happen here, before any progress display
-    warn_insecure(cluster)
+        where = clusters[0].name if len(clusters) == 1 else ", ".join(c.name for c in clusters)
+        raise InputError([Problem(p, file=f"cluster {where}") for p in unsupported])
+    credentials = {(ci, ni): resolver.resolve(n.credentials, auth=n.transport.auth, where=f"cluster {c.name}")
+                   for ci, c in enumerate(clusters) for ni, n in enumerate(c.nodes)}  # prompts before any display
+    for cluster in clusters:
+        warn_insecure(cluster)
     collected_at = _now()
-    results: dict[int, NodeResult] = {}  # by position: names are not unique before collection
-    partial = False
+    results: list[dict[int, NodeResult]] = [{} for _ in clusters]  # by position: names are not unique before collection
+    pending = set(range(len(clusters)))
     stop = threading.Event()
+    items = [((ci, ni), n) for ci, c in enumerate(clusters) for ni, n in enumerate(c.nodes)]
 
     scan_timeout = deadlines.scan_timeout
     scan_ends = None if scan_timeout is None else time.monotonic() + scan_timeout
 
-    with Progress([n.name for n in cluster.nodes], progress) as display:
+    def build(ci: int, partial: bool) -> ScanResult:
+        return _cluster_result(clusters[ci], meta, collected_at, results[ci], partial, scan_timeout)
 
-        def one(node: NodeTarget) -> NodeResult:
+    with Progress([(c.name, [n.name for n in c.nodes]) for c in clusters], progress) as display:
+
+        def one(key: NodeKey, node: NodeTarget) -> NodeResult:
             budget = deadlines.node_timeout or node.transport.node_timeout
             if scan_ends is not None:
                 left = scan_ends - time.monotonic()
@@ -151,30 +128,46 @@ def scan_cluster(
                 budget = min(budget, left)
             if budget != node.transport.node_timeout:
                 node = replace(node, transport=replace(node.transport, node_timeout=budget))
-            display.started(node.name)
-            result = collect(node, credentials[node.name])
-            display.finished(result)
+            display.started(key)
+            result = collect(node, credentials[key])
+            display.finished(key, result)
             return result
 
-        finished = _run_workers(cluster.nodes, one, parallel, stop)
-        # Every node's own deadline ends by scan_ends; the slack covers its cleanup grace.
-        give_up = None if scan_ends is None else scan_ends + CLEANUP_GRACE + 5
         try:
-            while len(results) < len(cluster.nodes):
-                got = next_result(finished, until=give_up)
-                if got is None:  # a collector function that ignored its deadline: do not wait for it
-                    stop.set()
-                    break
-                index, outcome = got
-                if isinstance(outcome, BaseException):
-                    raise outcome  # a bug in a collector function, not a node problem
-                results[index] = outcome
-        except KeyboardInterrupt:
-            stop.set()
-            partial = True
-            warn(f"scan interrupted: keeping the {len(results)} of {len(cluster.nodes)} nodes already collected; "
-                 "requests in flight are abandoned")
+            finished = _run_workers(items, one, parallel, stop)
+            for ci in sorted(ci for ci in pending if not clusters[ci].nodes):
+                pending.discard(ci)
+                yield build(ci, False)
+            # Every node's own deadline ends by scan_ends; the slack covers its cleanup grace.
+            give_up = None if scan_ends is None else scan_ends + CLEANUP_GRACE + 5
+            try:
+                while pending:
+                    got = next_result(finished, until=give_up)
+                    if got is None:  # a collector function that ignored its deadline: do not wait for it
+                        stop.set()
+                        for ci in sorted(pending):
+                            yield build(ci, False)
+                        return
+                    (ci, ni), outcome = got
+                    if isinstance(outcome, BaseException):
+                        raise outcome  # a bug in a collector function, not a node problem
+                    results[ci][ni] = outcome
+                    if len(results[ci]) == len(clusters[ci].nodes):
+                        pending.discard(ci)
+                        yield build(ci, False)
+            except KeyboardInterrupt:
+                stop.set()
+                done = sum(len(r) for r in results)
+                warn(f"scan interrupted: keeping the {done} of {len(items)} nodes already collected; "
+                     "requests in flight are abandoned")
+                for ci in sorted(pending):
+                    yield build(ci, True)
+        finally:
+            stop.set()  # the consumer stopped early (an error while reporting): no new nodes
 
+
+def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results: dict[int, NodeResult],
+                    partial: bool, scan_timeout: float | None) -> ScanResult:
     outputs = []
     for i, node in enumerate(cluster.nodes):
         if i in results:
@@ -205,7 +198,7 @@ def scan_cluster(
                                       "history is never merged with another's)", file=meta.inventory)])
     facts = facts_from_outputs(outputs, scan)
     ordered = tuple(results[i] for i in sorted(results))
-    return ScanResult(facts, ordered, partial)
+    return ScanResult(facts, ordered, partial, cluster.name)
 
 
 def with_inventory_name(output: dict[str, Any], inventory_name: str) -> dict[str, Any]:
@@ -215,8 +208,8 @@ def with_inventory_name(output: dict[str, Any], inventory_name: str) -> dict[str
     return {**output, "node": {**output["node"], "inventory_name": inventory_name}}
 
 
-def _run_workers(nodes: tuple[NodeTarget, ...], one: Callable[[NodeTarget], NodeResult], parallel: int,
-                 stop: threading.Event) -> queue.Queue[tuple[int, NodeResult | BaseException]]:
+def _run_workers(items: list[tuple[NodeKey, NodeTarget]], one: Callable[[NodeKey, NodeTarget], NodeResult],
+                 parallel: int, stop: threading.Event) -> queue.Queue[tuple[NodeKey, NodeResult | BaseException]]:
     """Start min(parallel, nodes) daemon workers; each result lands in the returned queue.
 
     Daemon threads, not a ThreadPoolExecutor: the executor's exit handler joins running threads, so
@@ -224,29 +217,29 @@ def _run_workers(nodes: tuple[NodeTarget, ...], one: Callable[[NodeTarget], Node
     Ctrl-C would print a traceback). Abandoned requests only leave a read-only remote shell that the
     WinRM service closes on its idle timeout.
     """
-    todo: queue.Queue[tuple[int, NodeTarget]] = queue.Queue()
-    for item in enumerate(nodes):
+    todo: queue.Queue[tuple[NodeKey, NodeTarget]] = queue.Queue()
+    for item in items:
         todo.put(item)
-    finished: queue.Queue[tuple[int, NodeResult | BaseException]] = queue.Queue()
+    finished: queue.Queue[tuple[NodeKey, NodeResult | BaseException]] = queue.Queue()
 
     def worker() -> None:
         while not stop.is_set():
             try:
-                index, node = todo.get_nowait()
+                key, node = todo.get_nowait()
             except queue.Empty:
                 return
             try:
-                finished.put((index, one(node)))
+                finished.put((key, one(key, node)))
             except BaseException as exc:  # handed to the main thread, which re-raises it
-                finished.put((index, exc))
+                finished.put((key, exc))
 
-    for i in range(max(1, min(parallel, len(nodes)))):
+    for i in range(max(1, min(parallel, len(items)))):
         threading.Thread(target=worker, name=f"rollready-node-{i}", daemon=True).start()
     return finished
 
 
-def next_result(finished: queue.Queue[tuple[int, NodeResult | BaseException]],
-                until: float | None = None) -> tuple[int, NodeResult | BaseException] | None:
+def next_result(finished: queue.Queue[tuple[NodeKey, NodeResult | BaseException]],
+                until: float | None = None) -> tuple[NodeKey, NodeResult | BaseException] | None:
     """The next finished node, or None once the monotonic time `until` has passed; waits in short
     slices so Ctrl-C is seen at once."""
     while until is None or time.monotonic() < until:

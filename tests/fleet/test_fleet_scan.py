@@ -1,0 +1,101 @@
+"""Fleet scans: every cluster of an inventory in one run, one node budget, one folder per cluster,
+fleet.json / fleet.html / fleet.pdf, the worst verdict as exit code."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from scanner import exitcodes
+from scanner.cli import main
+from scanner.collect.scan import ScanMeta, scan_fleet
+from scanner.collect.winrm import NodeResult
+from scanner.history import HistoryStore
+from scanner.lab import PASSWORD_ENV
+from scanner.report.fleet import VERDICT_ORDER
+from scanner.schemas import violations
+from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
+from tests.fleet.conftest import FLEET_PASSWORD, lab_fleet
+
+
+@pytest.mark.slow
+def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_verdict(tmp_path, monkeypatch, capsys):
+    inventory, out, db = tmp_path / "fleet.yaml", tmp_path / "out", tmp_path / "history.db"
+    monkeypatch.setenv(PASSWORD_ENV, FLEET_PASSWORD)
+    with lab_fleet(inventory):
+        code = main(["scan", "-i", str(inventory), "--phase", "pre", "--target-os", "2016", "--out", str(out),
+                     "--history", str(db), "--no-pdfa"])
+    names = ["FSCLUSTER1", "FSCLUSTER1-2", "FSCLUSTER1-3"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "fleet.json", "fleet.html", "fleet.pdf"])
+    verdicts = {}
+    for name in names:
+        assert sorted(p.name for p in (out / name).iterdir()) == ["facts.json", "findings.json", "report.html", "report.pdf"]
+        verdicts[name] = json.loads((out / name / "findings.json").read_text())["verdict"]["status"]
+    assert verdicts["FSCLUSTER1"] == "GO" and verdicts["FSCLUSTER1-2"] == "INCOMPLETE"  # NODE3 refuses
+    fleet = json.loads((out / "fleet.json").read_text())
+    assert violations(fleet, "fleet.schema.json") == []
+    assert [r["name"] for r in fleet["clusters"]] == names
+    assert {r["name"]: r["verdict"] for r in fleet["clusters"]} == verdicts
+    worst = max(verdicts.values(), key=VERDICT_ORDER.index)
+    assert fleet["verdict"]["status"] == worst and code == fleet["verdict"]["exit_code"] != exitcodes.GO
+    unreachable = fleet["clusters"][1]
+    assert unreachable["nodes"] == {"total": 3, "collected": 2} and unreachable["deciding"] is not None
+    assert fleet["clusters"][2]["mixed_mode"] is True and fleet["clusters"][2]["mixed_mode_days"] >= 0
+    html = (out / "fleet.html").read_text()
+    assert 'href="FSCLUSTER1-3/report.html"' in html and worst in html
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"fleet: {worst}") and "1 of 3 nodes not collected" in printed
+    with HistoryStore.open(db) as store:
+        assert sorted(r.cluster for r in store.runs()) == names
+
+
+def test_cluster_picks_several_and_refuses_an_unknown_one(tmp_path, monkeypatch, capsys):
+    inventory, out = tmp_path / "fleet.yaml", tmp_path / "out"
+    monkeypatch.setenv(PASSWORD_ENV, FLEET_PASSWORD)
+    with lab_fleet(inventory):
+        assert main(["scan", "-i", str(inventory), "--cluster", "fscluster1-3", "--cluster", "NOPE", "--phase", "pre",
+                     "--target-os", "2016", "--out", str(out)]) == exitcodes.USAGE
+        assert "no cluster 'NOPE'" in capsys.readouterr().err
+        assert main(["scan", "-i", str(inventory), "--cluster", "FSCLUSTER1", "--phase", "pre", "--target-os", "2016",
+                     "--out", str(out), "--unattended"]) in (exitcodes.GO, exitcodes.GO_WITH_WARNINGS)
+        assert main(["scan", "-i", str(inventory), "--cluster", "FSCLUSTER1", "--cluster", "FSCLUSTER1-2", "--phase",
+                     "pre", "--target-os", "2016", "--out", str(out), "--unattended"]) == exitcodes.USAGE
+    assert "--unattended scans one cluster" in capsys.readouterr().err
+
+
+def test_one_node_budget_for_the_whole_fleet():
+    """parallel=2 over three clusters of three nodes: never more than two nodes in flight at once."""
+    with start_lab(scenario()).running() as lab:
+        base = lab_cluster(lab)
+    clusters = [base.__class__(f"C{i}", base.nodes) for i in range(3)]
+    lock, busy, peak = threading.Lock(), [0], [0]
+
+    def collect(node, creds) -> NodeResult:
+        with lock:
+            busy[0] += 1
+            peak[0] = max(peak[0], busy[0])
+        time.sleep(0.05)
+        with lock:
+            busy[0] -= 1
+        return NodeResult(node.name, {"collector_version": "1", "node": {"name": node.name, "reachable": True,
+                                                                         "errors": []}, "cluster": None}, 1, 0)
+
+    done = list(scan_fleet(clusters, ScanMeta(method="lab"), resolver=resolver(), parallel=2, progress=False,
+                           collect=collect))
+    assert peak[0] == 2
+    assert sorted(r.cluster for r in done) == ["C0", "C1", "C2"]
+    assert done[0].cluster == "C0"  # nodes are queued cluster after cluster: the first completes first
+    assert all(len(r.results) == 3 and not r.partial for r in done)
+
+
+def test_progress_groups_nodes_by_cluster(capsys):
+    with start_lab(scenario({"refuse": True})).running() as lab:
+        base = lab_cluster(lab, connect_timeout=5, retries=1)
+        clusters = [base.__class__("ALPHA", base.nodes), base.__class__("BETA", base.nodes[:2])]
+        list(scan_fleet(clusters, ScanMeta(method="lab"), resolver=resolver(), parallel=4, progress=True))
+    err = capsys.readouterr().err
+    assert "ALPHA" in err and "BETA" in err
+    assert "3 of 3 nodes, 1 not collected" in err and "2 of 2 nodes" in err
+    assert "N3" in err and "connection" in err  # a failed node stays listed under its cluster
