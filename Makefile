@@ -11,7 +11,7 @@ demo: bootstrap
 	$(VENV)/bin/rollready demo --out $(OUT)
 
 test: bootstrap lint
-	$(VENV)/bin/python -m pytest -q
+	ROLLREADY_TEST_POSTGRES=required $(VENV)/bin/python -m pytest -q
 
 # The quick tier while working: every test but those marked slow (> 5 s each); `make test` runs all.
 test-quick: bootstrap lint

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what rollready needs on a fresh Debian/Ubuntu machine, idempotently:
-# the system libraries WeasyPrint uses, poppler-utils (PDF checks in the tests), and a venv.
+# the system libraries WeasyPrint uses, poppler-utils (PDF checks in the tests), the PostgreSQL
+# server binaries (the tests start a throwaway server from them on 127.0.0.1, tests/pg.py), and a venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
-              fonts-dejavu-core poppler-utils)
+              fonts-dejavu-core poppler-utils postgresql)
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 

@@ -10,3 +10,31 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/factory.py
 def _private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Scans record their history; keep every test's history out of the user's data folder."""
     monkeypatch.setenv("ROLLREADY_HISTORY", str(tmp_path_factory.mktemp("history") / "history.db"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the session (tests/pg.py); skipped only where none can be had and
+    `make test` did not ask for one."""
+    import os
+
+    import pg
+
+    server = pg.start_server()
+    if isinstance(server, str):
+        if os.environ.get(pg.REQUIRED_ENV) == "required":
+            pytest.fail(f"PostgreSQL is required for this test run: {server}")
+        pytest.skip(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> str:
+    """A fresh, empty database on the session's server, as a postgresql:// URL."""
+    import re
+
+    name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:50]
+    return postgres_server.create_database(name)

@@ -17,10 +17,11 @@ from typing import Any
 from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.cli.common import write_output
-from scanner.errors import InputError, Problem
+from scanner.errors import InputError, Problem, UsageError
 from scanner.history import HistoryStore, compute_drift
+from scanner.history.db import resolve_location
 from scanner.history.render import render_html, render_pdf, render_run, render_runs, render_text
-from scanner.history.store import StorageError, resolve_location
+from scanner.history.store import StorageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -114,6 +115,8 @@ def run_drift(args: argparse.Namespace) -> int:
 
 
 def run_prune(args: argparse.Namespace) -> int:
+    if args.keep is None and args.keep_days is None:
+        raise UsageError("history prune needs --keep N and/or --keep-days D")
     with HistoryStore.open(args.history) as store:
         removed = store.prune(keep=args.keep, keep_days=args.keep_days)
     print(f"pruned {removed} run{'s' if removed != 1 else ''}")
@@ -122,6 +125,14 @@ def run_prune(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     location = resolve_location(args.history)
+    if isinstance(location, str):  # PostgreSQL: the server keeps its own integrity; check that it answers
+        if args.recreate:
+            raise UsageError("--recreate replaces a damaged SQLite file; a PostgreSQL history is repaired on its server")
+        with HistoryStore.open(location) as shared:
+            shared.check()
+            runs = len(shared.runs())
+        print(f"ok: {shared.location} answers ({runs} run{'s' if runs != 1 else ''})")
+        return exitcodes.GO
     if not location.exists():
         print(f"no history at {location} yet: the next scan creates it")
         return exitcodes.GO

@@ -1,13 +1,17 @@
-"""The history database layout, as an append-only list of migrations.
+"""The history database layout, as an append-only list of migrations, the same for SQLite and
+PostgreSQL (Database.ddl translates the one DDL phrase that differs).
 
-`PRAGMA user_version` holds how many migrations a database has had. Never edit a shipped
-migration: add a new one at the end.
+The layout version (how many migrations a database has had) is `PRAGMA user_version` in SQLite and
+the table rollready_layout in PostgreSQL. Never edit a shipped migration: add a new one at the end.
 """
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
 
 from scanner.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from scanner.history.db import Database
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -62,28 +66,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def migrate(conn: sqlite3.Connection, location: str) -> None:
-    """Bring the database up to the newest layout; concurrent openers serialise on the write lock."""
-    if _version(conn) == len(MIGRATIONS):
+def migrate(db: Database) -> None:
+    """Bring the database up to the newest layout; concurrent openers serialise on the write lock
+    (and re-read the version under it: another scanner may have migrated meanwhile)."""
+    if db.version() == len(MIGRATIONS):
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = _version(conn)  # re-read under the lock: another process may have migrated
+    with db.write():
+        version = db.version()
         if version > len(MIGRATIONS):
             raise InputError([Problem(
                 f"history database has layout {version}, newer than this rollready knows "
-                f"({len(MIGRATIONS)}); upgrade rollready or use another --history",
-                file=location,
+                f"({len(MIGRATIONS)}); upgrade rollready or use another history location",
+                file=db.location,
             )])
         for number in range(version, len(MIGRATIONS)):
             for statement in MIGRATIONS[number]:
-                conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def _version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+                db.execute(db.ddl(statement))
+        db.set_version(len(MIGRATIONS))

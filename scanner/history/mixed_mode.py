@@ -6,12 +6,12 @@ reads `scan.mixed_mode_since`, which this sets, and fails once the window is old
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from scanner.facts import build_view
+from scanner.history.db import StorageError
 from scanner.times import format_utc, parse_time, parse_utc, utc_now
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def mixed_mode_clock(facts: dict[str, Any], store: MixedModeHistory | None,
     if store is not None and cluster:
         try:
             seen = store.first_mixed_mode_seen(cluster)
-        except sqlite3.Error as exc:  # a damaged history never blocks a scan: the clock falls back
+        except StorageError as exc:  # a damaged history never blocks a scan: the clock falls back
             log.warning("history not readable (%s): the mixed-mode clock does without it", exc)
             seen = None
         if seen is not None:

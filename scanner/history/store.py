@@ -1,31 +1,27 @@
-"""HistoryStore: every scan as one row in SQLite, with its findings and node OS builds.
+"""HistoryStore: every scan as one row, with its findings and node OS builds, in SQLite (default)
+or PostgreSQL (shared by several scanner hosts); scanner/history/db.py holds what differs.
 
-WAL journal plus `BEGIN IMMEDIATE` for every write, so several processes (a scheduled run and
-an operator's run) can record at the same time without corrupting the file or losing a run.
+Every write is one serialised transaction, so several processes (a scheduled run and an
+operator's run, or scanners on several hosts) can record at the same time without losing a run.
 """
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from scanner.errors import InputError, Problem, UsageError
+from scanner.history.db import Database, Row, StorageError, connect
 from scanner.history.migrations import migrate
 from scanner.history.mixed_mode import facts_mixed_mode
-from scanner.hostpaths import user_data_dir
 from scanner.times import format_utc, parse_utc, utc_now
 
-ENV_VAR = "ROLLREADY_HISTORY"
-BUSY_TIMEOUT_S = 30.0
+__all__ = ["RECOVERY_HINT", "FindingRecord", "HistoryStore", "NodeRecord", "RunRecord", "StorageError"]
+
 RECOVERY_HINT = "`rollready history check` says how to recover"
-StorageError = (sqlite3.Error, OSError)  # what a damaged, locked, read-only or full store raises
 
 
 @dataclass(frozen=True)
@@ -95,53 +91,28 @@ class RunRecord:
         }
 
 
-def default_location() -> Path:
-    """This user's history file (scanner.hostpaths: ~/.local/share/rollready on Linux, honouring
-    XDG_DATA_HOME; %LOCALAPPDATA%\\rollready on Windows). ROLLREADY_HISTORY overrides it."""
-    return user_data_dir() / "history.db"
-
-
-def resolve_location(path_or_url: str | os.PathLike[str] | None) -> Path:
-    """A path, a SQLAlchemy-style sqlite URL, or None for the environment/default location.
-
-    sqlite:///rel/history.db is relative, sqlite:////abs/history.db absolute (as SQLAlchemy reads them).
-    """
-    if path_or_url is None:
-        path_or_url = os.environ.get(ENV_VAR) or default_location()
-    text = os.fspath(path_or_url)
-    if "://" not in text:
-        return Path(text).expanduser()
-    url = urlparse(text)
-    if url.scheme not in ("sqlite", "file"):
-        raise UsageError(f"--history {text}: only sqlite:///PATH URLs (sqlite:////ABS/PATH) or plain paths are supported")
-    if url.netloc not in ("", "localhost"):
-        raise UsageError(f"--history {text}: a sqlite URL names a local file (sqlite:///PATH)")
-    return Path(unquote(url.path)[1:]).expanduser()
-
-
 class HistoryStore:
-    """The scan history of any number of clusters in one SQLite file."""
+    """The scan history of any number of clusters in one database."""
 
-    def __init__(self, conn: sqlite3.Connection, location: Path):
-        self._conn = conn
-        self.location = location
+    def __init__(self, db: Database):
+        self._db = db
+        self.location = db.location  # a path, or a URL without password
 
     @classmethod
     def open(cls, path_or_url: str | os.PathLike[str] | None = None) -> HistoryStore:
-        location = resolve_location(path_or_url)
+        """A path or sqlite:/// URL (default $ROLLREADY_HISTORY or the XDG data folder), or
+        postgresql://USER@HOST[:PORT]/DB; migrated to the newest layout on open."""
+        db = connect(path_or_url)
+        errors: tuple[type[Exception], ...] = (*db.errors, *StorageError)
         try:
-            location.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(location), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn, str(location))
-        except sqlite3.DatabaseError as exc:
-            raise InputError([Problem(f"cannot open history database: {exc}", file=str(location))]) from exc
-        except OSError as exc:
-            raise InputError([Problem(f"cannot create history folder: {exc.strerror}", file=str(location))]) from exc
-        return cls(conn, location)
+            migrate(db)
+        except InputError:
+            db.close()
+            raise
+        except errors as exc:
+            db.close()
+            raise InputError([Problem(f"cannot open history database: {exc}", file=db.location)]) from exc
+        return cls(db)
 
     @classmethod
     def open_for_scan(cls, path_or_url: str | os.PathLike[str] | None = None) -> tuple[HistoryStore | None, str | None]:
@@ -154,8 +125,8 @@ class HistoryStore:
 
     @staticmethod
     def set_aside(location: Path, now: datetime | None = None) -> Path:
-        """Rename a damaged database (and its WAL/SHM companions) to FILE.damaged-<UTC time>: kept for
-        whoever wants to salvage it; the next open creates an empty history in its place."""
+        """Rename a damaged SQLite database (and its WAL/SHM companions) to FILE.damaged-<UTC time>:
+        kept for whoever wants to salvage it; the next open creates an empty history in its place."""
         stamp = (now or utc_now()).strftime("%Y%m%dT%H%M%SZ")
         target = location.with_name(f"{location.name}.damaged-{stamp}")
         for suffix in ("", "-wal", "-shm"):
@@ -165,30 +136,17 @@ class HistoryStore:
         return target
 
     def check(self) -> list[str]:
-        """What SQLite's integrity check finds wrong (empty: the file is sound)."""
-        rows = self._conn.execute("PRAGMA integrity_check").fetchall()
-        found = [str(r[0]) for r in rows]
-        return [] if found == ["ok"] else found
+        """What the database's integrity check finds wrong (empty: sound)."""
+        return self._db.check()
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> HistoryStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction holding the database write lock from its first statement."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -198,22 +156,21 @@ class HistoryStore:
         run = _run_row(result, facts, facts_sha256, report_dir)
         findings = [_finding_row(f) for f in result.get("findings") or []]
         nodes = _node_rows(result, facts)
-        with self._write() as conn:
-            cur = conn.execute(
+        with self._db.write():
+            run_id = self._db.insert(
                 "INSERT INTO runs (scanned_at, recorded_at, cluster, inventory, phase, source_os, target_os,"
                 " verdict, verdict_reason, exit_code, facts_sha256, rule_pack_sha256, tool_version,"
                 " mixed_mode, report_dir, counts_json)"
                 " VALUES (:scanned_at, :recorded_at, :cluster, :inventory, :phase, :source_os, :target_os,"
                 " :verdict, :verdict_reason, :exit_code, :facts_sha256, :rule_pack_sha256, :tool_version,"
                 " :mixed_mode, :report_dir, :counts_json)", run)
-            run_id = int(cur.lastrowid or 0)
-            conn.executemany(
+            self._db.executemany(
                 "INSERT INTO findings (run_id, rule_id, subject, node, status, severity, title, message)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(run_id, *row) for row in findings])
-            conn.executemany(
+            self._db.executemany(
                 "INSERT INTO nodes (run_id, name, reachable, caption, build, full_version, release)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)", [(run_id, *row) for row in nodes])
-            _advance_mixed_mode(conn, run["cluster"], run["scanned_at"], run["mixed_mode"])
+            _advance_mixed_mode(self._db, run["cluster"], run["scanned_at"], run["mixed_mode"])
         return run_id
 
     # -- reading -----------------------------------------------------------------------------
@@ -289,26 +246,24 @@ class HistoryStore:
         mixed-mode clock (it lives apart from the runs).
         """
         if keep is None and keep_days is None:
-            raise UsageError("prune needs --keep N and/or --keep-days D")
+            raise UsageError("prune needs a number of runs to keep and/or a number of days")
         if keep is not None and keep < 1:
-            raise UsageError("--keep must be at least 1 (the newest run of each cluster is always kept)")
+            raise UsageError("the runs to keep must be at least 1 (the newest run of each cluster is always kept)")
         if keep_days is not None and keep_days < 0:
-            raise UsageError("--keep-days must not be negative")
+            raise UsageError("the days to keep must not be negative")
         cutoff = format_utc((now or utc_now()) - timedelta(days=keep_days)) if keep_days is not None else None
         newest = keep or 1
-        with self._write() as conn:
-            doomed = [row[0] for row in conn.execute(
+        with self._db.write():
+            doomed = [row["id"] for row in self._db.query(
                 "SELECT id, scanned_at FROM (SELECT id, scanned_at, ROW_NUMBER() OVER ("
-                " PARTITION BY cluster ORDER BY scanned_at DESC, id DESC) AS rank FROM runs)"
-                " WHERE rank > ?", [newest]).fetchall()
-                if cutoff is None or row[1] < cutoff]
-            conn.executemany("DELETE FROM runs WHERE id = ?", [(i,) for i in doomed])
+                " PARTITION BY cluster ORDER BY scanned_at DESC, id DESC) AS pos FROM runs) AS ranked"
+                " WHERE pos > ?", [newest])
+                if cutoff is None or row["scanned_at"] < cutoff]
+            self._db.executemany("DELETE FROM runs WHERE id = ?", [(i,) for i in doomed])
         return len(doomed)
 
-    def _query(self, sql: str, params: list[Any]) -> list[sqlite3.Row]:
-        cur = self._conn.cursor()
-        cur.row_factory = sqlite3.Row
-        return cur.execute(sql, params).fetchall()
+    def _query(self, sql: str, params: list[Any]) -> list[Row]:
+        return self._db.query(sql, params)
 
 
 # -- rows from documents ---------------------------------------------------------------------
@@ -371,14 +326,14 @@ def _bool_int(value: Any) -> int | None:
     return None if value is None else int(bool(value))
 
 
-def _advance_mixed_mode(conn: sqlite3.Connection, cluster: str, scanned_at: str, mixed: int | None) -> None:
+def _advance_mixed_mode(db: Database, cluster: str, scanned_at: str, mixed: int | None) -> None:
     """Keep the start of the current mixed-mode window: set on entry, cleared on exit, unknown keeps it."""
-    row = conn.execute("SELECT mixed_since, last_scanned_at FROM clusters WHERE name = ?", [cluster]).fetchone()
-    if row is None:
-        conn.execute("INSERT INTO clusters (name, mixed_since, last_scanned_at) VALUES (?, ?, ?)",
+    rows = db.query("SELECT mixed_since, last_scanned_at FROM clusters WHERE name = ?", [cluster])
+    if not rows:
+        db.execute("INSERT INTO clusters (name, mixed_since, last_scanned_at) VALUES (?, ?, ?)",
                      [cluster, scanned_at if mixed else None, scanned_at])
         return
-    since, last = row
+    since, last = rows[0]["mixed_since"], rows[0]["last_scanned_at"]
     if scanned_at >= last:  # the newest scan decides whether the window is open
         if mixed == 1:
             since = since or scanned_at
@@ -387,10 +342,10 @@ def _advance_mixed_mode(conn: sqlite3.Connection, cluster: str, scanned_at: str,
         last = scanned_at
     elif mixed == 1 and since is not None:  # an older scan recorded late can only move the start back
         since = min(since, scanned_at)
-    conn.execute("UPDATE clusters SET mixed_since = ?, last_scanned_at = ? WHERE name = ?", [since, last, cluster])
+    db.execute("UPDATE clusters SET mixed_since = ?, last_scanned_at = ? WHERE name = ?", [since, last, cluster])
 
 
-def _run_record(row: sqlite3.Row) -> RunRecord:
+def _run_record(row: Row) -> RunRecord:
     return RunRecord(
         id=row["id"], scanned_at=parse_utc(row["scanned_at"]), recorded_at=parse_utc(row["recorded_at"]),
         cluster=row["cluster"], inventory=row["inventory"], phase=row["phase"], source_os=row["source_os"],

@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 from scanner import __version__
 from scanner.errors import InputError
-from scanner.history.times import format_utc, parse_utc, utc_now
 from scanner.model import SEVERITIES, VerdictStatus
 from scanner.report import html as html_mod
 from scanner.report.result_doc import canonical_json
 from scanner.report.writer import guarded, write_all
 from scanner.schemas import violations
+from scanner.times import format_utc, parse_utc, utc_now
 
 # From the best to the worst: a fleet's verdict is the worst of its clusters'.
 VERDICT_ORDER: tuple[VerdictStatus, ...] = ("GO", "GO WITH WARNINGS", "INCOMPLETE", "NO-GO")

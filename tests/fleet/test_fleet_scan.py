@@ -12,7 +12,6 @@ from scanner import exitcodes
 from scanner.cli import main
 from scanner.collect.scan import ScanMeta, scan_fleet
 from scanner.collect.winrm import NodeResult
-from scanner.history import HistoryStore
 from scanner.lab import PASSWORD_ENV
 from scanner.report.fleet import VERDICT_ORDER
 from scanner.schemas import violations
@@ -21,12 +20,15 @@ from tests.fleet.conftest import FLEET_PASSWORD, lab_fleet
 
 
 @pytest.mark.slow
-def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_verdict(tmp_path, monkeypatch, capsys):
-    inventory, out, db = tmp_path / "fleet.yaml", tmp_path / "out", tmp_path / "history.db"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_verdict(backend, tmp_path, monkeypatch,
+                                                                                      capsys, request):
+    inventory, out = tmp_path / "fleet.yaml", tmp_path / "out"
+    db = str(tmp_path / "history.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
     monkeypatch.setenv(PASSWORD_ENV, FLEET_PASSWORD)
     with lab_fleet(inventory):
         code = main(["scan", "-i", str(inventory), "--phase", "pre", "--target-os", "2016", "--out", str(out),
-                     "--history", str(db), "--no-pdfa"])
+                     "--history", db, "--no-pdfa"])
     names = ["FSCLUSTER1", "FSCLUSTER1-2", "FSCLUSTER1-3"]
     assert sorted(p.name for p in out.iterdir()) == sorted([*names, "fleet.json", "fleet.html", "fleet.pdf"])
     verdicts = {}
@@ -47,8 +49,11 @@ def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_ver
     assert 'href="FSCLUSTER1-3/report.html"' in html and worst in html
     printed = capsys.readouterr().out
     assert printed.startswith(f"fleet: {worst}") and "1 of 3 nodes not collected" in printed
-    with HistoryStore.open(db) as store:
-        assert sorted(r.cluster for r in store.runs()) == names
+    assert main(["history", "list", "--history", db, "--format", "json"]) == exitcodes.GO
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(r["cluster"] for r in listed) == names
+    assert {r["cluster"]: r["verdict"] for r in listed} == verdicts
+    assert {r["cluster"]: r["report_dir"] for r in listed} == {n: str(out / n) for n in names}
 
 
 def test_cluster_picks_several_and_refuses_an_unknown_one(tmp_path, monkeypatch, capsys):

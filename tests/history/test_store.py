@@ -12,7 +12,7 @@ import pytest
 from scanner.errors import InputError, UsageError
 from scanner.history import HistoryStore
 from scanner.history.migrations import MIGRATIONS
-from scanner.history.store import default_location, resolve_location
+from scanner.history.db import default_location, resolve_location
 
 
 def test_record_then_show_round_trips_the_run(tmp_path, make_scan):
@@ -71,8 +71,9 @@ def test_location_default_env_and_url(tmp_path, monkeypatch):
     assert resolve_location(None) == tmp_path / "env.db"
     assert resolve_location(f"sqlite:///{tmp_path}/u%20rl.db") == tmp_path / "u rl.db"  # 4 slashes: absolute
     assert resolve_location("sqlite:///rel/h.db") == Path("rel/h.db")
+    assert resolve_location("postgresql://svc@db.example/history") == "postgresql://svc@db.example/history"
     with pytest.raises(UsageError, match="only sqlite"):
-        resolve_location("postgresql://db/history")
+        resolve_location("mysql://db/history")
 
 
 def test_database_is_wal_and_migrated(tmp_path):
