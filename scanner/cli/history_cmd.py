@@ -5,6 +5,7 @@
     rollready history drift [RUN_A] [RUN_B] [--cluster NAME] [--format text|json] [--html F] [--pdf F]
     rollready history prune --keep N | --keep-days D
     rollready history check [--recreate]
+    rollready history fleet [--last N] [--format text|json] [--out F] [--html F] [--pdf F]
 
 RUN is a run id, `latest` or `latest~N`. Every sub-command takes --history URL|PATH.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from scanner import exitcodes
@@ -20,8 +22,10 @@ from scanner.cli.common import write_output
 from scanner.errors import InputError, Problem, UsageError
 from scanner.history import HistoryStore, compute_drift
 from scanner.history.db import resolve_location
-from scanner.history.render import render_html, render_pdf, render_run, render_runs, render_text
+from scanner.history.fleet import DEFAULT_TREND, history_fleet
+from scanner.history.render import render_fleet_text, render_html, render_pdf, render_run, render_runs, render_text
 from scanner.history.store import StorageError
+from scanner.report.fleet import write_fleet
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +60,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     drift.add_argument("--html", metavar="FILE", help="also write the drift as HTML")
     drift.add_argument("--pdf", metavar="FILE", help="also write the drift as PDF")
     drift.set_defaults(func=run_drift)
+
+    fleet = actions.add_parser("fleet", parents=[common], help="the fleet dashboard: every cluster's latest run",
+                               description="Every cluster's latest recorded verdict, the trend over its last N "
+                                           "runs, its mixed-mode clock and the drift against its run before, as "
+                                           "text or the fleet document (schemas/fleet.schema.json), HTML and PDF.")
+    fleet.add_argument("--last", type=int, default=DEFAULT_TREND, metavar="N",
+                       help=f"runs in each cluster's trend (default {DEFAULT_TREND})")
+    fleet.add_argument("--format", choices=["text", "json"], default="text")
+    fleet.add_argument("--out", metavar="FILE", help="write the text or JSON here instead of stdout")
+    fleet.add_argument("--html", metavar="FILE", help="also write the dashboard as HTML")
+    fleet.add_argument("--pdf", metavar="FILE", help="also write the dashboard as PDF (fleet.json attached)")
+    fleet.set_defaults(func=run_fleet)
 
     prune = actions.add_parser("prune", parents=[common], help="delete old runs (retention)",
                                description="Delete runs no rule keeps: a run survives if it is among the newest "
@@ -111,6 +127,17 @@ def run_drift(args: argparse.Namespace) -> int:
         write_atomic(args.html, render_html(drift))
     if args.pdf:
         write_atomic(args.pdf, render_pdf(drift))
+    return exitcodes.GO
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    if args.last < 1:
+        raise UsageError("--last must be at least 1")
+    with HistoryStore.open(args.history) as store:
+        doc = history_fleet(store, last=args.last, clusters=[args.cluster] if args.cluster else None)
+    text = _json(doc) if args.format == "json" else render_fleet_text(doc)
+    write_output(args.out, text)
+    write_fleet(doc, html=Path(args.html) if args.html else None, pdf=Path(args.pdf) if args.pdf else None)
     return exitcodes.GO
 
 

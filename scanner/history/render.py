@@ -26,6 +26,25 @@ def render_runs(runs: list[RunRecord]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_fleet_text(doc: dict[str, Any]) -> str:
+    """The fleet dashboard for a terminal: one line per cluster, oldest → latest verdict letters."""
+    if not doc["clusters"]:
+        return "no runs recorded\n"
+    letter = {"GO": "G", "GO WITH WARNINGS": "W", "NO-GO": "N", "INCOMPLETE": "I"}
+    lines = [f"fleet: {doc['verdict']['status']} — {doc['verdict']['reason']}",
+             f"{'CLUSTER':<16}  {'RUN':>5}  {'SCANNED (UTC)':<20}  {'VERDICT':<16}  {'TREND':<10}  {'MIXED MODE':<12}  DRIFT"]
+    for r in doc["clusters"]:
+        mixed = {None: "unknown", False: "no"}.get(r["mixed_mode"], f"{r['mixed_mode_days']} days")
+        drift = r["drift"]
+        change = (f"vs {drift['previous_run']}: +{drift['new_failures']} -{drift['resolved']} "
+                  f"nodes {drift['node_changes']}") if drift else "first run"
+        trend = "".join(letter.get(v, "?") for v in r["trend"])
+        lines.append(f"{_t(r['name'], 16):<16}  {r['run_id']:>5}  {r['scanned_at']:<20}  {r['verdict']:<16}  "
+                     f"{trend:<10}  {mixed:<12}  {change}")
+    lines.append("trend: G GO, W GO WITH WARNINGS, I INCOMPLETE, N NO-GO; drift: +new failures -resolved")
+    return "\n".join(lines) + "\n"
+
+
 def render_run(run: RunRecord) -> str:
     lines = [
         f"run {run.id}: {_t(run.cluster)} {run.verdict}",

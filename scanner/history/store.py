@@ -188,6 +188,10 @@ class HistoryStore:
             params.append(limit)
         return [_run_record(row) for row in self._query(sql, params)]
 
+    def clusters(self) -> list[str]:
+        """Every cluster with a recorded run, by name."""
+        return [row["cluster"] for row in self._query("SELECT DISTINCT cluster FROM runs ORDER BY cluster", [])]
+
     def get(self, run: int | str, cluster: str | None = None) -> RunRecord:
         """One run with its findings and nodes; run is an id, `latest` or `latest~N`."""
         run_id = self.resolve(run, cluster)
