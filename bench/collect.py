@@ -37,10 +37,11 @@ from scanner.lab import PASSWORD_ENV, Lab, parse_scenario  # noqa: E402
 MIN_EXCHANGES = 5  # Create shell, Receive (pool opened), Command, Receive (output), Delete shell
 
 
-def scenario_text(nodes: int, latency_ms: int) -> str:
-    names = [f"N{i + 1:02d}" for i in range(nodes)]
+def scenario_text(nodes: int, latency_ms: int, cluster: str = "BENCHCLU", prefix: str = "") -> str:
+    """A 2012 R2 cluster of `nodes` nodes (named PREFIX + N01...), each answering after latency_ms."""
+    names = [f"{prefix}N{i + 1:02d}" for i in range(nodes)]
     lines = [
-        "name: bench", "description: benchmark cluster", "cluster:", "  name: BENCHCLU", "  functional_level: 8",
+        "name: bench", "description: benchmark cluster", "cluster:", f"  name: {cluster}", "  functional_level: 8",
         "  nodes:", *[f"    - {{name: {n}, state: Up}}" for n in names],
         "node_defaults:",
         "  os: {caption: Microsoft Windows Server 2012 R2 Standard, version: 6.3.9600, build: 9600, ubr: 19000, release: 2012R2}",
