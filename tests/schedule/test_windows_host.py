@@ -101,7 +101,7 @@ def test_machine_data_dir(monkeypatch):
 
 
 def test_the_user_history_follows_platformdirs(monkeypatch, tmp_path):
-    from scanner.history.store import default_location
+    from scanner.history.db import default_location
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_location() == tmp_path / "rollready" / "history.db"
