@@ -42,12 +42,12 @@ def test_scan_summary_prints_server_strings_inert(capsys) -> None:
 def test_progress_display_renders_markup_and_escapes_as_text() -> None:
     from rich.console import Console
 
-    display = Progress(["[bold red]N1", "N2\x1b[2J"], enabled=True)
+    display = Progress([("FS1", ["[bold red]N1", "N2\x1b[2J"])], enabled=True)  # (cluster, its nodes)
     console = Console(record=True, width=120, force_terminal=False)
     display._rich.live.console = console
     with display:
-        display.started("[bold red]N1")
-        display.finished(SimpleNamespace(name="[bold red]N1",
+        display.started((0, 0))  # nodes are keyed (cluster index, node index)
+        display.finished((0, 0), SimpleNamespace(name="[bold red]N1",
                                          error={"section": "protocol", "message": "[green]GO[/] \x1b[2J"}))
     text = console.export_text()
     assert "[bold red]N1" in text and "[green]GO[/]" in text and "\x1b" not in text and "U+001B" in text
