@@ -56,7 +56,7 @@ def _drift(store: HistoryStore, previous: RunRecord | None, run: RunRecord) -> d
         return None
     drift = compute_drift(store.get(previous.id), run)
     return {"previous_run": previous.id, "previous_verdict": previous.verdict,
-            "new_failures": len(drift.new_failures), "resolved": len(drift.resolved),
+            "new_problems": len(drift.new_problems), "resolved": len(drift.resolved),
             "node_changes": len(drift.node_changes)}
 
 

@@ -36,12 +36,12 @@ def render_fleet_text(doc: dict[str, Any]) -> str:
     for r in doc["clusters"]:
         mixed = {None: "unknown", False: "no"}.get(r["mixed_mode"], f"{r['mixed_mode_days']} days")
         drift = r["drift"]
-        change = (f"vs {drift['previous_run']}: +{drift['new_failures']} -{drift['resolved']} "
+        change = (f"vs {drift['previous_run']}: +{drift['new_problems']} -{drift['resolved']} "
                   f"nodes {drift['node_changes']}") if drift else "first run"
         trend = "".join(letter.get(v, "?") for v in r["trend"])
         lines.append(f"{_t(r['name'], 16):<16}  {r['run_id']:>5}  {r['scanned_at']:<20}  {r['verdict']:<16}  "
                      f"{trend:<10}  {mixed:<12}  {change}")
-    lines.append("trend: G GO, W GO WITH WARNINGS, I INCOMPLETE, N NO-GO; drift: +new failures -resolved")
+    lines.append("trend: G GO, W GO WITH WARNINGS, I INCOMPLETE, N NO-GO; drift: +new problems (open now, not before) -resolved")
     return "\n".join(lines) + "\n"
 
 

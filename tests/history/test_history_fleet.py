@@ -33,7 +33,7 @@ def test_dashboard_shows_latest_trend_clock_and_drift(tmp_path, make_scan, capsy
         "NO-GO": 1, "INCOMPLETE": 1}
     a, b = doc["clusters"]
     assert (a["name"], a["run_id"], a["verdict"], a["trend"]) == ("A", ids[2], "NO-GO", ["GO WITH WARNINGS", "NO-GO"])
-    assert a["drift"] == {"previous_run": ids[1], "previous_verdict": "GO WITH WARNINGS", "new_failures": 1,
+    assert a["drift"] == {"previous_run": ids[1], "previous_verdict": "GO WITH WARNINGS", "new_problems": 1,
                           "resolved": 1, "node_changes": 1}
     assert a["deciding"]["rule_id"] == "DDP-003"
     assert a["mixed_mode"] is True and a["mixed_mode_since"] == "2026-11-03T02:00:00Z" and a["mixed_mode_days"] > 0
