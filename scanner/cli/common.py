@@ -21,11 +21,16 @@ def _words(text: str) -> list[str]:
     return [w.strip() for w in text.split(",") if w.strip()]
 
 
-def add_upgrade_options(p: argparse.ArgumentParser, *, required: bool = False, default: str = "") -> None:
+def add_upgrade_options(p: argparse.ArgumentParser, *, required: bool = False, default: str = "",
+                        phase_required: bool | None = None) -> None:
     """--phase, --target-os (alias --target: the upgrade-path profile) and --source-os, one spelling
-    for every command. `default` says where a value comes from when it is not given."""
+    for every command. `default` says where a value comes from when it is not given. The phase the
+    facts show selects the rules; --phase states the phase the operator expects (docs/engine.md)."""
     note = f" (default: {default})" if default and not required else ""
-    p.add_argument("--phase", choices=PHASES, required=required, help=f"upgrade phase: pre, mixed or post{note}")
+    need_phase = required if phase_required is None else phase_required
+    p.add_argument("--phase", choices=PHASES, required=need_phase,
+                   help="the upgrade phase you expect: pre, mixed or post; the facts decide which rules run and a "
+                        f"mismatch is reported{note if not need_phase else ''}")
     p.add_argument("--target-os", "--target", dest="target_os", choices=TARGETS, required=required,
                    help="the release being rolled onto; selects the upgrade-path profile (2012R2→2016, "
                         f"2016→2019, 2019→2022, 2022→2025){note}")

@@ -1,6 +1,6 @@
 """`rollready scan`: collect clusters over WinRM, evaluate them, write facts, findings and reports.
 
-    rollready scan -i INVENTORY --phase pre|mixed|post --target-os T --out DIR [--parallel N] [--cluster NAME ...]
+    rollready scan -i INVENTORY [--phase pre|mixed|post] --target-os T --out DIR [--parallel N] [--cluster NAME ...]
     rollready scan --node HOST [--node HOST ...] --auth ntlm --username U --password-env VAR ...
 
 One cluster: writes DIR/facts.json, DIR/findings.json, DIR/report.html, DIR/report.pdf. Several (an
@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "inventory without --cluster, or --cluster repeated) each goes to OUT/<cluster>/ and "
                                    "OUT/fleet.json, fleet.html and fleet.pdf index them. Exits with the (worst) verdict code.")
     add_target_options(p)
-    add_upgrade_options(p, required=True)
+    add_upgrade_options(p, required=True, phase_required=False)
     p.add_argument("--out", required=True, metavar="DIR",
                    help="folder for facts.json, findings.json, report.html, report.pdf (a fleet: one folder per cluster; "
                         "with --unattended: one folder per run under it)")

@@ -39,24 +39,29 @@ def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cata
                    target_os: str | None = None, source_os: str | None = None, now: datetime | None = None,
                    facts_sha256: str | None = None, waivers: Sequence[Waiver] | None = None,
                    attestations: Sequence[Attestation] | None = None,
-                   today: date | None = None, rules_phase: str | None = None) -> tuple[dict[str, Any], list[Finding]]:
+                   today: date | None = None, rules_phase: str | None = None,
+                   view: FactsView | None = None) -> tuple[dict[str, Any], list[Finding]]:
     """Evaluate a checked facts document. `phase` is the declared phase (default: the facts' own);
     the phase the facts show selects the rules (scanner/engine/phase.py) unless `rules_phase` forces
     one (rule fixture tests). `now` defaults to the facts' collection time, so the same facts always
     give the same findings. Attestations, then waivers (default: the pack's) are applied as of
     `today`, which defaults to the real UTC date: an approval is valid on calendar days, and
-    re-evaluating old facts must not revive an expired waiver."""
+    re-evaluating old facts must not revive an expired waiver. `view`: the cluster view of `doc` when
+    the caller has built it already (built once per run)."""
+    if view is not None and view.doc is not doc:
+        raise ValueError("the view was built from another facts document")
     with paused_gc():  # see evaluate_pack: the result document is as many small objects again
         return _evaluate_facts(doc, pack, catalogs, phase=phase, target_os=target_os, source_os=source_os,
                                now=now, facts_sha256=facts_sha256, waivers=waivers, attestations=attestations,
-                               today=today, rules_phase=rules_phase)
+                               today=today, rules_phase=rules_phase, view=view)
 
 
 def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
                     target_os: str | None, source_os: str | None, now: datetime | None, facts_sha256: str | None,
                     waivers: Sequence[Waiver] | None, attestations: Sequence[Attestation] | None,
-                    today: date | None, rules_phase: str | None) -> tuple[dict[str, Any], list[Finding]]:
-    view = build_view(doc)
+                    today: date | None, rules_phase: str | None,
+                    view: FactsView | None) -> tuple[dict[str, Any], list[Finding]]:
+    view = view or build_view(doc)
     levels = functional_levels(catalogs)
     declared = phase or view.scan.get("phase")
     reading = observed_phase(view, target_os or view.scan.get("target_os"), levels)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from scanner.facts import build_view
+from scanner.facts import FactsView, build_view
 from scanner.history.db import StorageError
 from scanner.times import format_utc, parse_time, parse_utc, utc_now
 
@@ -47,15 +47,16 @@ class MixedModeHistory(Protocol):
 
 
 def mixed_mode_clock(facts: dict[str, Any], store: MixedModeHistory | None,
-                     now: datetime | None = None) -> MixedModeClock:
+                     now: datetime | None = None, *, view: FactsView | None = None) -> MixedModeClock:
     """Start and age of the mixed-mode window this scan is in; age counted at the scan time.
 
     The start is the earliest of: when the history first saw the current window, and the OS
     install date of the nodes on the newest build (an upgraded node's InstallDate is when it
     was upgraded, so the first one marks the window's start when the history begins mid-window).
-    With neither, the window starts with this scan.
+    With neither, the window starts with this scan. `view`: the run's cluster view, when the caller
+    has built it already (scanner/pipeline), so it is built once per run.
     """
-    mixed = facts_mixed_mode(facts)
+    mixed = view.cluster["mixed_mode"] if view is not None else facts_mixed_mode(facts)
     if not mixed:
         return MixedModeClock(mixed=mixed)
     scan_time = parse_time((facts.get("scan") or {}).get("collected_at")) or now or utc_now()

@@ -286,7 +286,9 @@ def _run_row(result: dict[str, Any], facts: dict[str, Any], facts_sha256: str,
     except ValueError as exc:
         raise InputError([Problem(f"scan time {when!r} is not ISO 8601: {exc}",
                                   pointer="/scan/collected_at")]) from exc
-    mixed = facts_mixed_mode(facts)
+    summary = result.get("cluster") or {}
+    # The evaluation's own answer when the result carries it: the cluster view is built once per run.
+    mixed = summary["mixed_mode"] if "mixed_mode" in summary else facts_mixed_mode(facts)
     return {
         "scanned_at": scanned_at,
         "recorded_at": format_utc(utc_now()),

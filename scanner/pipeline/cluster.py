@@ -17,6 +17,7 @@ from scanner.atomic import write_atomic
 from scanner.collect.scan import ScanResult, scan_cluster
 from scanner.credentials import CredentialResolver
 from scanner.engine.run import evaluate_facts
+from scanner.facts import build_view
 from scanner.history import HistoryStore, mixed_mode_clock
 from scanner.inventory import Cluster
 from scanner.pipeline.options import ScanOptions
@@ -70,14 +71,15 @@ def scan_and_report(cluster: Cluster, out: Path, options: ScanOptions | None = N
 def report_scanned(scanned: ScanResult, out: Path, options: ScanOptions, rules: LoadedRules,
                    history: HistoryStore | None) -> ScanOutcome:
     """The steps after collection: the mixed-mode clock into the facts, facts.json, evaluation, reports."""
-    scanned.facts["scan"]["mixed_mode_since"] = mixed_mode_clock(scanned.facts, history).since_iso
+    view = build_view(scanned.facts)  # once per run: the clock and the evaluation share it
+    scanned.facts["scan"]["mixed_mode_since"] = mixed_mode_clock(scanned.facts, history, view=view).since_iso
     raw = facts_bytes(scanned.facts)
     wanted = {"facts", "findings"} | {k for k in ("html", "pdf") if getattr(options.reports, k)}
     paths = {key: out / name for key, name in FILES.items() if key in wanted}
     write_atomic(paths["facts"], raw)
     meta = options.meta
     result, _ = evaluate_facts(scanned.facts, rules.pack, rules.catalogs, phase=meta.phase, target_os=meta.target_os,
-                               source_os=meta.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
+                               source_os=meta.source_os, facts_sha256=hashlib.sha256(raw).hexdigest(), view=view)
     result["provenance"] = result_provenance(scanned.facts["scan"], command_line=meta.command_line)
     write_reports(result, raw, html=paths.get("html"), pdf=paths.get("pdf"), json=paths["findings"],
                   pdfa=options.reports.pdfa, sign=options.reports.sign)

@@ -163,6 +163,10 @@ def _scan_notes(result: dict[str, Any], failure: audit.CollectionFailure) -> lis
                      "only the list of what failed. Fix the access problem and scan again.")
     elif down:
         notes.append(f"Not reachable: {', '.join(down)}. Every rule on these nodes is unknown.")
+    observed, declared = result.get("observed_phase"), result.get("declared_phase")
+    if observed and declared and observed != declared:
+        notes.append(f"The scan was declared as phase {declared}, but the facts show phase {observed}: the rules of "
+                     f"the {observed} phase were evaluated.")
     return notes
 
 

@@ -134,6 +134,10 @@ def _suite_properties(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("phase", result["phase"]),
         ("facts_sha256", result["facts_sha256"]),
         ("rule_pack_sha256", result["rule_pack"]["sha256"]),
+        ("observed_phase", str(result.get("observed_phase") or "unknown")),
+        ("declared_phase", str(result.get("declared_phase") or "none")),
+        ("scope_narrowed", "yes" if (result.get("scope") or {}).get("narrowed") else "no"),
+        ("selected_rules_sha256", str((result.get("scope") or {}).get("selected_sha256") or "not recorded")),
         ("coverage_not_scanned", ", ".join(m["name"] for m in (result.get("coverage") or {}).get("not_scanned") or [])
          or "none"),
         ("tool_version", result["tool"]["version"]),

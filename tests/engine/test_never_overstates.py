@@ -53,7 +53,8 @@ def test_a_filtered_run_is_never_a_plain_go_and_declares_its_scope(tmp_path: Pat
     assert "scope: narrowed rule set" in text and scope["pack_sha256"][:12] in text
     assert scope["selected_sha256"][:12] in text
     props = {p.get("name"): p.get("value") for p in ET.fromstring(to_junit(result)).iter("property")}
-    assert props["verdict"] == "GO WITH WARNINGS"
+    assert props["verdict"] == "GO WITH WARNINGS" and props["scope_narrowed"] == "yes"
+    assert props["selected_rules_sha256"] == scope["selected_sha256"]
 
 
 def test_the_selected_digest_changes_with_the_selection_not_with_nothing(tmp_path: Path) -> None:
@@ -85,6 +86,9 @@ def test_declared_pre_on_a_mixed_cluster_still_runs_the_mixed_rules(tmp_path: Pa
     by_rule = {f["rule_id"]: f for f in result["findings"]}
     assert by_rule["DDP-003"]["status"] == "fail"
     assert by_rule["PHS-001"]["status"] == "fail" and "declared as phase pre" in by_rule["PHS-001"]["message"]
+    html = tmp_path / "r.html"
+    main(["evaluate", str(EX / "mixed-dedup-hazard.json"), "--phase", "pre", "--html", str(html)])
+    assert "declared as phase pre, but the facts show phase mixed" in html.read_text()
 
 
 @pytest.mark.parametrize("example_name,target,observed", [
