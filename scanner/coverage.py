@@ -113,8 +113,8 @@ def coverage(doc: dict[str, Any]) -> Coverage:
     # member (that was quadratic: 3 s of name parsing for a 1,000-node cluster).
     by_key: dict[str, tuple[NodeIdentity, bool]] = {}
     for ident, up in nodes:
-        for key in ident.keys:
-            by_key.setdefault(key, (ident, up))
+        for node_key in ident.keys:
+            by_key.setdefault(node_key, (ident, up))
     members = []
     matched: set[str] = set()
     for entry in listed:
