@@ -32,7 +32,7 @@ def _command_modules() -> list[ModuleType]:
         collect_cmd,
         demo_cmd,
         diff_cmd,
-        evaluate,
+        evaluate_cmd,
         history_cmd,
         lab_cmd,
         plan_cmd,
@@ -44,7 +44,7 @@ def _command_modules() -> list[ModuleType]:
     )
 
     # In the order `rollready --help` lists them: the data flow, then operations.
-    return [scan_cmd, collect_cmd, evaluate, report_cmd, verify_cmd, diff_cmd, rules_cmd, plan_cmd, history_cmd, schedule_cmd,
+    return [scan_cmd, collect_cmd, evaluate_cmd, report_cmd, verify_cmd, diff_cmd, rules_cmd, plan_cmd, history_cmd, schedule_cmd,
             demo_cmd, lab_cmd]
 
 

@@ -58,7 +58,7 @@ def test_sigterm_outside_a_scan_is_one_line_and_143(tmp_path) -> None:
     code = subprocess.run([sys.executable, "-c", (
         "import os, signal, sys, threading\n"
         "from scanner.cli import main\n"
-        "import scanner.cli.evaluate as ev\n"
+        "import scanner.cli.evaluate_cmd as ev\n"
         "def hang(args):\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
         "    threading.Event().wait(30)\n"
