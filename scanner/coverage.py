@@ -89,8 +89,11 @@ class Coverage:
         cluster = self.cluster or "the cluster"
         lines = [f"{m.name} is a member of {cluster} but was not scanned (not in the inventory or --node list)"
                  for m in self.members or () if m.status == "not_in_scan"]
-        lines += [f"{name} was scanned but {cluster} does not list it as a member" for name in self.outsiders]
-        return lines
+        return lines + self.outsider_problems()
+
+    def outsider_problems(self) -> list[str]:
+        cluster = self.cluster or "the cluster"
+        return [f"{name} was scanned but {cluster} does not list it as a member" for name in self.outsiders]
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import paths
-from scanner.coverage import Coverage, coverage, name_key
+from scanner.coverage import Coverage, NodeIdentity, coverage, name_key
 from scanner.errors import InputError, Problem
 from scanner.schemas import size_problems, violations
 from scanner.versions import release_of, release_of_build
@@ -277,12 +277,17 @@ class FactsView:
 def build_view(doc: dict[str, Any]) -> FactsView:
     today = _scan_date(doc)
     nodes = [_node_view(n, doc["cluster"], today) for n in doc["nodes"]]
-    by_name = {n["name"].lower(): n for n in nodes}
+    by_name: dict[str | None, dict[str, Any]] = {key: n for n in nodes for key in NodeIdentity.of(n).keys}  # name_key
     cluster = dict(doc["cluster"])
-    cluster.update(_mixed_mode(nodes))
+    cov = coverage(doc)
+    # Members left out of the scan still count, by the build Get-ClusterNode reports for them: scanning
+    # only the upgraded node of a mixed cluster must not look like a cluster on one release.
+    absent = {m.name.casefold(): m for m in cov.members or () if m.status == "not_in_scan"}
+    absent_members = [e for e in doc["cluster"].get("nodes") or () if e["name"].casefold() in absent]
+    cluster.update(_mixed_mode(nodes, [release_of_build(e.get("build_number")) for e in absent_members]))
     cluster.update(_hyperv_summary(nodes))
     cluster["node_count"] = len(nodes)
-    volumes = _volumes(cluster, by_name)
+    volumes = _volumes(cluster, by_name, {name_key(e["name"]): e for e in absent_members})
     cluster["volumes"] = volumes
     return FactsView(
         doc=doc,
@@ -293,7 +298,7 @@ def build_view(doc: dict[str, Any]) -> FactsView:
         drivers=_flatten(nodes, "drivers"),
         products=_flatten(nodes, "products"),
         missing={key: [n["name"] for n in nodes if n.get(key) is None] for key in ("shares", "drivers", "products")},
-        coverage=coverage(doc),
+        coverage=cov,
     )
 
 
@@ -374,17 +379,19 @@ def _node_view(node: dict[str, Any], cluster: dict[str, Any], today: date) -> di
             view[key] = [{**item, "node": node["name"]} for item in node[key]]
     members = cluster.get("nodes")
     if members is not None:
-        entry = next((m for m in members if m["name"].lower() == node["name"].lower()), None)
+        ident = NodeIdentity.of(node)
+        entry = next((m for m in members if ident.is_named(m["name"])), None)
         view["membership"] = entry  # None: the cluster does not list this node
     return view
 
 
-def _mixed_mode(nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Mixed mode: nodes run different OS releases. A node whose own OS was not collected is judged by
-    the build Get-ClusterNode reports for it; with neither, mixed mode is unknown unless the others
-    already differ. (The HKLM\\Cluster MixedMode value is not used: it outlives the upgrade.)"""
+def _mixed_mode(nodes: list[dict[str, Any]], absent: list[str | None]) -> dict[str, Any]:
+    """Mixed mode: members run different OS releases. A node whose own OS was not collected, and a
+    member not scanned at all (`absent`), is judged by the build Get-ClusterNode reports for it; with
+    neither, mixed mode is unknown unless the others already differ. (The HKLM\\Cluster MixedMode
+    value is not used: it outlives the upgrade.)"""
     releases = {(n.get("os") or {}).get("release") or release_of_build((n.get("membership") or {}).get("build_number"))
-                for n in nodes}
+                for n in nodes} | set(absent)
     known = sorted(r for r in releases if r)
     if len(known) > 1:
         mixed: bool | None = True
@@ -395,7 +402,8 @@ def _mixed_mode(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     return {"mixed_mode": mixed, "os_releases": known or None}
 
 
-def _volumes(cluster: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> list[dict[str, Any]] | None:
+def _volumes(cluster: dict[str, Any], nodes: dict[str | None, dict[str, Any]],
+             absent: dict[str | None, dict[str, Any]]) -> list[dict[str, Any]] | None:
     """Clustered volumes: each disk resource joined with the owner's volume and its possible owners."""
     resources = cluster.get("resources")
     if resources is None:
@@ -405,19 +413,21 @@ def _volumes(cluster: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> list[
         rtype = (res.get("resource_type") or "").lower()
         if rtype != "physical disk" and not res.get("is_csv"):
             continue
-        owner = nodes.get((res.get("owner_node") or "").lower())
+        owner = nodes.get(name_key(res.get("owner_node")))
         local = None
         if owner is not None and owner.get("volumes") is not None:
             local = next((v for v in owner["volumes"] if (v.get("cluster_resource") or "").lower() == res["name"].lower()), None)
         possible = res.get("possible_owners")
         possible_nodes = None
         if possible is not None:
-            possible_nodes = [_owner_summary(nodes.get(name.lower()), name) for name in possible]
+            possible_nodes = [_owner_summary(nodes.get(name_key(name)), name, absent.get(name_key(name)))
+                              for name in possible]
         vol: dict[str, Any] = {
             "name": res["name"],
             "resource": res,
             "owner_node": res.get("owner_node"),
-            "owner": _owner_summary(owner, res.get("owner_node")) if res.get("owner_node") else None,
+            "owner": _owner_summary(owner, res.get("owner_node"), absent.get(name_key(res.get("owner_node"))))
+            if res.get("owner_node") else None,
             "possible_owners": possible_nodes,
             "csv": bool(res.get("is_csv")),
         }
@@ -433,9 +443,14 @@ def _volumes(cluster: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> list[
     return out
 
 
-def _owner_summary(node: dict[str, Any] | None, name: str | None) -> dict[str, Any]:
+def _owner_summary(node: dict[str, Any] | None, name: str | None, member: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A node as an owner of a disk; a member that was not scanned is known only by the build
+    Get-ClusterNode reports (`member`), which still says its release."""
     if node is None:
-        return {"name": name, "known": False, "reachable": None, "os": None}
+        build = (member or {}).get("build_number")
+        release = release_of_build(build)
+        os_ = {"build": build, "release": release} if release else None
+        return {"name": name, "known": False, "reachable": None, "os": os_}
     return {"name": node["name"], "known": True, "reachable": node.get("reachable"), "os": node.get("os")}
 
 

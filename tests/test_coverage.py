@@ -109,3 +109,34 @@ def test_cluster_names_compare_like_node_names() -> None:
     outputs = [collector_output("NODE1", "FSCLUSTER1"), collector_output("NODE2", "fscluster1.corp.example")]
     doc = facts_from_outputs(outputs, {"tool_version": "x", "collected_at": "2026-11-20T00:00:00Z", "method": "offline"})
     assert len(doc["nodes"]) == 2
+
+
+def only_the_2016_node(tmp_path: Path, builds: list[int] | None) -> Path:
+    doc = json.loads((EX / "mixed-dedup-hazard.json").read_text())
+    doc["nodes"] = [n for n in doc["nodes"] if n["name"] == "NODE1"]
+    for member, build in zip(doc["cluster"]["nodes"], builds or []):
+        member["build_number"] = build
+    path = tmp_path / "only-node1.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_scanning_only_the_upgraded_node_never_reads_as_one_release(tmp_path: Path) -> None:
+    """The issue's case: only the 2016 node of the mixed lab gave "2016 → 2016" and blamed the level."""
+    out = tmp_path / "r.json"
+    code = main(["evaluate", str(only_the_2016_node(tmp_path, None)), "--target-os", "2016", "--format", "json",
+                 "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert code == exitcodes.INCOMPLETE and result["source_os"] is None
+    assert result["verdict"]["reason"].startswith("Not a GO: cluster member(s) not scanned: NODE2, NODE3")
+    assert not [f for f in result["findings"] if f["rule_id"] == "CLU-010" and f["status"] == "fail"]
+
+
+def test_members_not_scanned_count_by_the_build_the_cluster_reports(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    code = main(["evaluate", str(only_the_2016_node(tmp_path, [14393, 9600, 9600])), "--target-os", "2016",
+                 "--format", "json", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert (result["observed_phase"], result["source_os"]) == ("mixed", "2012R2")
+    assert code == exitcodes.NO_GO and result["verdict"]["reason"].startswith("DDP-003")  # owners by their builds
+    assert "cluster member(s) not scanned: NODE2, NODE3" in result["verdict"]["reason"]

@@ -24,10 +24,12 @@ from scanner.versions import RELEASES
 
 def scan_params(view: FactsView, phase: str | None, target_os: str | None, source_os: str | None) -> dict[str, Any]:
     """Parameters: the command line wins over the facts' scan metadata; the source OS defaults to
-    the oldest release among the nodes."""
+    the oldest release among the members, and is not guessed while a member's release is unknown
+    (scanning only the upgraded node of a mixed cluster must not make its release the source)."""
     scan = view.scan
     releases = view.cluster.get("os_releases") or []
-    oldest = min(releases, key=RELEASES.index) if releases else None
+    complete = view.cluster.get("mixed_mode") is not None
+    oldest = min(releases, key=RELEASES.index) if releases and complete else None
     return {
         "phase": phase or scan.get("phase"),
         "target_os": target_os or scan.get("target_os"),
@@ -83,7 +85,7 @@ def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cat
     gaps = collection_gaps(doc) + contradictions(view, levels, when)
     coverage = view.coverage
     scope = run_scope(pack, waived, attested)
-    verdict = decide(findings, gaps + coverage.problems(), not_scanned=coverage.not_scanned,
+    verdict = decide(findings, gaps + coverage.outsider_problems(), not_scanned=coverage.not_scanned,
                      narrowed=scope["narrowed_by"])
     result = {
         "schema_version": RESULT_SCHEMA_VERSION,

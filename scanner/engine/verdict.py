@@ -70,8 +70,9 @@ def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = (),
     if blocking_fails:
         first = blocking_fails[0]
         more = f" and {len(blocking_fails) - 1} more blocking failure(s)" if len(blocking_fails) > 1 else ""
-        also = f" Also not a complete picture: {_names(list(not_scanned) + list(collection_problems), 2)}." \
-            if not_scanned or collection_problems else ""
+        missing = ([f"cluster member(s) not scanned: {', '.join(not_scanned)}"] if not_scanned else []) + \
+            ([f"facts missing or contradictory ({_names(collection_problems, 2)})"] if collection_problems else [])
+        also = f" Also not a complete picture: {' and '.join(missing)}." if missing else ""
         return Verdict("NO-GO", f"{first.rule_id} failed on {first.subject}: "
                                 f"{problem_headline(first.message, first.title)}{more}.{also}", exitcodes.NO_GO, c)
     gaps = list(collection_problems)

@@ -201,3 +201,17 @@ def test_contradictory_facts_are_named_as_such(tmp_path: Path) -> None:
     line = "contradictory facts: cluster functional level 9 is above the 8 that Windows Server 2012R2 supports"
     assert any(p.startswith(line) for p in result["collection_problems"])
     assert line in result["verdict"]["reason"]
+
+
+def test_a_failed_non_essential_section_wipes_out_nothing_else(tmp_path: Path) -> None:
+    """NODE1's driver query failed: its driver rules are unknown and the verdict is not a GO, but every
+    unrelated fact still decides its rule."""
+    doc = example("pre-healthy-2012r2.json")
+    doc["nodes"][0]["drivers"] = None
+    doc["nodes"][0]["errors"] = [{"section": "drivers", "message": "Access denied"}]
+    code, result = evaluate(tmp_path, doc, "--phase", "pre", "--target-os", "2016")
+    assert code == exitcodes.INCOMPLETE and "NODE1 drivers: Access denied" in result["collection_problems"]
+    unknown = {f["rule_id"] for f in result["findings"] if f["status"] == "unknown"}
+    assert unknown and all(rule.startswith("DRV-") for rule in unknown)
+    decided = {f["rule_id"] for f in result["findings"] if f["node"] == "NODE1" and f["status"] == "pass"}
+    assert {"CLU-020", "WMI-001"} <= decided
