@@ -276,7 +276,9 @@ class FactsView:
 
 def build_view(doc: dict[str, Any]) -> FactsView:
     today = _scan_date(doc)
-    nodes = [_node_view(n, doc["cluster"], today) for n in doc["nodes"]]
+    listed = doc["cluster"].get("nodes")
+    members = None if listed is None else {k: m for m in reversed(listed) if (k := name_key(m["name"])) is not None}
+    nodes = [_node_view(n, members, today) for n in doc["nodes"]]
     by_name: dict[str | None, dict[str, Any]] = {key: n for n in nodes for key in NodeIdentity.of(n).keys}  # name_key
     cluster = dict(doc["cluster"])
     cov = coverage(doc)
@@ -362,7 +364,7 @@ def _version_key(text: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in text.split("."))
 
 
-def _node_view(node: dict[str, Any], cluster: dict[str, Any], today: date) -> dict[str, Any]:
+def _node_view(node: dict[str, Any], members: dict[str, dict[str, Any]] | None, today: date) -> dict[str, Any]:
     view = dict(node)
     if isinstance(node.get("hotfixes"), list):
         view["hotfixes"] = _hotfixes(node["hotfixes"], today)
@@ -377,11 +379,8 @@ def _node_view(node: dict[str, Any], cluster: dict[str, Any], today: date) -> di
     for key in ("drivers", "products", "shares"):
         if isinstance(node.get(key), list):
             view[key] = [{**item, "node": node["name"]} for item in node[key]]
-    members = cluster.get("nodes")
-    if members is not None:
-        ident = NodeIdentity.of(node)
-        entry = next((m for m in members if ident.is_named(m["name"])), None)
-        view["membership"] = entry  # None: the cluster does not list this node
+    if members is not None:  # None: the member list was not collected
+        view["membership"] = next((members[k] for k in NodeIdentity.of(node).keys if k in members), None)
     return view
 
 
