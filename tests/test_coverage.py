@@ -140,3 +140,16 @@ def test_members_not_scanned_count_by_the_build_the_cluster_reports(tmp_path: Pa
     assert (result["observed_phase"], result["source_os"]) == ("mixed", "2012R2")
     assert code == exitcodes.NO_GO and result["verdict"]["reason"].startswith("DDP-003")  # owners by their builds
     assert "cluster member(s) not scanned: NODE2, NODE3" in result["verdict"]["reason"]
+
+
+@pytest.mark.slow
+def test_the_pdf_cover_names_the_members_not_scanned(tmp_path: Path) -> None:
+    import subprocess
+
+    pdf = tmp_path / "r.pdf"
+    main(["evaluate", str(one_node_removed(tmp_path)), "--phase", "pre", "--target-os", "2016", "--pdf", str(pdf),
+          "--no-pdfa"])
+    cover = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    text = " ".join(cover.split())
+    assert "INCOMPLETE" in text and "not scanned NODE2" in text and "NODE3" in text

@@ -215,3 +215,13 @@ def test_a_failed_non_essential_section_wipes_out_nothing_else(tmp_path: Path) -
     assert unknown and all(rule.startswith("DRV-") for rule in unknown)
     decided = {f["rule_id"] for f in result["findings"] if f["node"] == "NODE1" and f["status"] == "pass"}
     assert {"CLU-020", "WMI-001"} <= decided
+
+
+def test_info_findings_are_never_new_problems_in_a_diff(tmp_path: Path) -> None:
+    from scanner.compare import compare_findings
+
+    _, after = evaluate(tmp_path, EX / "post-fl8-traces.json", "--phase", "post")
+    info = [f for f in after["findings"] if f["status"] == "info"]
+    before = [{**f, "status": "pass"} if f["status"] == "info" else f for f in after["findings"]]
+    comparison = compare_findings(before, after["findings"])
+    assert info and not comparison.new and len(comparison.changed) == len(info)
