@@ -175,8 +175,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller grid (for a smoke run)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per size; the best counts (default 5)")
+    parser.add_argument("--size", action="append", metavar="RULESxNODES", default=[],
+                        help="measure only this size, e.g. 200x1000 (repeatable)")
     args = parser.parse_args()
     grid = [(50, 250), (200, 250)] if args.quick else [(50, 1000), (100, 1000), (200, 250), (200, 500), (200, 1000)]
+    if args.size:
+        grid = [(int(r), int(n)) for r, _, n in (size.partition("x") for size in args.size)]
     print(f"{'rules':>6} {'nodes':>6} {'findings':>9} {'engine s':>9} {'us/finding':>11} {'plain s':>8} "
           f"{'engine/plain':>13} {'view s':>7} {'with result doc s':>18}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,6 +14,33 @@ import re2
 LINEAR_ONLY = "patterns run on RE2 (linear time): no backreferences, lookahead or lookbehind"
 
 
+_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+
+
+class PlainText:
+    """A pattern without special characters (`Windows Server`, `^Veeam`): found with `in` or
+    `startswith`, which is what RE2 would answer, at a tenth of the cost of a call into RE2."""
+
+    __slots__ = ("text", "anchored")
+
+    def __init__(self, text: str, anchored: bool):
+        self.text = text
+        self.anchored = anchored
+
+    def search(self, value: str) -> bool | None:
+        found = value.startswith(self.text) if self.anchored else self.text in value
+        return True if found else None
+
+
+def compile_rule_pattern(pattern: str) -> Any:
+    """A rule's `matches` pattern compiled at load: a plain text (optionally anchored with `^`) as a
+    PlainText, anything else through compile_linear. Both answer `.search(text)` (None: no match)."""
+    body = pattern[1:] if pattern.startswith("^") else pattern
+    if body and not _SPECIAL.intersection(body):
+        return PlainText(body, anchored=pattern.startswith("^"))
+    return compile_linear(pattern)
+
+
 def compile_linear(pattern: str, *, ignore_case: bool = False) -> Any:
     """The compiled pattern (`.search(text)` as with `re`); ValueError saying why RE2 refuses it."""
     options = re2.Options()

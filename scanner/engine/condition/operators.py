@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from scanner.engine.regex import compile_linear
+from scanner.engine.regex import compile_linear, compile_rule_pattern
 from scanner.times import parse_utc
 from scanner.versions import compare_versions, parse_version
 
@@ -159,8 +159,8 @@ OPERATORS: dict[str, Operator] = _table(
     Operator("not_in", lambda a, e: not _in(a, e), "list"),
     Operator("contains", _contains),
     Operator("not_contains", lambda a, e: not _contains(a, e)),
-    Operator("matches", _matches, "regex", prepare=compile_linear),
-    Operator("not_matches", lambda a, e: not _matches(a, e), "regex", prepare=compile_linear),
+    Operator("matches", _matches, "regex", prepare=compile_rule_pattern),
+    Operator("not_matches", lambda a, e: not _matches(a, e), "regex", prepare=compile_rule_pattern),
     Operator("empty", _empty, "bool"),
     Operator("gt", _numeric(operator.gt)),
     Operator("ge", _numeric(operator.ge)),
