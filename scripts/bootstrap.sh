@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
-              fonts-dejavu-core poppler-utils postgresql)
+              fonts-dejavu-core fonts-noto-cjk poppler-utils postgresql)
+# fonts-noto-cjk: server names in Chinese, Japanese or Korean are drawn in the PDF/A report; a
+# character no installed font covers is printed as its code point (scanner/report/glyphs.py).
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 

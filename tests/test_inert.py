@@ -11,9 +11,9 @@ from types import SimpleNamespace
 from scanner.cli.scan_cmd import print_summary
 from scanner.collect.scan import Progress
 from scanner.inert import inert
+from scanner.report.html import _clip
 from scanner.schedule import notify
 from scanner.schedule.notify import Notification, Notifier, SmtpSettings, build_message
-from scanner.report.html import _clip
 from scanner.schedule.unattended import rotating_log
 
 FORGED = "FS1\r\n2026-01-01T00:00:00Z INFO scanner: GO all checks passed\x00\x1b[2J\x1b]0;owned\x07\u202egnp.exe"

@@ -10,6 +10,7 @@ import weasyprint
 from weasyprint.urls import URLFetcher
 
 from scanner.errors import RollreadyError
+from scanner.report.glyphs import printable
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class _NoFetch(URLFetcher):
 
 
 def render_pdf(html: str, *, attachments: list[Attached], pdfa: bool) -> bytes:
-    """Lay out html for print and return the PDF bytes (PDF/A-3b when pdfa)."""
+    """Lay out html for print and return the PDF bytes (PDF/A-3b when pdfa). A character no
+    installed font can draw is laid out as its code point (scanner/report/glyphs.py), never a box."""
+    html = printable(html)
     fetcher = _NoFetch()
     files = [
         weasyprint.Attachment(string=a.data, name=a.name, description=a.description,

@@ -49,9 +49,12 @@ def test_sigterm_during_a_scan_keeps_the_partial_facts_and_reports(tmp_path) -> 
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_sigterm_outside_a_scan_is_one_line_and_143(tmp_path) -> None:
     proc = _rollready("lab", "serve", "healthy-2012r2")  # lab serve has its own clean stop: 0
-    time.sleep(3)
+    assert proc.stderr is not None
+    while "serving" not in (line := proc.stderr.readline()):  # its handler is in place from here
+        assert line, "lab serve ended before serving"
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in stderr
