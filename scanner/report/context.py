@@ -135,7 +135,7 @@ def build_context(
         "waived": [f for f in findings if f["status"] == "waived"],
         "waiver_rows": audit.waiver_rows(result),
         "attestation_rows": audit.attestation_rows(result),
-        "passes": _groups([f for f in findings if f["status"] == "pass"]),
+        "passes": _pass_evidence([f for f in findings if f["status"] == "pass"]),
         "information": [f for f in findings if f["status"] == "info"],
         "total": len(findings),
     }
@@ -266,6 +266,35 @@ def _groups(findings: list[dict[str, Any]]) -> list[RuleGroup]:
                 g.references.append(ref)
         g.rows.append(f)
     return sorted(groups.values(), key=lambda g: g.rule_id)
+
+
+@dataclass
+class PassLine:
+    """One fact read by a passing rule, with the value it had and every subject that had that value."""
+
+    fact: str
+    op: str
+    expected: Any
+    actual: Any
+    subjects: list[str]
+
+
+def _pass_evidence(findings: list[dict[str, Any]]) -> list[tuple[RuleGroup, list[PassLine]]]:
+    """Passing findings by rule, their evidence merged where the values agree: a 64-node cluster whose
+    nodes all read os.build 14393 gives one line naming the 64 nodes, not 64 lines (pages are the cost).
+    A finding that recorded no fact gets a line of its own saying so."""
+    out = []
+    for g in _groups(findings):
+        lines: dict[tuple[str, str, str, str], PassLine] = {}
+        for f in g.rows:
+            for e in f["evidence"] or [{"fact": "", "op": "", "expected": None, "actual": None}]:
+                key = (e["fact"], e["op"], human(e["expected"]), human(e["actual"]))
+                line = lines.get(key)
+                if line is None:
+                    line = lines[key] = PassLine(e["fact"], e["op"], e["expected"], e["actual"], [])
+                line.subjects.append(f["subject"])
+        out.append((g, list(lines.values())))
+    return out
 
 
 def _by_severity(findings: Any) -> list[dict[str, Any]]:
