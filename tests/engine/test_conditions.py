@@ -86,6 +86,15 @@ def test_quantifiers_collect_offenders() -> None:
     assert evaluate({"some": "v.owners", "as": "o", "that": {"fact": "o.b", "gt": 20000}}, ctx(v={"owners": owners})) == FALSE
 
 
+def test_evidence_read_through_a_loop_names_the_element() -> None:
+    """`o.b lt 14393` twice would not say for which node; each line names its element."""
+    owners = [{"name": "N1", "b": 14393}, {"name": "N2", "b": 9600}]
+    c = ctx(v={"owners": owners}, n={"b": 1})
+    evaluate({"none_of": "v.owners", "as": "o",
+              "that": {"all": [{"fact": "n.b", "equals": 1}, {"fact": "o.b", "lt": 14393}]}}, c)
+    assert [(e.fact, e.actual) for e in c.evidence] == [("n.b", 1), ("o[N1].b", 14393), ("n.b", 1), ("o[N2].b", 9600)]
+
+
 def test_quantifier_over_uncollected_collection_is_unknown() -> None:
     cond = {"every": "v.owners", "as": "o", "that": {"fact": "o.b", "ge": 1}}
     assert evaluate(cond, ctx(v={"owners": None})) == UNKNOWN

@@ -108,9 +108,13 @@ class Quantifier(Over):
         saved = values.get(name, MISSING)
         saw_true = saw_false = saw_unknown = False
         try:
+            evidence = ctx.evidence
             for item in items:  # every element, so each one's evidence and offenders are noted
                 values[name] = item
+                start = len(evidence)
                 r = that.evaluate(ctx)
+                if len(evidence) > start:
+                    name_the_item(evidence, start, name, item)
                 if r == TRUE:
                     saw_true = True
                 elif r == FALSE:
@@ -303,6 +307,16 @@ class Same(Over):
 
     def catalog_refs(self) -> Iterator[CatalogRef]:
         return self.where.catalog_refs() if self.where is not None else iter(())
+
+
+def name_the_item(evidence: list[Evidence], start: int, name: str, item: Any) -> None:
+    """Evidence read through a loop variable names the element it was read on: `candidate.os.build`
+    twice says nothing, `candidate[NODE2].os.build` and `candidate[NODE3].os.build` say which node."""
+    prefix = name + "."
+    for i in range(start, len(evidence)):
+        e = evidence[i]
+        if e.fact == name or e.fact.startswith(prefix):
+            evidence[i] = e._replace(fact=f"{name}[{_label(item)}]{e.fact[len(name):]}")
 
 
 def _label(item: Any) -> str:
