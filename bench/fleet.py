@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +37,24 @@ from collect import scenario_text  # noqa: E402
 
 from scanner.collect.scan import ScanMeta  # noqa: E402
 from scanner.credentials import CredentialResolver  # noqa: E402
-from scanner.inventory import Cluster, inventory_from_dict  # noqa: E402
+from scanner.inventory import inventory_from_dict  # noqa: E402
 from scanner.lab import PASSWORD_ENV, Lab, parse_scenario  # noqa: E402
 from scanner.pipeline import ReportOptions, ScanOptions, load_rule_set, scan_and_report, scan_fleet_and_report  # noqa: E402
 
 PASSWORD = "bench-fleet-password"
 
 
-def serve(first: int, count: int, nodes: int, latency_ms: int) -> int:
-    """Child process: clusters first..first+count-1, one inventory on stdout, until stdin closes."""
+def serve(first: int, count: int, nodes: int, latency_ms: int, one: bool) -> int:
+    """Child process: clusters first..first+count-1, one inventory on stdout, until stdin closes.
+    one: every group of nodes reports the same cluster name (FLEETALL), so that all of them can be
+    scanned as one cluster; each node's cluster view still lists its own group, so a node's output
+    is the same size in both modes."""
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        labs = [stack.enter_context(Lab(parse_scenario(scenario_text(nodes, latency_ms, f"FLEET{i:03d}", f"C{i:03d}"),
-                                                       f"fleet{i}.yaml"), password=PASSWORD).running())
+        labs = [stack.enter_context(Lab(parse_scenario(scenario_text(nodes, latency_ms, "FLEETALL" if one else f"FLEET{i:03d}",
+                                                                     f"C{i:03d}"), f"fleet{i}.yaml"),
+                                        password=PASSWORD).running())
                 for i in range(first, first + count)]
         print(json.dumps({"clusters": [c for lab in labs for c in lab.inventory()["clusters"]]}), flush=True)
         sys.stdin.read()
@@ -58,8 +64,6 @@ def serve(first: int, count: int, nodes: int, latency_ms: int) -> int:
 def scan(mode: str, inventory_file: str, out: str, parallel: int) -> int:
     """Child process: one scan, then its measurements as JSON on stdout."""
     clusters = inventory_from_dict(json.loads(Path(inventory_file).read_text()), "bench").clusters
-    if mode == "one":
-        clusters = (Cluster("FLEETALL", tuple(n for c in clusters for n in c.nodes), named=False),)  # nodes report FLEETnnn
     options = ScanOptions(meta=ScanMeta(method="lab", phase="pre", target_os="2016"),
                           reports=ReportOptions(html=False, pdf=False), parallel=parallel, progress=False)
     resolver = CredentialResolver(env={PASSWORD_ENV: PASSWORD}, interactive=False)
@@ -112,8 +116,26 @@ def history_writes(out: Path) -> dict[str, float]:
     return timings
 
 
+@contextmanager
+def lab_processes(args: argparse.Namespace, *, one: bool) -> Iterator[list[dict[str, Any]]]:
+    """--labs lab processes sharing the clusters; yields the inventory's clusters."""
+    share = -(-args.clusters // args.labs)
+    labs = [subprocess.Popen([sys.executable, __file__, "--serve", str(first), str(min(share, args.clusters - first)),
+                              "--nodes", str(args.nodes), "--latency-ms", str(args.latency_ms), *(["--one"] if one else [])],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for first in range(0, args.clusters, share)]
+    try:
+        yield [c for lab in labs for c in json.loads(lab.stdout.readline())["clusters"]]  # type: ignore[union-attr]
+    finally:
+        for lab in labs:
+            lab.stdin.close()  # type: ignore[union-attr]
+            lab.wait(timeout=60)
+
+
 def child(argv: list[str]) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:2])} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -125,42 +147,35 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=64, help="the node budget, the same in both modes")
     parser.add_argument("--labs", type=int, default=5, help="lab processes")
     parser.add_argument("--serve", nargs=2, type=int, metavar=("FIRST", "COUNT"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scan", nargs=3, metavar=("MODE", "INVENTORY", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        return serve(args.serve[0], args.serve[1], args.nodes, args.latency_ms)
+        return serve(args.serve[0], args.serve[1], args.nodes, args.latency_ms, args.one)
     if args.scan:
         return scan(args.scan[0], args.scan[1], args.scan[2], args.parallel)
 
-    share = -(-args.clusters // args.labs)
-    labs = [subprocess.Popen([sys.executable, __file__, "--serve", str(first), str(min(share, args.clusters - first)),
-                              "--nodes", str(args.nodes), "--latency-ms", str(args.latency_ms)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            for first in range(0, args.clusters, share)]
-    try:
-        clusters = [c for lab in labs for c in json.loads(lab.stdout.readline())["clusters"]]  # type: ignore[union-attr]
-        with tempfile.TemporaryDirectory() as tmp:
-            inventory = Path(tmp) / "fleet.json"
-            inventory.write_text(json.dumps({"clusters": clusters}))
-            total = args.clusters * args.nodes
-            print(f"{args.clusters} clusters x {args.nodes} nodes = {total} nodes, lab in {len(labs)} processes, "
-                  f"{args.latency_ms} ms per exchange, --parallel {args.parallel}, {os.cpu_count()} CPUs")
-            runs = {mode: child(["--scan", mode, str(inventory), str(Path(tmp) / mode), "--parallel", str(args.parallel)])
-                    for mode in ("fleet", "one")}
-            for mode, label in (("fleet", f"fleet ({args.clusters} clusters)"), ("one", "one cluster")):
-                r = runs[mode]
-                print(f"{label:<22} wall {r['wall']:6.1f} s  scanner CPU {1000 * r['cpu'] / r['nodes']:5.1f} ms/node  "
-                      f"peak RSS {r['rss_mb']:5.0f} MB  collected {r['collected']}/{r['nodes']}")
-            print(f"fleet / one cluster wall time = {runs['fleet']['wall'] / runs['one']['wall']:.2f}")
-            writes = history_writes(Path(tmp) / "fleet")
-            line = ", ".join(f"{k} {v:.1f} ms" for k, v in writes.items() if k != "findings_per_run")
-            print(f"history write per cluster run ({writes['findings_per_run']:.0f} findings): {line}")
-            if "postgresql" in writes:
-                print(f"postgresql / sqlite = {writes['postgresql'] / writes['sqlite']:.2f}")
-    finally:
-        for lab in labs:
-            lab.stdin.close()  # type: ignore[union-attr]
-            lab.wait(timeout=60)
+    total = args.clusters * args.nodes
+    print(f"{args.clusters} clusters x {args.nodes} nodes = {total} nodes, lab in {args.labs} processes, "
+          f"{args.latency_ms} ms per exchange, --parallel {args.parallel}, {os.cpu_count()} CPUs", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {}
+        for mode, label in (("fleet", f"fleet ({args.clusters} clusters)"), ("one", "one cluster")):
+            with lab_processes(args, one=mode == "one") as clusters:
+                inventory = Path(tmp) / f"{mode}.json"
+                if mode == "one":  # one inventory cluster holding every node
+                    clusters = [{**clusters[0], "nodes": [n for c in clusters for n in c["nodes"]]}]
+                inventory.write_text(json.dumps({"clusters": clusters}))
+                runs[mode] = r = child(["--scan", mode, str(inventory), str(Path(tmp) / mode), "--parallel",
+                                        str(args.parallel)])
+            print(f"{label:<22} wall {r['wall']:6.1f} s  scanner CPU {1000 * r['cpu'] / r['nodes']:5.1f} ms/node  "
+                  f"peak RSS {r['rss_mb']:5.0f} MB  collected {r['collected']}/{r['nodes']}", flush=True)
+        print(f"fleet / one cluster wall time = {runs['fleet']['wall'] / runs['one']['wall']:.2f}")
+        writes = history_writes(Path(tmp) / "fleet")
+        line = ", ".join(f"{k} {v:.1f} ms" for k, v in writes.items() if k != "findings_per_run")
+        print(f"history write per cluster run ({writes['findings_per_run']:.0f} findings): {line}")
+        if "postgresql" in writes:
+            print(f"postgresql / sqlite = {writes['postgresql'] / writes['sqlite']:.2f}")
     return 0
 
 

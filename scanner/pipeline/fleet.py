@@ -88,7 +88,8 @@ def scan_fleet_and_report(clusters: Sequence[Cluster], out: Path, options: ScanO
     document = fleet_document(rows, source="scan", inventory=options.meta.inventory, partial=partial)
     wanted = {"json"} | {k for k in ("html", "pdf") if getattr(options.reports, k)}
     paths = {key: out / name for key, name in FLEET_FILES.items() if key in wanted}
-    write_fleet(document, json=paths["json"], html=paths.get("html"), pdf=paths.get("pdf"), pdfa=options.reports.pdfa)
+    write_fleet(document, json=paths["json"], html=paths.get("html"), pdf=paths.get("pdf"), pdfa=options.reports.pdfa,
+                sign=options.reports.sign)
     outcomes = tuple(done[c.name][0] for c in clusters)
     return FleetOutcome(outcomes, tuple(folders[c.name] for c in clusters), document, paths)
 

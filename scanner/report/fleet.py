@@ -17,7 +17,8 @@ from scanner.errors import InputError
 from scanner.model import SEVERITIES, VerdictStatus
 from scanner.report import html as html_mod
 from scanner.report.result_doc import canonical_json
-from scanner.report.writer import guarded, write_all
+from scanner.report.signing import SigningKey
+from scanner.report.writer import guarded, signed, write_all
 from scanner.schemas import violations
 from scanner.times import format_utc, parse_utc, utc_now
 
@@ -130,13 +131,14 @@ def render_pdf(doc: dict[str, Any], *, pdfa: bool = True) -> bytes:
 
 
 def write_fleet(doc: dict[str, Any], *, json: Path | None = None, html: Path | None = None, pdf: Path | None = None,
-                pdfa: bool = True) -> list[Path]:
-    """Render every requested file first, then write each atomically (nothing half-written)."""
+                pdfa: bool = True, sign: SigningKey | None = None) -> list[Path]:
+    """Render every requested file first, then write each atomically (nothing half-written); the
+    PDF signed like the clusters' reports when a key is given."""
     rendered: list[tuple[Path, bytes]] = []
     if json is not None:
         rendered.append((json, canonical_json(doc)))
     if html is not None:
         rendered.append((html, guarded("fleet html", lambda: render_html(doc).encode("utf-8"))))
     if pdf is not None:
-        rendered.append((pdf, guarded("fleet pdf", lambda: render_pdf(doc, pdfa=pdfa))))
+        rendered.append((pdf, guarded("fleet pdf", lambda: signed(render_pdf(doc, pdfa=pdfa), sign))))
     return write_all(rendered)
