@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from scanner.cli.report_cmd import read_bytes
 from scanner.errors import InputError, Problem
 
 NOT_VERIFIED = 1
@@ -28,20 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=path)]) from None
-
-
 def run(args: argparse.Namespace) -> int:
     from scanner.report.signing import verify_pdf
 
-    data = _read(args.report)
+    data = read_bytes(args.report)
     if not data.startswith(b"%PDF-"):
         raise InputError([Problem("not a PDF file", file=args.report)])
-    trust = [_read(path) for path in args.trust]
+    trust = [read_bytes(path) for path in args.trust]
     result = verify_pdf(data, trust=trust, require_signature=not args.unsigned_ok)
     for line in result.lines:
         print(f"  {line}")

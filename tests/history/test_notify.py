@@ -55,7 +55,8 @@ def test_mail_reaches_the_relay(relay):
     assert "DDP-003 failed on N1:E:" in body and NOTE.report_path in body
 
 
-def test_mail_attaches_the_pdf_and_gives_the_report_as_a_path(relay, tmp_path):
+def _mail_with_pdf(relay, tmp_path):
+    """Mail NOTE with a 1 KB report.pdf through the relay; (the message received, the PDF's path)."""
     from dataclasses import replace
 
     inbox, port = relay
@@ -63,7 +64,11 @@ def test_mail_attaches_the_pdf_and_gives_the_report_as_a_path(relay, tmp_path):
     pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 1000)
     settings = SmtpSettings(host="127.0.0.1", port=port, sender="a@corp.example", recipients=("b@corp.example",))
     assert send_mail(settings, replace(NOTE, pdf_path=str(pdf))) == []
-    msg = message_from_bytes(inbox.messages[-1][2])
+    return message_from_bytes(inbox.messages[-1][2]), pdf
+
+
+def test_mail_attaches_the_pdf_and_gives_the_report_as_a_path(relay, tmp_path):
+    msg, pdf = _mail_with_pdf(relay, tmp_path)
     [text, attachment] = msg.get_payload()
     assert attachment.get_filename() == "report.pdf" and attachment.get_content_type() == "application/pdf"
     assert attachment.get_payload(decode=True) == pdf.read_bytes()
@@ -73,17 +78,10 @@ def test_mail_attaches_the_pdf_and_gives_the_report_as_a_path(relay, tmp_path):
 
 
 def test_a_pdf_over_the_cap_is_not_attached_and_the_mail_says_so(relay, tmp_path, monkeypatch):
-    from dataclasses import replace
-
     from scanner.schedule import notify
 
     monkeypatch.setattr(notify, "MAX_ATTACHMENT_BYTES", 500)
-    inbox, port = relay
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 1000)
-    settings = SmtpSettings(host="127.0.0.1", port=port, sender="a@corp.example", recipients=("b@corp.example",))
-    assert send_mail(settings, replace(NOTE, pdf_path=str(pdf))) == []
-    msg = message_from_bytes(inbox.messages[-1][2])
+    msg, pdf = _mail_with_pdf(relay, tmp_path)
     assert not msg.is_multipart()
     body = msg.get_payload(decode=True).decode()
     assert "not attached" in body and str(pdf) in body
