@@ -1,19 +1,28 @@
 """The JSON Schemas in schemas/: one cached validator each, and violations as located problems.
 
 The one place validators are built: each resolves references to the other schemas by their `$id`
-(the scenario schema refers to the facts schema's node)."""
+(the scenario schema refers to the facts schema's node).
+
+Two validators per schema: jsonschema-rs (compiled, 30-100x faster) answers whether a document is
+valid; only when it is not does jsonschema walk it for every violation with its path (its messages
+are the ones users see). A collected node's facts are checked on every scan, so the valid case is
+the one that must be cheap.
+"""
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from referencing import Registry, Resource
+import jsonschema_rs
 
 from scanner import paths
 from scanner.errors import Problem
+
+if TYPE_CHECKING:
+    import jsonschema
+    from referencing import Registry
 
 
 @functools.cache
@@ -25,16 +34,61 @@ def schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     documents = [schema(file.name) for file in sorted(paths.SCHEMAS_DIR.glob("*.schema.json"))]
     return Registry().with_resources((doc["$id"], Resource.from_contents(doc)) for doc in documents if "$id" in doc)
 
 
+class Checker:
+    """The validator of one schema (or one of its $defs): `is_valid` by jsonschema-rs, `iter_errors`
+    by jsonschema only when the document is not valid. jsonschema (and its referencing registry) is
+    imported and built on the first invalid document: a run whose inputs are valid never loads it."""
+
+    def __init__(self, name: str, ref: str | None) -> None:
+        self.name, self.ref = name, ref
+        root = schema(name)
+        self.schema = root if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]}
+        self._fast = _compiled(self.schema, root.get("$id"))
+
+    def is_valid(self, doc: Any) -> bool:
+        if self._fast is not None:
+            try:
+                return bool(self._fast.is_valid(doc))
+            except (ValueError, TypeError, OverflowError):  # a value the compiled validator cannot convert
+                pass
+        return bool(self.full.is_valid(doc))
+
+    def iter_errors(self, doc: Any) -> Iterator[jsonschema.ValidationError]:
+        return iter(()) if self.is_valid(doc) else self.full.iter_errors(doc)
+
+    @functools.cached_property
+    def full(self) -> jsonschema.protocols.Validator:
+        """The jsonschema validator: every violation, with its path and message."""
+        import jsonschema
+
+        return jsonschema.Draft202012Validator(self.schema, registry=_registry())
+
+
 @functools.cache
-def validator(name: str, ref: str | None = None) -> jsonschema.protocols.Validator:
+def validator(name: str, ref: str | None = None) -> Checker:
     """schemas/NAME, or one of its $defs when ref is given."""
-    root = schema(name)
-    target = root if ref is None else {"$ref": f"#/$defs/{ref}", "$defs": root["$defs"]}
-    return jsonschema.Draft202012Validator(target, registry=_registry())
+    return Checker(name, ref)
+
+
+def _compiled(target: dict[str, Any], base_uri: str | None) -> jsonschema_rs.Draft202012Validator | None:
+    """The compiled validator of target; None if it cannot be built (jsonschema then does it all)."""
+    documents = [schema(file.name) for file in sorted(paths.SCHEMAS_DIR.glob("*.schema.json"))]
+    try:
+        registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents if "$id" in doc])
+        return jsonschema_rs.Draft202012Validator(target, registry=registry, base_uri=base_uri)
+    except (jsonschema_rs.ReferencingError, jsonschema_rs.ValidationError, ValueError):
+        return None
+
+
+def is_valid(doc: Any, name: str, *, ref: str | None = None) -> bool:
+    """Whether doc passes schemas/NAME (or its $defs/ref)."""
+    return validator(name, ref).is_valid(doc)
 
 
 def pointer(path: Any) -> str:

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from scanner.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    import jsonschema
+
+    from scanner.schemas import Checker
 
 MAX_NODES = 200_000  # alias bombs expand past this; real rule files are far smaller
 MAX_DEPTH = 64  # nesting; real files stay under 10 levels, and PyYAML's composer recurses per level
@@ -125,22 +129,26 @@ def read_located(path: str) -> Located:
     return load_located(text, path)
 
 
-def schema_problems(doc: Located, validator: jsonschema.protocols.Validator, base: Path = ()) -> list[Problem]:
+def schema_problems(doc: Located, validator: Checker, base: Path = ()) -> list[Problem]:
     """jsonschema errors mapped back to YAML line/column, most specific error first."""
     target = doc.data
     for part in base:
         target = target[part]
+    try:
+        errors = list(validator.iter_errors(target))
+    except RecursionError:
+        return [Problem(f"nested more than {MAX_DEPTH} levels deep", file=doc.file)]
+    if not errors:
+        return []
+    from jsonschema.exceptions import best_match  # loaded only for a file that is not valid
+
     out = []
     def order(e: jsonschema.ValidationError) -> tuple[int, int, str]:
         line, column = doc.mark(base + tuple(e.absolute_path))
         return (line or 0, column or 0, e.message)
 
-    try:
-        errors = sorted(validator.iter_errors(target), key=order)
-    except RecursionError:
-        return [Problem(f"nested more than {MAX_DEPTH} levels deep", file=doc.file)]
-    for err in errors:
-        best = jsonschema.exceptions.best_match([err]) if err.context else err
+    for err in sorted(errors, key=order):
+        best = best_match([err]) if err.context else err
         path = base + tuple(best.absolute_path)
         message = best.message if len(best.message) <= 200 else best.message[:197] + "..."
         where = "/".join(str(p) for p in path)

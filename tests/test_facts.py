@@ -8,7 +8,7 @@ import pytest
 
 import factory
 from scanner.errors import InputError
-from scanner.facts import build_view, check_facts, facts_from_outputs, load_facts
+from scanner.facts import build_view, check_facts, collection_gaps, facts_from_outputs, load_facts
 
 
 def test_factory_documents_are_valid() -> None:
@@ -182,3 +182,31 @@ def test_vswitch_names_and_lowest_vm_version_across_nodes() -> None:
     nodes[1] = factory.node("NODE2", hyperv=None)
     view = build_view(factory.facts(nodes)).cluster
     assert view["vswitch_names_consistent"] is None and view["vm_versions_min"] is None
+
+
+def _outputs_with_views(views: list[dict[str, object]]) -> list[dict[str, object]]:
+    base = factory.facts()
+    return [{"collector_version": "1", "node": factory.node(n["name"], release), "cluster": view}
+            for n, release, view in zip(base["nodes"], ("2016", "2012R2", "2012R2"), views)]
+
+
+def test_a_broken_cluster_view_is_a_gap_on_its_node_and_the_next_view_is_kept() -> None:
+    good = factory.facts()["cluster"]
+    broken = dict(good, functional_level="nine")
+    doc = facts_from_outputs(_outputs_with_views([broken, good, good]),
+                             {"tool_version": "0", "collected_at": factory.COLLECTED_AT, "method": "offline"})
+    check_facts(doc)
+    assert doc["cluster"]["collected_from"] == "NODE2"  # NODE1 (newest build) sent the broken one
+    assert doc["nodes"][0]["reachable"] and doc["nodes"][0]["errors"][-1]["section"] == "cluster"
+    assert "/functional_level" in doc["nodes"][0]["errors"][-1]["message"]
+    assert any(g.startswith("NODE1 cluster: cluster view /functional_level") for g in collection_gaps(doc))
+
+
+def test_no_valid_cluster_view_leaves_the_cluster_uncollected() -> None:
+    broken = dict(factory.facts()["cluster"], nodes="all")
+    doc = facts_from_outputs(_outputs_with_views([broken, broken, broken]),
+                             {"tool_version": "0", "collected_at": factory.COLLECTED_AT, "method": "offline",
+                              "cluster_name": "FSCLUSTER1"})
+    check_facts(doc)
+    assert doc["cluster"]["errors"] == [{"section": "cluster", "message": "no node returned a valid cluster view"}]
+    assert len([g for g in collection_gaps(doc) if " cluster: cluster view /nodes" in g]) == 3

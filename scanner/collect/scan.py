@@ -6,6 +6,7 @@ verdict is INCOMPLETE). A node not collected because the scan was interrupted be
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
 import queue
@@ -19,6 +20,7 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
+from scanner.collect.procpool import ProcessPool, process_count
 from scanner.collect.progress import NodeKey, Progress
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
 from scanner.coverage import foreign_nodes
@@ -67,6 +69,7 @@ def scan_cluster(
     progress: bool | None = None,
     collect: Collector = collect_node,
     deadlines: Deadlines = Deadlines(),
+    processes: int | None = None,
 ) -> ScanResult:
     """Collect every node of cluster and build the facts document.
 
@@ -75,7 +78,7 @@ def scan_cluster(
     its deadline, a node not started in time is reported with section `timeout`.
     """
     return next(iter(scan_fleet((cluster,), meta, resolver=resolver, parallel=parallel, progress=progress,
-                                collect=collect, deadlines=deadlines)))
+                                collect=collect, deadlines=deadlines, processes=processes)))
 
 
 def scan_fleet(
@@ -87,6 +90,7 @@ def scan_fleet(
     progress: bool | None = None,
     collect: Collector = collect_node,
     deadlines: Deadlines = Deadlines(),
+    processes: int | None = None,
 ) -> Iterator[ScanResult]:
     """Collect every node of every cluster through one pool of `parallel` workers (the fleet's one
     node budget, whatever the number of clusters) and yield each cluster's ScanResult as soon as its
@@ -95,7 +99,9 @@ def scan_fleet(
     Nodes are queued cluster after cluster: the first clusters complete first and the facts held
     in memory at any time are those of a few clusters. On Ctrl-C the clusters not yet complete are
     yielded as partial (their missing nodes marked `interrupted`). deadlines as for scan_cluster;
-    the scan deadline bounds the collection of the whole fleet."""
+    the scan deadline bounds the collection of the whole fleet. processes: scanner processes sharing
+    the nodes (scanner/collect/procpool.py); default: one per core when there are enough nodes, each
+    running its share of the `parallel` workers."""
     nodes = [n for c in clusters for n in c.nodes]
     unsupported = sorted({p for p in (auth_support_problem(a) for a in {n.transport.auth for n in nodes}) if p})
     if unsupported:
@@ -117,24 +123,36 @@ def scan_fleet(
     def build(ci: int, partial: bool) -> ScanResult:
         return _cluster_result(clusters[ci], meta, collected_at, results[ci], partial, scan_timeout)
 
-    with Progress([(c.name, [n.name for n in c.nodes]) for c in clusters], progress) as display:
+    def bounded(node: NodeTarget, creds: Credentials) -> NodeResult:
+        """collect, within the node's deadline and what is left of the scan's."""
+        budget = deadlines.node_timeout or node.transport.node_timeout
+        if scan_ends is not None:
+            left = scan_ends - time.monotonic()
+            if left <= 0:
+                return NodeResult(node.name, unreachable(node.name, "timeout", _scan_deadline(scan_timeout)), 0, 0)
+            budget = min(budget, left)
+        if budget != node.transport.node_timeout:
+            node = replace(node, transport=replace(node.transport, node_timeout=budget))
+        return collect(node, creds)
+
+    processes = process_count(len(items)) if processes is None else processes
+    # Forked before the display (or anything else) starts a thread.
+    pool = ProcessPool(items, bounded, credentials, parallel=parallel, processes=processes) if processes > 1 else None
+
+    with pool or contextlib.nullcontext(), \
+            Progress([(c.name, [n.name for n in c.nodes]) for c in clusters], progress) as display:
 
         def one(key: NodeKey, node: NodeTarget) -> NodeResult:
-            budget = deadlines.node_timeout or node.transport.node_timeout
-            if scan_ends is not None:
-                left = scan_ends - time.monotonic()
-                if left <= 0:
-                    return NodeResult(node.name, unreachable(node.name, "timeout", _scan_deadline(scan_timeout)), 0, 0)
-                budget = min(budget, left)
-            if budget != node.transport.node_timeout:
-                node = replace(node, transport=replace(node.transport, node_timeout=budget))
             display.started(key)
-            result = collect(node, credentials[key])
+            result = bounded(node, credentials[key])
             display.finished(key, result)
             return result
 
         try:
-            finished = _run_workers(items, one, parallel, stop)
+            if pool is not None:
+                finished = pool.results(display.started, display.finished, stop)
+            else:
+                finished = _run_workers(items, one, parallel, stop)
             for ci in sorted(ci for ci in pending if not clusters[ci].nodes):
                 pending.discard(ci)
                 yield build(ci, False)

@@ -21,11 +21,12 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from pypsrp.complex_objects import Command, PSInvocationState
 from pypsrp.exceptions import AuthenticationError, WinRMTransportError, WSManFaultError
+from pypsrp.messages import CreatePipeline, InitRunspacePool, SessionCapability
 from pypsrp.powershell import PowerShell as PypsrpPowerShell
 from pypsrp.powershell import RunspacePool
 from pypsrp.serializer import Serializer
@@ -34,7 +35,7 @@ from pypsrp.wsman import NAMESPACES, WSMan, WSManAction
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import NodeDeadline
 from scanner.credentials import Credentials
-from scanner.facts import schema_problems
+from scanner.facts import node_output_problems
 from scanner.inventory import NodeTarget, Transport
 
 log = logging.getLogger(__name__)
@@ -162,20 +163,66 @@ def _clixml_string(text: str) -> ET.Element:
     return element
 
 
+class _MessageCache(Serializer):
+    """pypsrp's Serializer, keeping the bytes of the three messages every node is sent alike.
+
+    SessionCapability and InitRunspacePool (the pool's creationXml) and CreatePipeline (the 33 KB
+    collector and its parameter) serialise to the same XML for every node of a process: pypsrp
+    builds them from constants, the pool's defaults, the script and its parameters, and the protocol
+    version the node negotiated; the runspace pool and pipeline ids travel in the fragment header, not
+    in this XML. Message.pack sends bytes from the serializer as they are, so the XML is built (and
+    the pipeline deep-copied) once per process per key instead of once per node.
+    """
+
+    _bytes: ClassVar[dict[tuple[Any, ...], bytes]] = {}
+    _CONSTANT = (SessionCapability, InitRunspacePool, CreatePipeline)
+
+    def __init__(self, key: Callable[[], tuple[Any, ...]]) -> None:
+        super().__init__()
+        self._key = key  # what, beyond pypsrp's constants, the messages are built from
+
+    def serialize(self, value: Any, metadata: Any = None, parent: ET.Element | None = None,
+                  clear: bool = True) -> Any:
+        if parent is not None or metadata is not None or not isinstance(value, self._CONSTANT):
+            return super().serialize(value, metadata, parent, clear)
+        key = (type(value).__name__, *self._key())
+        data = self._bytes.get(key)
+        if data is None:  # two threads may both build it: same bytes, last one kept
+            element = super().serialize(value, metadata, parent, clear)
+            assert element is not None
+            data = self._bytes[key] = ET.tostring(element, encoding="utf-8", method="xml")
+        return data
+
+
+class _Pool(RunspacePool):
+    """A runspace pool for one collector run; its constant messages come from _MessageCache.
+
+    Everything the messages depend on besides pypsrp's constants and this pool's defaults is in the
+    key: the script, its parameters, and the protocol version the node negotiated (it changes how a
+    command is serialised)."""
+
+    def __init__(self, wsman: WSMan, script: str, parameters: tuple[tuple[str, Any], ...]) -> None:
+        super().__init__(wsman)
+        self._serializer = self._fragmenter.serializer = _MessageCache(
+            lambda: (script, parameters, self.protocol_version))
+
+
 def _run_collector(target: NodeTarget, credentials: Credentials, deadline: NodeDeadline) -> dict[str, Any]:
     t = target.transport
+    script, parameters = collector_script(), (("WmiTimeoutSec", t.wmi_timeout),)
     try:
         with _WSMan(target.host, **wsman_options(target, credentials)) as wsman:
             # Built now rather than on the first exchange, so that the deadline sees every connection.
             wsman.transport.session = wsman.transport._build_session()
             deadline.watch(wsman.transport.session)
-            pool = RunspacePool(wsman)
+            _keep_resolved_proxies(wsman)
+            pool = _Pool(wsman, script, parameters)
             ps = PowerShell(pool)
             try:
                 pool.open()
-                _keep_resolved_proxies(wsman)
-                ps.add_script(collector_script())
-                ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
+                ps.add_script(script)
+                for name, value in parameters:
+                    ps.add_parameter(name, value)
                 objects = ps.invoke()
                 errors = [_record_text(e) for e in ps.streams.error]
                 failed = ps.had_errors
@@ -238,12 +285,12 @@ def _deadline_message(deadline: NodeDeadline, cleanup: str) -> str:
 
 
 def _keep_resolved_proxies(wsman: WSMan) -> None:
-    """Stop requests re-reading the proxy environment for the rest of the node's exchanges.
+    """Stop requests re-reading the proxy environment on each of the node's exchanges.
 
     With `trust_env` requests resolves the proxy settings from os.environ again on every request:
-    0.13 ms of CPU per exchange under the GIL. pypsrp resolved them for this node's endpoint when
-    it built the session (the pool's first exchange) and keeps them in `session.proxies`; every
-    exchange goes to that same endpoint, so the answer cannot change. `trust_env` also governs a
+    0.13 ms of CPU per exchange under the GIL (more with a large environment). pypsrp resolved them
+    for this node's endpoint when it built the session (before the first exchange) and keeps them in
+    `session.proxies`; every exchange goes to that same endpoint, so the answer cannot change. `trust_env` also governs a
     ~/.netrc lookup, made only for a session without auth (certificate: left as it is), and the
     proxies of a redirect, which WinRM does not send.
     """
@@ -284,7 +331,8 @@ def read_timeout(t: Transport) -> float:
 
 
 def parse_output(objects: list[Any], errors: list[str], failed: bool) -> dict[str, Any]:
-    """The collector's one output string, parsed and checked against the collector_output schema."""
+    """The collector's one output string, parsed and checked against the collector_output schema
+    (all but the cluster view, which facts_from_outputs checks once for the whole scan)."""
     texts = [o for o in objects if isinstance(o, str)]
     if failed or not texts:
         reason = errors[0] if errors else f"{len(objects)} output objects and no JSON text"
@@ -297,7 +345,7 @@ def parse_output(objects: list[Any], errors: list[str], failed: bool) -> dict[st
         raise NodeFailure("protocol", f"collector output is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise NodeFailure("protocol", "collector output is JSON nested too deeply to read") from None
-    problems = schema_problems(doc, ref="collector_output")
+    problems = node_output_problems(doc)  # the cluster view is checked once per scan, when the facts are built
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

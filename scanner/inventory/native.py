@@ -6,11 +6,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import jsonschema
-
 from scanner.errors import InputError, Problem, UsageError
 from scanner.inventory.model import Cluster, CredentialRef, Inventory, NodeTarget, Transport, rebased
-from scanner.schemas import validator
+from scanner.schemas import Checker, validator
 
 
 def inventory_from_dict(data: Mapping[str, Any], source: str) -> Inventory:
@@ -52,7 +50,7 @@ def _split_host_port(spec: str) -> tuple[str, int | None]:
     return m.group(1), int(m.group(2)) if m.group(2) else None
 
 
-def schema_validator(ref: str | None = None) -> jsonschema.protocols.Validator:
+def schema_validator(ref: str | None = None) -> Checker:
     return validator("inventory.schema.json", ref)
 
 

@@ -31,6 +31,33 @@ def test_one_pool_one_pipeline_per_node() -> None:
     assert {s["exchanges"] for s in stats.values()} == {5}
 
 
+def test_messages_kept_per_process_are_the_bytes_pypsrp_would_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every PSRP message of a scan, packed through the per-process cache, equals what a fresh
+    pypsrp Serializer makes of the same message object; the three constant ones come from the cache."""
+    import xml.etree.ElementTree as ET
+
+    from pypsrp.messages import Message
+    from pypsrp.serializer import Serializer
+
+    packed: list[tuple[str, bytes, bytes]] = []
+    original = Message.pack
+
+    def pack(self: Message) -> bytes:
+        data = original(self)
+        fresh = Serializer().serialize(self.data)
+        expected = ET.tostring(fresh, encoding="utf-8", method="xml") if fresh is not None else b""
+        packed.append((type(self.data).__name__, data[40:], expected))
+        return data
+
+    monkeypatch.setattr(Message, "pack", pack)
+    results, _ = _collect_all(scenario())
+    assert all(r.reachable for r in results)
+    kinds = [kind for kind, _, _ in packed]
+    assert kinds.count("CreatePipeline") == 3 and kinds.count("SessionCapability") == 3
+    for kind, sent, expected in packed:
+        assert sent == expected, kind
+
+
 @pytest.mark.parametrize(
     ("faults", "section", "text", "attempts"),
     [
@@ -118,6 +145,16 @@ def test_output_checks_name_the_json_pointer() -> None:
         parse_output([], ["boom"], True)
     with pytest.raises(NodeFailure, match="expected '1'"):
         parse_output([json.dumps({**bad, "collector_version": "2", "node": {"name": "N", "reachable": True, "errors": []}})], [], False)
+
+
+def test_the_cluster_view_is_left_to_the_merge_but_must_be_an_object() -> None:
+    """Each node's copy of the cluster view is not schema-checked (facts_from_outputs checks the one
+    it keeps); a view that is not even an object or null still fails the node."""
+    node = {"name": "N1", "reachable": True, "errors": []}
+    doc = parse_output([json.dumps({"collector_version": "1", "node": node, "cluster": {"name": 7}})], [], False)
+    assert doc["cluster"] == {"name": 7}
+    with pytest.raises(NodeFailure, match="/cluster: an array is not an object or null"):
+        parse_output([json.dumps({"collector_version": "1", "node": node, "cluster": []})], [], False)
 
 
 def test_lab_is_the_real_protocol() -> None:

@@ -75,3 +75,22 @@ def test_go_report_says_nothing_failed():
     html = render_html(result, facts)
     assert "No rule failed." in html and "Every rule could be evaluated." in html
     assert 'class="verdict go"' in html
+
+
+def test_nodes_with_the_same_matrix_row_share_it_and_are_all_named() -> None:
+    """A row per node costs the PDF ~40 boxes; identical rows are shown once, naming every node."""
+    from scanner import paths
+    from scanner.engine.run import evaluate_facts
+    from scanner.lab import load_scenario, scenario_facts
+    from scanner.pipeline import RuleOptions, load_rule_set
+
+    facts = scenario_facts(load_scenario(str(paths.SCENARIOS_DIR / "healthy-2012r2.yaml")))
+    facts["nodes"] += [dict(facts["nodes"][2], name=f"NODE{i}") for i in (4, 5)]
+    rules = load_rule_set(RuleOptions())
+    result, _ = evaluate_facts(facts, rules.pack, rules.catalogs, phase="pre", target_os="2016", facts_sha256="0" * 64)
+    html = render_html(result, None)
+    matrix = html[html.index('id="matrix"'):html.index('id="failing"')]
+    assert matrix.count('<th class="node') < len(facts["nodes"]) + 1  # fewer rows than nodes (+ cluster-wide)
+    assert "alike</span>" in matrix and 'class="alike"' in matrix
+    for node in facts["nodes"]:
+        assert node["name"] in matrix

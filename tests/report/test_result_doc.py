@@ -3,6 +3,11 @@ import json
 
 import pytest
 
+from scanner import paths
+from scanner.engine.run import evaluate_facts
+from scanner.lab import load_scenario, scenario_facts
+from scanner.pipeline import RuleOptions, load_rule_set
+
 from scanner.errors import InputError
 from scanner.report.result_doc import canonical_json, check_result, is_result, result_problems
 
@@ -38,3 +43,14 @@ def test_canonical_json_is_sorted_and_round_trips(small):
 def test_is_result_tells_result_from_facts(small):
     assert is_result(small[0])
     assert not is_result(json.loads(small[1]))
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in paths.SCENARIOS_DIR.glob("*.yaml")))
+def test_every_result_the_engine_builds_is_valid(scenario: str) -> None:
+    """Reports and `evaluate --out` no longer re-check the engine's own output at run time: this does."""
+    facts = scenario_facts(load_scenario(str(paths.SCENARIOS_DIR / scenario)), phase="pre", target_os="2016")
+    rules = load_rule_set(RuleOptions())
+    for phase in ("pre", "mixed", "post"):
+        result, _ = evaluate_facts(facts, rules.pack, rules.catalogs, phase=phase, target_os="2016",
+                                   facts_sha256="0" * 64)
+        assert result_problems(result) == [], (scenario, phase)

@@ -39,12 +39,6 @@ def test_facts_that_are_not_the_evaluated_ones_are_refused(small, tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_invalid_result_is_input_error(small, tmp_path):
-    result = dict(small[0], phase="during")
-    with pytest.raises(InputError, match="/phase"):
-        write_reports(result, None, json=tmp_path / "r.json")
-
-
 def test_unwritable_target_is_one_clear_error(small, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="cannot write the report") as err:  # exit 73, not 70
