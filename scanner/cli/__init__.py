@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -9,10 +10,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any, NoReturn
 
 from scanner import __version__, exitcodes
+from scanner.cli.commands import COMMANDS
 from scanner.errors import RollreadyError, UsageError
 from scanner.inert import inert
 
@@ -26,29 +28,10 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _command_modules() -> list[ModuleType]:
-    """One explicit list of sub-commands; each module has register(subparsers)."""
-    from scanner.cli import (
-        collect_cmd,
-        demo_cmd,
-        diff_cmd,
-        evaluate_cmd,
-        history_cmd,
-        lab_cmd,
-        plan_cmd,
-        report_cmd,
-        rules_cmd,
-        scan_cmd,
-        schedule_cmd,
-        verify_cmd,
-    )
-
-    # In the order `rollready --help` lists them: the data flow, then operations.
-    return [scan_cmd, collect_cmd, evaluate_cmd, report_cmd, verify_cmd, diff_cmd, rules_cmd, plan_cmd, history_cmd, schedule_cmd,
-            demo_cmd, lab_cmd]
-
-
-def build_parser() -> Parser:
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
+    """The command line's parser. With argv, only the command it names is loaded (its module and
+    what that imports); the others are listed from scanner/cli/commands.py, so `rollready --help`
+    imports no collection, engine or report library. Without argv, every command is loaded."""
     parser = Parser(
         prog="rollready",
         description="Readiness scanner for Windows Server failover cluster rolling upgrades.",
@@ -56,8 +39,12 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"rollready {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in _command_modules():
-        module.register(sub)
+    wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    for name, module, text in COMMANDS:
+        if wanted is None or name == wanted:
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=text, add_help=False)  # listed only: argv runs another command
     return parser
 
 
@@ -109,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        parser = build_parser()
+        parser = build_parser(sys.argv[1:] if argv is None else argv)
         args = parser.parse_args(argv)
         # Recorded (secrets redacted) in the reports' provenance: scanner/provenance.py.
         args.command_line = ("rollready", *(argv if argv is not None else sys.argv[1:]))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
+from scanner.cli.commands import help_of
 from scanner.cli.common import add_upgrade_options
 from scanner.cli.scan_cmd import add_target_options, deadlines, target_cluster
 from scanner.collect import COLLECTOR_VERSION, collector_script
@@ -26,7 +27,7 @@ from scanner.inert import inert
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("collect", help="collect facts only, or write collector.ps1 for an offline run",
+    p = sub.add_parser("collect", help=help_of("collect"),
                        description="Collect a cluster's facts over WinRM into one facts document (no rules), or write "
                                    "the collector script for an administrator to run on a node by hand.")
     p.add_argument("--emit-script", metavar="FILE", help="write collector.ps1 to FILE ('-' for stdout) and exit")

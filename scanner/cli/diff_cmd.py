@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.cli.commands import help_of
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts import check_facts, parse_json_file
@@ -28,7 +29,7 @@ MAX_SIBLING_BYTES = 64 * 1024 * 1024
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "diff", help="compare two scans (post-upgrade report)",
+        "diff", help=help_of("diff"),
         description="Compare two scans: OS per node, functional level and ClusterUpgradeVersion, registry "
                     "traces that appeared, patches added, deduplicated volumes that moved owner, findings "
                     "new / resolved / still open. BEFORE and AFTER are result or facts documents.")

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from scanner.canonical import canonical_json
+from scanner.cli.commands import help_of
 from scanner.cli.common import (
     add_rule_options,
     add_signing_options,
@@ -25,7 +26,7 @@ from scanner.report.writer import PdfUnavailable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="evaluate fact files against the rules",
+    p = sub.add_parser("evaluate", help=help_of("evaluate"),
                        description="Evaluate a facts document (or per-node collector outputs) and print a verdict.")
     p.add_argument("facts", nargs="+", metavar="FACTS.json",
                    help="a facts document, or one collector output per node (from collector.ps1 run offline)")

@@ -18,6 +18,7 @@ from typing import Any
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
+from scanner.cli.commands import help_of
 from scanner.cli.common import write_output
 from scanner.errors import InputError, Problem, UsageError
 from scanner.history import HistoryStore, compute_drift
@@ -29,7 +30,7 @@ from scanner.report.fleet import write_fleet
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("history", help="recorded scans: list, show, drift, prune",
+    p = sub.add_parser("history", help=help_of("history"),
                        description="The scan history (SQLite; default $ROLLREADY_HISTORY or "
                                    "~/.local/share/rollready/history.db).")
     actions = p.add_subparsers(dest="history_action", metavar="ACTION", parser_class=type(p))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scanner.cli.commands import help_of
 from scanner.collect.offline import facts_from_files
 from scanner.plan import build_plan, render_html, render_pdf, render_runbook
 from scanner.report.writer import PdfUnavailable, write_all
@@ -13,7 +14,7 @@ from scanner.versions import RELEASES
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "plan", help="the safe way through the upgrade: node order, gates, runbook",
+        "plan", help=help_of("plan"),
         description="Compute a rolling-upgrade plan from the facts of one cluster and write plan.html, plan.pdf "
                     "(with a sign-off block for the change board) and runbook.ps1 (dry run unless -Execute, "
                     "stops at every gate). Refuses, naming every reason, when one node out would break quorum "

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scanner.cli.commands import help_of
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts import parse_json_file
@@ -16,7 +17,7 @@ from scanner.report.writer import render_format
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "report", help="render a result document as HTML, PDF, JSON, JUnit XML or CSV",
+        "report", help=help_of("report"),
         description="Render the result of `rollready evaluate --format json` (or `scan`) as a report. "
                     "The PDF is PDF/A-3b with facts.json and findings.json attached and their SHA-256 printed.")
     p.add_argument("findings", metavar="FINDINGS.json", help="result document (schemas/findings.schema.json)")

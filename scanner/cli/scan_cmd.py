@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from scanner import exitcodes
+from scanner.cli.commands import help_of
 from scanner.cli.common import add_rule_options, add_signing_options, add_upgrade_options, rule_options, signing_key
 from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
 from scanner.cli.unattended_args import run_from_args
@@ -47,7 +48,7 @@ from scanner.schedule.unattended import RunOutcome
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scan", help="scan a cluster (or every cluster of an inventory) over WinRM and write reports",
+    p = sub.add_parser("scan", help=help_of("scan"),
                        description="Collect every node of a cluster over WinRM/PSRP, evaluate the rules, and write "
                                    "facts.json, findings.json, report.html and report.pdf. With several clusters (an "
                                    "inventory without --cluster, or --cluster repeated) each goes to OUT/<cluster>/ and "

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from scanner.atomic import write_atomic
+from scanner.cli.commands import help_of
 from scanner.cli.common import add_upgrade_options
 from scanner.errors import UsageError
 from scanner.hostpaths import PLATFORMS, Platform, host_platform, machine_data_dir
@@ -33,7 +34,7 @@ SECRET_FLAGS = ("--password", "--password-prompt", "--smtp-password", "--sign-pa
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "schedule", help="Task Scheduler / systemd / cron entries for unattended scans",
+        "schedule", help=help_of("schedule"),
         description="Print (or --write) the scheduler entries that run `rollready scan --unattended` on a "
                     "schedule: for Windows a Task Scheduler XML and a Register-ScheduledTask line, for Linux a "
                     "systemd service and timer and a crontab line. No password is ever part of them: "

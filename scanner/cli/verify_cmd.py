@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from scanner.cli.commands import help_of
 from scanner.cli.report_cmd import read_bytes
 from scanner.errors import InputError, Problem
 
@@ -16,7 +17,7 @@ NOT_VERIFIED = 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("verify", help="check a PDF report's signature and evidence digests",
+    p = sub.add_parser("verify", help=help_of("verify"),
                        description="Check a rollready PDF: its PAdES signature (naming the signer), every attached "
                                    "file against the SHA-256 printed in the report, and the attached result against "
                                    "the attached facts. Exit 0 only when all hold.")

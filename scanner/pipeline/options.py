@@ -6,10 +6,30 @@ it changes. Other areas add their fields here (deadlines, provenance), not new p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from scanner.collect.deadline import Deadlines
-from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
-from scanner.report.signing import SigningKey
+if TYPE_CHECKING:  # imported when a ScanOptions is made: rule commands need none of the collection side
+    from scanner.collect.deadline import Deadlines
+    from scanner.collect.scan import ScanMeta
+    from scanner.report.signing import SigningKey
+
+
+def _meta() -> ScanMeta:
+    from scanner.collect.scan import ScanMeta
+
+    return ScanMeta()
+
+
+def _parallel() -> int:
+    from scanner.collect.scan import DEFAULT_PARALLEL
+
+    return DEFAULT_PARALLEL
+
+
+def _deadlines() -> Deadlines:
+    from scanner.collect.deadline import Deadlines
+
+    return Deadlines()
 
 
 @dataclass(frozen=True)
@@ -38,9 +58,9 @@ class ReportOptions:
 class ScanOptions:
     """One scan: what its facts record, the rules it is judged by, its reports, its node budget."""
 
-    meta: ScanMeta = field(default_factory=ScanMeta)
+    meta: ScanMeta = field(default_factory=_meta)
     rules: RuleOptions = field(default_factory=RuleOptions)
     reports: ReportOptions = field(default_factory=ReportOptions)
-    parallel: int = DEFAULT_PARALLEL  # nodes collected at once (for a fleet: across all its clusters)
+    parallel: int = field(default_factory=_parallel)  # nodes collected at once (for a fleet: across all its clusters)
     progress: bool | None = None  # per-node display on stderr; None: when stderr is a terminal
-    deadlines: Deadlines = field(default_factory=Deadlines)  # per node and per scan (scanner/collect/deadline.py)
+    deadlines: Deadlines = field(default_factory=_deadlines)  # per node and per scan (scanner/collect/deadline.py)
