@@ -117,11 +117,34 @@ def violations(doc: Any, name: str, *, ref: str | None = None, file: str | None 
 MAX_DEPTH = 64  # deeper than any document rollready reads; jsonschema recurses once per level
 
 
+def _within(doc: Any, max_string: int, max_items: int, max_depth: int) -> bool:
+    """Whether doc keeps every bound: the same walk as size_problems without building a path for
+    each value (a collected node holds thousands; only a document that fails needs the pointers)."""
+    if isinstance(doc, str):
+        return len(doc) <= max_string
+    if not isinstance(doc, (list, dict)):
+        return True
+    stack: list[tuple[list[Any] | dict[str, Any], int]] = [(doc, 0)]
+    while stack:
+        container, depth = stack.pop()
+        if depth >= max_depth or len(container) > max_items:
+            return False
+        for child in container.values() if isinstance(container, dict) else container:
+            if isinstance(child, str):
+                if len(child) > max_string:
+                    return False
+            elif isinstance(child, (list, dict)):
+                stack.append((child, depth + 1))
+    return True
+
+
 def size_problems(doc: Any, *, max_string: int, max_items: int, max_depth: int = MAX_DEPTH, file: str | None = None,
                   node_of: Callable[[list[Any]], str | None] | None = None, limit: int = 5) -> list[Problem]:
     """Strings longer than max_string, lists or mappings larger than max_items, nesting deeper than
     max_depth: checked without recursion before a schema (which would recurse, and spend time in
     proportion to the excess) ever sees the document. Each problem names its pointer (and node)."""
+    if _within(doc, max_string, max_items, max_depth):
+        return []
     problems: list[Problem] = []
     stack: list[tuple[Any, list[Any]]] = [(doc, [])]
     while stack and len(problems) < limit:

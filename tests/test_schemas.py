@@ -55,3 +55,22 @@ def test_values_the_compiled_validator_cannot_take_fall_back_to_jsonschema() -> 
     assert is_valid(doc, "facts.schema.json") == validator("facts.schema.json").full.is_valid(doc)
     doc["cluster"]["functional_level"] = object()
     assert not is_valid(doc, "facts.schema.json")
+
+
+def test_size_bounds_are_found_wherever_they_are_broken() -> None:
+    """size_problems first walks without paths (_within); a document breaking a bound anywhere must
+    still get its located problem, and one within every bound none."""
+    from scanner.schemas import _within, size_problems
+
+    deep: list[object] = []
+    inner = deep
+    for _ in range(10):
+        inner.append([])
+        inner = inner[0]  # type: ignore[assignment]
+    broken = ["x" * 11, ["x" * 11], {"a": {"b": ["ok", "x" * 11]}}, list(range(6)), {"k": list(range(6))}, deep]
+    fine = [factory.facts(), {"a": [[1, 2], {"b": "short"}]}, 7, None, "x" * 10]
+    for doc in broken:
+        assert not _within(doc, 10, 5, 8) and size_problems(doc, max_string=10, max_items=5, max_depth=8), doc
+    for doc in fine[1:]:
+        assert _within(doc, 10, 5, 8) and size_problems(doc, max_string=10, max_items=5, max_depth=8) == [], doc
+    assert size_problems(fine[0], max_string=10**6, max_items=10**6) == []
