@@ -25,4 +25,5 @@ bench: bootstrap
 	$(VENV)/bin/python bench/engine.py
 	$(VENV)/bin/python bench/report.py
 	$(VENV)/bin/python bench/collect.py
+	$(VENV)/bin/python bench/startup.py
 	$(VENV)/bin/python bench/history.py 1000 500
