@@ -89,8 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # a second one, while the first was being handled
         print("rollready: interrupted", file=sys.stderr)
         code = exitcodes.INTERRUPTED
-    # An interrupted scan returns 130 after keeping its partial work; SIGTERM says 143.
-    return exitcodes.TERMINATED if code == exitcodes.INTERRUPTED and _TERMINATED.is_set() else code
+    # Whatever was kept after a SIGTERM (an interrupted scan's partial facts and reports, an unattended
+    # run's folder), the exit says the process was stopped: 143.
+    return exitcodes.TERMINATED if _TERMINATED.is_set() else code
 
 
 def _main(argv: Sequence[str] | None) -> int:

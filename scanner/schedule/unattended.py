@@ -250,7 +250,13 @@ def _run(out: Path, do_scan: DoScan, store: HistoryStore | None, notifier: Notif
         _remove_if_empty(run_dir)
         raise
     digest = hashlib.sha256(outcome.facts_bytes).hexdigest()
-    if store is not None:
+    if (outcome.facts.get("scan") or {}).get("partial"):
+        # Stopped (SIGTERM from the scheduler, Ctrl-C): its partial facts and reports are kept in
+        # the run folder, but a partial scan is never history (as for an interactive scan).
+        unavailable = "the run was interrupted; its partial facts and reports are in the run folder"
+        log.warning("%s", unavailable)
+        store = None
+    elif store is not None:
         try:
             run_id = store.record(outcome.result, outcome.facts, digest, str(run_dir))
             run = store.get(run_id)

@@ -86,3 +86,19 @@ def test_history_list_on_a_damaged_store_is_one_line(tmp_path, capsys, damage):
     code = main(["history", "list", "--history", str(db)])
     assert code == exitcodes.DATAERR
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_an_interrupted_unattended_run_keeps_its_folder_but_is_not_history(tmp_path, make_scan, capsys):
+    def stopped(run_dir: Path, store):
+        result, facts, facts_bytes, _ = make_scan(verdict="INCOMPLETE")
+        facts["scan"]["partial"] = True  # SIGTERM from the scheduler mid-scan
+        (run_dir / "report.html").write_text("<html></html>")
+        return result, facts, facts_bytes
+
+    db = tmp_path / "h.db"
+    code = run_unattended(tmp_path / "out", stopped, history=db)
+    assert code == exitcodes.INCOMPLETE
+    with HistoryStore.open(db) as store:
+        assert store.runs() == []
+    assert "the run was interrupted" in (tmp_path / "out" / "logs" / "rollready.log").read_text()
+    assert (tmp_path / "out" / "latest.txt").read_text().strip()  # the partial run folder is still pointed at
