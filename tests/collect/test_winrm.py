@@ -223,3 +223,14 @@ def test_node_deadline_cuts_what_pypsrp_would_wait_for(faults) -> None:
     if "never_answer" in faults:  # the server still listens: the stop and the Delete got through
         assert "shell closed" in failed.error["message"]
         assert shells["N3"] == 0
+
+
+def test_node_deadline_over_tls_and_ntlm() -> None:
+    """The watchdog shuts the TLS socket under the reading thread; the stop and the Delete go through
+    a fresh NTLM-authenticated TLS connection."""
+    with start_lab(scenario({"trickle_ms": 200}), tls=True, auth="ntlm").running() as lab:
+        node = lab_cluster(lab, **{**FAST, "read_timeout": 60, "node_timeout": 2}).nodes[2]
+        result = collect_node(node, resolver().resolve(node.credentials, auth=node.transport.auth, where="lab"))
+        shells = lab.open_shells()
+    assert result.error["section"] == "timeout" and "shell closed" in result.error["message"]
+    assert shells["N3"] == 0
