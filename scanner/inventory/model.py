@@ -52,6 +52,8 @@ class CredentialRef:
 
 @dataclass(frozen=True)
 class NodeTarget:
+    """One node to scan: the name the inventory gives it, the address to reach, and how."""
+
     name: str
     host: str
     port: int
@@ -61,6 +63,8 @@ class NodeTarget:
 
 @dataclass(frozen=True)
 class Cluster:
+    """A cluster as the inventory lists it: its name and the nodes to scan."""
+
     name: str
     nodes: tuple[NodeTarget, ...]
     named: bool = True  # False: `--node` without --cluster, whose name is a placeholder the nodes cannot contradict
