@@ -14,6 +14,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (  # name, module, help
     ("diff", "scanner.cli.diff_cmd", "compare two scans (post-upgrade report)"),
     ("rules", "scanner.cli.rules_cmd", "list, validate, explain and test rules"),
     ("plan", "scanner.cli.plan_cmd", "the safe way through the upgrade: node order, gates, runbook"),
+    ("watch", "scanner.cli.watch_cmd", "alert at once during mixed mode (dedup owners, node state, overdue mixed mode)"),
     ("history", "scanner.cli.history_cmd", "recorded scans: list, show, drift, prune"),
     ("schedule", "scanner.cli.schedule_cmd", "Task Scheduler / systemd / cron entries for unattended scans"),
     ("demo", "scanner.cli.demo_cmd", "scan a simulated cluster (the lab) end to end and write the reports"),

@@ -19,6 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--history", metavar="URL|PATH",
                        help="history database (sqlite:///PATH or a path; default $ROLLREADY_HISTORY or "
                             "~/.local/share/rollready/history.db)")
+    add_notify_arguments(group)
+
+
+def add_notify_arguments(group: argparse._ArgumentGroup) -> None:
+    """Where notifications go: shared by scheduled scans and `rollready watch`."""
     group.add_argument("--notify-cmd", metavar="COMMAND",
                        help="program (with its own arguments) run with the verdict and report path appended; "
                             "no shell is involved")

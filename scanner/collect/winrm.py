@@ -66,7 +66,8 @@ class NodeResult:
 
     @property
     def reachable(self) -> bool:
-        return "collector_version" in self.output
+        """An output of the script ran (collector or watch); an unreachable-node document says reachable: false."""
+        return self.output.get("reachable") is not False
 
     @property
     def error(self) -> dict[str, Any] | None:
@@ -94,22 +95,30 @@ def unreachable(name: str, section: str, message: str) -> dict[str, Any]:
     return {"name": name, "reachable": False, "errors": [{"section": section, "message": message}]}
 
 
+Parse = Callable[[list[Any], list[str], bool], dict[str, Any]]
+
+
 def collect_node(
     target: NodeTarget,
     credentials: Credentials,
     *,
     backoff: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
+    script: str | None = None,
+    parse: Parse | None = None,
 ) -> NodeResult:
     """Collect one node, retrying transient failures up to target.transport.retries times, all
-    within the node's wall-clock deadline (transport.node_timeout, retries and backoff included)."""
+    within the node's wall-clock deadline (transport.node_timeout, retries and backoff included).
+
+    script/parse run another packaged script (rollready watch's light one) the same way; by default
+    the collector with its WmiTimeoutSec parameter and parse_output."""
     started = time.monotonic()
     attempt = 0
     with NodeDeadline(target.transport.node_timeout) as deadline:
         while True:
             attempt += 1
             try:
-                output = _run_collector(target, credentials, deadline)
+                output = _run_collector(target, credentials, deadline, script, parse or parse_output)
             except NodeFailure as failure:
                 delay = backoff * 2 ** (attempt - 1)
                 if (failure.transient and attempt <= target.transport.retries
@@ -207,9 +216,12 @@ class _Pool(RunspacePool):
             lambda: (script, parameters, self.protocol_version))
 
 
-def _run_collector(target: NodeTarget, credentials: Credentials, deadline: NodeDeadline) -> dict[str, Any]:
+def _run_collector(target: NodeTarget, credentials: Credentials, deadline: NodeDeadline, script: str | None,
+                   parse: Parse) -> dict[str, Any]:
     t = target.transport
-    script, parameters = collector_script(), (("WmiTimeoutSec", t.wmi_timeout),)
+    parameters: tuple[tuple[str, Any], ...] = ()
+    if script is None:
+        script, parameters = collector_script(), (("WmiTimeoutSec", t.wmi_timeout),)
     try:
         with _WSMan(target.host, **wsman_options(target, credentials)) as wsman:
             # Built now rather than on the first exchange, so that the deadline sees every connection.
@@ -239,7 +251,7 @@ def _run_collector(target: NodeTarget, credentials: Credentials, deadline: NodeD
         if deadline.expired:
             raise NodeFailure("timeout", _deadline_message(deadline, "")) from None
         raise _failure(exc, t) from None
-    return parse_output(objects, errors, failed)
+    return parse(objects, errors, failed)
 
 
 def _failure(exc: Exception, t: Transport) -> NodeFailure:

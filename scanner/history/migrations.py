@@ -63,6 +63,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             last_scanned_at TEXT NOT NULL
         )""",
     ),
+    (  # 2: alerts raised by `rollready watch` between full scans
+        """CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            raised_at TEXT NOT NULL,           -- UTC ISO with Z
+            cluster TEXT NOT NULL,
+            kind TEXT NOT NULL,                -- dedup-owner | dedup-may-move | node-state | mixed-overdue
+            subject TEXT NOT NULL,
+            message TEXT NOT NULL
+        )""",
+        "CREATE INDEX alerts_cluster ON alerts (cluster, raised_at)",
+    ),
 )
 
 

@@ -173,6 +173,21 @@ class HistoryStore:
             _advance_mixed_mode(self._db, run["cluster"], run["scanned_at"], run["mixed_mode"])
         return run_id
 
+    def record_alert(self, cluster: str, kind: str, subject: str, message: str, raised_at: datetime) -> int:
+        """One alert of `rollready watch`; returns its id."""
+        with self._write() as conn:
+            cur = conn.execute("INSERT INTO alerts (raised_at, cluster, kind, subject, message) VALUES (?, ?, ?, ?, ?)",
+                               (format_utc(raised_at), cluster, kind, subject, message))
+            return int(cur.lastrowid or 0)
+
+    def alerts(self, cluster: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Watch alerts, newest first."""
+        sql, params = "SELECT * FROM alerts", []
+        if cluster is not None:
+            sql, params = sql + " WHERE cluster = ?", [cluster]
+        rows = self._query(sql + " ORDER BY raised_at DESC, id DESC LIMIT ?", [*params, limit])
+        return [dict(row) for row in rows]
+
     # -- reading -----------------------------------------------------------------------------
 
     def runs(self, cluster: str | None = None, limit: int | None = None) -> list[RunRecord]:

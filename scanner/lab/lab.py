@@ -114,7 +114,8 @@ class Lab:
         service = WinRMService(
             machine=spec.name,
             owner=self.credentials.username,
-            answer=answer_collector(document, corrupt=spec.faults.malformed == "clixml"),
+            answer=answer_collector(document, corrupt=spec.faults.malformed == "clixml",
+                                    watch=lambda: json.dumps(watch_document(self.scenario))),
         )
         authenticator = lab_auth.Authenticator(self.auth, self.credentials, certs.channel_binding if certs else None)
         server = NodeServer(
@@ -172,6 +173,25 @@ class Lab:
                 }
             ]
         }
+
+
+def watch_document(scenario: Scenario) -> dict[str, Any]:
+    """What scanner/collect/watch.ps1 prints on a node of this cluster, as it is now."""
+    cluster = scenario.cluster
+    nodes = [{"name": n["name"], "state": n.get("state") or "Up", "major_version": n.get("major_version"),
+              "minor_version": n.get("minor_version"), "build_number": n.get("build_number")}
+             for n in cluster.get("nodes") or []]
+    for node in nodes:  # a scenario may leave the build to the node's own facts
+        if node["build_number"] is None:
+            os_facts = scenario.node(node["name"]).facts.get("os") or {}
+            node["build_number"] = os_facts.get("build")
+    groups = [{"name": g["name"], "owner_node": g.get("owner_node"), "state": g.get("state")}
+              for g in cluster.get("groups") or []]
+    disks = [{"name": r["name"], "owner_group": r.get("owner_group"), "owner_node": r.get("owner_node"),
+              "state": r.get("state"), "possible_owners": list(r.get("possible_owners") or [])}
+             for r in cluster.get("resources") or [] if (r.get("resource_type") or "") == "Physical Disk"]
+    return {"watch_version": "1", "cluster": cluster.get("name") or scenario.name, "collected_at": None,
+            "nodes": nodes, "groups": groups, "disks": disks}
 
 
 def _credentials(username: str, password: str | None) -> lab_auth.Credentials:

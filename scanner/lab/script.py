@@ -14,6 +14,7 @@ from scanner.collect import COLLECTOR_VERSION
 from scanner.lab.session import Reply, ScriptCommand
 
 MARKER = re.compile(r"^[ \t]*#[ \t]*rollready-collector-version:[ \t]*(\S+)[ \t]*\r?$", re.MULTILINE)
+WATCH_MARKER = re.compile(r"^[ \t]*#[ \t]*rollready-watch-version:[ \t]*1[ \t]*\r?$", re.MULTILINE)
 
 
 def script_texts(commands: Sequence[ScriptCommand]) -> list[str]:
@@ -40,12 +41,16 @@ def script_parameters(commands: Sequence[ScriptCommand]) -> dict[str, object]:
 
 
 def answer_collector(
-    document: Callable[[dict[str, object]], tuple[str, float]], corrupt: bool = False
+    document: Callable[[dict[str, object]], tuple[str, float]], corrupt: bool = False,
+    watch: Callable[[], str] | None = None,
 ) -> Callable[[Sequence[ScriptCommand]], Reply]:
     """An Answer that returns the collector's document as one string, after the time the simulated
-    collector runs (document(parameters) -> (json text, seconds)), and rejects everything else."""
+    collector runs (document(parameters) -> (json text, seconds)), rollready watch's light document
+    (watch() -> json text), and rejects everything else."""
 
     def answer(commands: Sequence[ScriptCommand]) -> Reply:
+        if watch is not None and any(WATCH_MARKER.search(text) for text in script_texts(commands)):
+            return Reply(outputs=(watch(),), corrupt_output=corrupt)
         version = collector_version(commands)
         if version == COLLECTOR_VERSION:
             text, runtime_s = document(script_parameters(commands))
