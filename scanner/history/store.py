@@ -175,18 +175,20 @@ class HistoryStore:
 
     def record_alert(self, cluster: str, kind: str, subject: str, message: str, raised_at: datetime) -> int:
         """One alert of `rollready watch`; returns its id."""
-        with self._write() as conn:
-            cur = conn.execute("INSERT INTO alerts (raised_at, cluster, kind, subject, message) VALUES (?, ?, ?, ?, ?)",
-                               (format_utc(raised_at), cluster, kind, subject, message))
-            return int(cur.lastrowid or 0)
+        with self._db.write():
+            return self._db.insert(
+                "INSERT INTO alerts (raised_at, cluster, kind, subject, message)"
+                " VALUES (:raised_at, :cluster, :kind, :subject, :message)",
+                {"raised_at": format_utc(raised_at), "cluster": cluster, "kind": kind, "subject": subject,
+                 "message": message})
 
     def alerts(self, cluster: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Watch alerts, newest first."""
-        sql, params = "SELECT * FROM alerts", []
+        sql, params = "SELECT id, raised_at, cluster, kind, subject, message FROM alerts", []
         if cluster is not None:
             sql, params = sql + " WHERE cluster = ?", [cluster]
         rows = self._query(sql + " ORDER BY raised_at DESC, id DESC LIMIT ?", [*params, limit])
-        return [dict(row) for row in rows]
+        return [{key: row[key] for key in ("id", "raised_at", "cluster", "kind", "subject", "message")} for row in rows]
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -112,3 +112,17 @@ def test_no_node_answering_is_an_alert_not_a_crash(tmp_path, monkeypatch, capsys
 def test_short_or_bad_intervals_are_refused(every, capsys):
     assert main(["watch", "-i", "x.yaml", "--every", every]) == 64
     assert "at least 10s" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_alerts_are_kept_in_either_history_backend(backend, tmp_path, request):
+    from scanner.history import HistoryStore
+
+    location = str(tmp_path / "h.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    with HistoryStore.open(location) as store:
+        store.record_alert("FSCLUSTER1", "node-state", "NODE3", "node NODE3 is Paused, not Up", NOW)
+        store.record_alert("FSCLUSTER1", "dedup-may-move", "Cluster Disk 1", "may move", NOW + timedelta(minutes=5))
+        store.record_alert("OTHER", "node-state", "N1", "node N1 is Down, not Up", NOW)
+        got = store.alerts("FSCLUSTER1")
+    assert [(a["kind"], a["subject"], a["raised_at"]) for a in got] == [
+        ("dedup-may-move", "Cluster Disk 1", "2026-12-01T12:05:00Z"), ("node-state", "NODE3", "2026-12-01T12:00:00Z")]
