@@ -28,7 +28,7 @@ def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_ver
     db = str(tmp_path / "history.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
     monkeypatch.setenv(PASSWORD_ENV, FLEET_PASSWORD)
     with lab_fleet(inventory):
-        code = main(["scan", "-i", str(inventory), "--phase", "pre", "--target-os", "2016", "--out", str(out),
+        code = main(["scan", "-i", str(inventory), "--target-os", "2016", "--out", str(out),  # no --phase: observed
                      "--history", db, "--no-pdfa"])
     names = ["FSCLUSTER1", "FSCLUSTER1-2", "FSCLUSTER1-3"]
     assert sorted(p.name for p in out.iterdir()) == sorted([*names, "fleet.json", "fleet.html", "fleet.pdf"])
@@ -36,13 +36,15 @@ def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_ver
     for name in names:
         assert sorted(p.name for p in (out / name).iterdir()) == ["facts.json", "findings.json", "report.html", "report.pdf"]
         verdicts[name] = json.loads((out / name / "findings.json").read_text())["verdict"]["status"]
-    assert verdicts["FSCLUSTER1"] == "GO" and verdicts["FSCLUSTER1-2"] == "INCOMPLETE"  # NODE3 refuses
+    assert verdicts == {"FSCLUSTER1": "GO", "FSCLUSTER1-2": "INCOMPLETE",  # NODE3 refuses
+                        "FSCLUSTER1-3": "NO-GO"}  # the dedup hazard, seen because this cluster is judged as mixed
     fleet = json.loads((out / "fleet.json").read_text())
     assert violations(fleet, "fleet.schema.json") == []
     assert [r["name"] for r in fleet["clusters"]] == names
     assert {r["name"]: r["verdict"] for r in fleet["clusters"]} == verdicts
     worst = max(verdicts.values(), key=VERDICT_ORDER.index)
-    assert fleet["verdict"]["status"] == worst and code == fleet["verdict"]["exit_code"] != exitcodes.GO
+    assert fleet["verdict"]["status"] == worst == "NO-GO" and code == fleet["verdict"]["exit_code"] == exitcodes.NO_GO
+    assert [r["phase"] for r in fleet["clusters"]] == ["pre", "pre", "mixed"]  # each on its own observed phase
     unreachable = fleet["clusters"][1]
     assert unreachable["nodes"] == {"total": 3, "collected": 2} and unreachable["deciding"] is not None
     assert fleet["clusters"][2]["mixed_mode"] is True and fleet["clusters"][2]["mixed_mode_days"] >= 0
