@@ -59,6 +59,7 @@ def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_ver
     assert {r["cluster"]: r["report_dir"] for r in listed} == {n: str(out / n) for n in names}
 
 
+@pytest.mark.slow
 def test_cluster_picks_several_and_refuses_an_unknown_one(tmp_path, monkeypatch, capsys):
     inventory, out = tmp_path / "fleet.yaml", tmp_path / "out"
     monkeypatch.setenv(PASSWORD_ENV, FLEET_PASSWORD)
