@@ -351,6 +351,22 @@ function Get-UnderlyingFileSystem {
     return $null
 }
 
+# HealthStatus and OperationalStatus of a Storage object (pool, virtual or physical disk) added to
+# $Row: names (mapped when Windows gives numbers) and the raw numbers.
+function Get-StorageStatus {
+    param($Object, [hashtable] $Row)
+    $health = ConvertTo-EnumPair -Value (Get-OptionalProperty -Object $Object -Name 'HealthStatus') -Map $script:HealthNames
+    $operational = ConvertTo-EnumList -Values (Get-OptionalProperty -Object $Object -Name 'OperationalStatus') -Map $script:OperationalStatusNames
+    $status = @{
+        health = $health.name
+        health_code = $health.code
+        operational_status = $operational.names
+        operational_status_codes = $operational.codes
+    }
+    foreach ($key in $status.Keys) { $Row[$key] = $status[$key] }
+    return $Row
+}
+
 # Get-ClusterSharedVolumeState rows ranked: a CSV redirected on any node is redirected.
 function Get-CsvStateRank {
     param([string] $State)
@@ -1325,50 +1341,30 @@ if ($null -ne $work['cluster_head']) {
         }
         $poolObjects = @(Get-StoragePool | Where-Object { -not $_.IsPrimordial })
         $pools = @($poolObjects | ForEach-Object {
-            $health = ConvertTo-EnumPair -Value $_.HealthStatus -Map $script:HealthNames
-            $operational = ConvertTo-EnumList -Values $_.OperationalStatus -Map $script:OperationalStatusNames
             $version = ConvertTo-EnumPair -Value (Get-OptionalProperty -Object $_ -Name 'Version') -Map $script:StoragePoolVersionNames
             $clustered = Get-OptionalProperty -Object $_ -Name 'IsClustered'
             if ($null -ne $clustered) { $clustered = [bool]$clustered }
-            @{
+            Get-StorageStatus -Object $_ -Row @{
                 name = [string]$_.FriendlyName
                 is_clustered = $clustered
                 version = $version.name
                 version_code = $version.code
-                health = $health.name
-                health_code = $health.code
-                operational_status = $operational.names
-                operational_status_codes = $operational.codes
             }
         })
-        $virtualDisks = @(Get-VirtualDisk | ForEach-Object {
-            $health = ConvertTo-EnumPair -Value $_.HealthStatus -Map $script:HealthNames
-            $operational = ConvertTo-EnumList -Values $_.OperationalStatus -Map $script:OperationalStatusNames
-            @{
-                name = [string]$_.FriendlyName
-                health = $health.name
-                health_code = $health.code
-                operational_status = $operational.names
-                operational_status_codes = $operational.codes
-            }
-        })
+        $virtualDisks = @(Get-VirtualDisk | ForEach-Object { Get-StorageStatus -Object $_ -Row @{ name = [string]$_.FriendlyName } })
         $physicalDisks = @($poolObjects | Get-PhysicalDisk | ForEach-Object {
-            $health = ConvertTo-EnumPair -Value $_.HealthStatus -Map $script:HealthNames
-            $operational = ConvertTo-EnumList -Values $_.OperationalStatus -Map $script:OperationalStatusNames
-            # A number left unnamed could be the maintenance state: then the answer is unknown.
-            $maintenance = $false
-            if (@($operational.names | Where-Object { $_ -match '^\d+$' }).Count -gt 0) { $maintenance = $null }
-            if (@($operational.names | Where-Object { $_ -match 'Maintenance' }).Count -gt 0) { $maintenance = $true }
-            @{
+            $row = Get-StorageStatus -Object $_ -Row @{
                 name = [string]$_.FriendlyName
                 serial = ConvertTo-StringOrNull (Get-OptionalProperty -Object $_ -Name 'SerialNumber')
                 usage = ConvertTo-StringOrNull (Get-OptionalProperty -Object $_ -Name 'Usage')
-                in_maintenance = $maintenance
-                health = $health.name
-                health_code = $health.code
-                operational_status = $operational.names
-                operational_status_codes = $operational.codes
+                in_maintenance = $null
             }
+            # A number left unnamed could be the maintenance state: then the answer is unknown.
+            $maintenance = $false
+            if (@($row.operational_status | Where-Object { $_ -match '^\d+$' }).Count -gt 0) { $maintenance = $null }
+            if (@($row.operational_status | Where-Object { $_ -match 'Maintenance' }).Count -gt 0) { $maintenance = $true }
+            $row.in_maintenance = $maintenance
+            $row
         })
         $jobs = @()
         if ($null -ne (Get-Command -Name 'Get-StorageJob' -ErrorAction SilentlyContinue)) {

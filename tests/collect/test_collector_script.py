@@ -13,10 +13,10 @@ import re
 from pathlib import Path
 
 import pytest
+from pwsh_syntax import powershell_errors
 
 from scanner.collect import COLLECTOR_MARKER, COLLECTOR_VERSION, collector_script
 from scanner.paths import SCHEMAS_DIR
-from tests.powershell_syntax import powershell_errors
 
 SCRIPT = collector_script()
 

@@ -16,7 +16,6 @@ from scanner.schedule.powershell import register_line
 from scanner.schedule.spec import task_name
 from scanner.schedule.systemd import cron_line, on_calendar, service_unit, systemd_quote, timer_unit
 from scanner.schedule.taskscheduler import task_xml
-from tests.powershell_syntax import powershell_errors
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "task.xsd")))
 NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
