@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     result, findings = evaluate_facts(doc, rules.pack, rules.catalogs, phase=args.phase, target_os=args.target_os,
                                       source_os=args.source_os, facts_sha256=hashlib.sha256(raw).hexdigest())
     result["provenance"] = result_provenance(doc["scan"], command_line=getattr(args, "command_line", ()))
+    text = None if args.format == "json" else render_text(result, findings, color=args.out is None)
+    # The reports need only the result and the facts' bytes: the facts, their view and the findings
+    # go before the PDF is laid out (a third of the peak at 1,000 nodes).
+    del doc, findings, rules
     unavailable: PdfUnavailable | None = None
     if args.html or args.pdf:
         try:
@@ -60,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         write_output(args.out, canonical_json(result) if args.out else json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     else:
-        write_output(args.out, render_text(result, findings, color=args.out is None))
+        assert text is not None
+        write_output(args.out, text)
     if unavailable is not None:
         raise unavailable
     return int(result["verdict"]["exit_code"])
