@@ -39,6 +39,17 @@ class Transport:
 
 
 @dataclass(frozen=True)
+class NodeTarget:
+    """One node to scan: the name the inventory gives it, the address to reach, and how."""
+
+    name: str
+    host: str
+    port: int
+    transport: Transport
+    credentials: CredentialRef
+
+
+@dataclass(frozen=True)
 class CredentialRef:
     """Where the credentials are, never what they are."""
 
@@ -48,17 +59,6 @@ class CredentialRef:
     keyring: str | None = None
     certificate_pem: str | None = None
     certificate_key_pem: str | None = None
-
-
-@dataclass(frozen=True)
-class NodeTarget:
-    """One node to scan: the name the inventory gives it, the address to reach, and how."""
-
-    name: str
-    host: str
-    port: int
-    transport: Transport
-    credentials: CredentialRef
 
 
 @dataclass(frozen=True)
