@@ -183,6 +183,8 @@ def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
                         environment().parse(raw[key])
                     except jinja2.TemplateSyntaxError as exc:
                         problems.append(doc.problem(("rules", i, key), f"template syntax: {exc.message}", rule_id=rule_id))
+                    except RecursionError:  # Jinja2's parser recurses once per nesting level
+                        problems.append(doc.problem(("rules", i, key), "template nests too deeply", rule_id=rule_id))
     for problem in schema_problems(doc, validator("rule.schema.json")):
         problems.append(problem)
     if problems:

@@ -110,3 +110,10 @@ def test_empty_or_missing_location(tmp_path: Path) -> None:
 def test_impossible_dates_are_located_not_raised(tmp_path: Path) -> None:
     (msg,) = problems_of(write(tmp_path, "d.yaml", GOOD + "    when_date: 2026-02-30\n"))
     assert "d.yaml:12:" in msg and "bad value '2026-02-30'" in msg
+
+
+def test_a_template_nested_too_deeply_is_one_located_problem(tmp_path: Path) -> None:
+    """Found by tests/fuzz: Jinja2's parser recursed out of the stack on a mutated message."""
+    text = GOOD.replace('"{{ node.name }} is down"', '"{{ ' + "[" * 3000 + "]" * 3000 + ' }}"')
+    (msg,) = problems_of(write(tmp_path, "deep.yaml", text))
+    assert msg.startswith(f"{tmp_path}/deep.yaml:") and "template nests too deeply (rule T-001)" in msg
