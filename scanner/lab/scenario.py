@@ -62,10 +62,17 @@ class Faults:
 
 @dataclass(frozen=True)
 class Expected:
+    """What scanning the scenario must give. `reason` is one line citing the source of the story or
+    shape; `hazards` are rules that must fail (or stay undecided), `info` rules whose finding must be
+    reported as evidence (the scenario corpus test, tests/collect/test_corpus.py)."""
+
     phase: str
     target_os: str
     verdict: str
     source_os: str | None = None
+    reason: str | None = None
+    hazards: tuple[str, ...] = ()
+    info: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,11 @@ class Scenario:
             if spec.name.lower() == name.lower():
                 return spec
         raise KeyError(name)
+
+
+def _expected(raw: dict[str, Any]) -> Expected:
+    lists = {key: tuple(raw.get(key) or ()) for key in ("hazards", "info")}
+    return Expected(**{**raw, **lists})
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -145,7 +157,7 @@ def parse_scenario(text: str, file: str) -> Scenario:
         name=data["name"],
         description=data.get("description", ""),
         path=file,
-        expected=Expected(**expected) if expected else None,
+        expected=_expected(expected) if expected else None,
         cluster=copy.deepcopy(data["cluster"]),
         nodes=tuple(specs),
     )
