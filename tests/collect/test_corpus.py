@@ -14,7 +14,7 @@ from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.history import mixed_mode_clock
-from scanner.lab import Scenario, load_scenario
+from scanner.lab import Scenario, load_scenario, scenario_facts
 from tests.collect.conftest import lab_cluster, resolver, start_lab
 
 SCENARIOS = {p.stem: load_scenario(p) for p in sorted(paths.SCENARIOS_DIR.glob("*.yaml"))}
@@ -81,14 +81,14 @@ def test_the_corpus_is_complete_and_every_scenario_cites_its_source() -> None:
 
 
 def test_realistic_shapes_are_in_the_healthy_scenarios() -> None:
-    """The shapes the field review says the old lab lacked (§5): in-box devices, Defender's filter,
-    CSVFS with its underlying file system, a turned-off VM's Offline role."""
+    """The shapes the field review says the old lab lacked (§5), as the lab answers them: hundreds of
+    in-box devices, Defender's filter, CSVFS with its underlying file system, a turned-off VM's role."""
     sc = SCENARIOS["healthy-hyperv-2019-to-2022"]
-    node = sc.nodes[0].facts
-    assert sum(d.get("provider") == "Microsoft" for d in node["drivers"]) >= 8
+    node = scenario_facts(sc, phase="pre", target_os="2022")["nodes"][0]
+    assert sum(d.get("provider") == "Microsoft" for d in node["drivers"]) >= 150
     assert any(f["name"] == "WdFilter" and f["altitude"] == "328010" for f in node["filters"])
     csv = next(v for v in node["volumes"] if v["csv"])
-    assert csv["file_system"] == "CSVFS" and csv["file_system_type"] == "CSVFS_NTFS"
+    assert (csv["file_system"], csv["file_system_type"], csv["underlying_file_system"]) == ("CSVFS", "CSVFS_NTFS", "NTFS")
     assert any(g["group_type"] == "VirtualMachine" and g["state"] == "Offline" for g in sc.cluster["groups"])
 
 
