@@ -49,6 +49,12 @@ def apply(scenario: Scenario, action: Sequence[str], donor: Scenario | None = No
         if donor is None:
             raise ReplayError("raising the functional level needs a donor scenario of the target release")
         cluster.update(functional_level=donor.cluster["functional_level"], upgrade_version=donor.cluster["upgrade_version"])
+    elif verb == "storage_pool":
+        if donor is None:
+            raise ReplayError("upgrading the storage pool needs a donor scenario of the target release")
+        pools = (donor.cluster.get("storage") or {}).get("pools") or [{}]
+        for pool in (cluster.get("storage") or {}).get("pools") or []:
+            pool.update(version=pools[0].get("version"), version_code=pools[0].get("version_code"))
     else:
         raise ReplayError(f"unknown action {verb!r}")
     ordered = tuple(nodes[spec.name.lower()] for spec in scenario.nodes)

@@ -180,7 +180,8 @@ def finish(*, target_os: str, dedup: Sequence[DedupVolume], all_nodes: tuple[str
         steps.append(Step(
             "X2", "finish", "Upgrade the storage pool",
             "New storage features need the pool version of the new release; also irreversible.",
-            commands=(Command("Get-StoragePool -IsPrimordial $false | Update-StoragePool -Confirm:$false", True),),
+            commands=(Command("Get-StoragePool -IsPrimordial $false | Update-StoragePool -Confirm:$false", True,
+                              action=("storage_pool",)),),
             gate=Gate("Pool version updated and every virtual disk Healthy?", checks=_S2D_HEALTH),
             rollback="None: a pool version cannot be lowered.", reversible=False, sources=(CRU, S2D)))
     if hyperv:
