@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 import textwrap
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from scanner.credentials import CredentialResolver
 from scanner.inventory import Cluster, inventory_from_dict
@@ -58,3 +61,14 @@ TIME_SCALE = 0.01  # a hung section's budget (e.g. 45 s) is held 0.45 s in the t
 def start_lab(sc: Scenario, **kwargs: Any) -> Lab:
     kwargs.setdefault("time_scale", TIME_SCALE)
     return Lab(sc, password=LAB_PASSWORD, **kwargs)
+
+
+def lab_inventory_file(lab: Lab, tmp_path: Path, **transport: Any) -> Path:
+    """The running lab's inventory as a file for the CLI, with short test timeouts (overridable)."""
+    inv = lab.inventory()
+    settings = {"connect_timeout": 5, "read_timeout": 5, "operation_timeout": 1, "retries": 1, **transport}
+    for cluster in inv["clusters"]:
+        cluster["transport"].update(settings)
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump(inv))
+    return path

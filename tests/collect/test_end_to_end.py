@@ -6,24 +6,14 @@ import logging
 from pathlib import Path
 
 import pytest
-import yaml
 
 from scanner import paths
 from scanner.cli import main
 from scanner.lab import PASSWORD_ENV, load_scenario
-from tests.collect.conftest import LAB_PASSWORD, start_lab
+from tests.collect.conftest import LAB_PASSWORD, lab_inventory_file, start_lab
 
 SCENARIOS = sorted(paths.SCENARIOS_DIR.glob("*.yaml"))
 VERDICT_CODES = {"GO": 0, "GO WITH WARNINGS": 1, "NO-GO": 2, "INCOMPLETE": 3}
-
-
-def _inventory_file(lab, tmp_path: Path) -> Path:
-    inv = lab.inventory()
-    for cluster in inv["clusters"]:
-        cluster["transport"].update({"connect_timeout": 5, "read_timeout": 5, "operation_timeout": 1, "retries": 1})
-    path = tmp_path / "inventory.yaml"
-    path.write_text(yaml.safe_dump(inv))
-    return path
 
 
 def test_scenarios_are_shipped() -> None:
@@ -42,7 +32,7 @@ def test_scan_gives_the_expected_verdict(path: Path, tmp_path: Path, monkeypatch
     monkeypatch.setenv(PASSWORD_ENV, LAB_PASSWORD)
     out = tmp_path / "out"
     with start_lab(scenario).running() as lab:
-        inventory = _inventory_file(lab, tmp_path)
+        inventory = lab_inventory_file(lab, tmp_path)
         code = main(["scan", "-i", str(inventory), "--phase", expected.phase, "--target-os", expected.target_os,
                      "--out", str(out), "--no-pdfa", "--node-timeout", "8" if path.stem in HANGS else "60"])
     printed = capsys.readouterr().out
@@ -71,7 +61,7 @@ def test_a_known_password_appears_nowhere(tmp_path: Path, monkeypatch, capsys, c
     try:
         with caplog.at_level(logging.DEBUG):
             with start_lab(scenario).running() as lab:
-                inventory = _inventory_file(lab, tmp_path)
+                inventory = lab_inventory_file(lab, tmp_path)
                 main(["scan", "-i", str(inventory), "--phase", "pre", "--target-os", "2016", "--out", str(out)])
                 main(["collect", "-i", str(inventory), "--out", str(tmp_path / "collected.json")])
     finally:

@@ -9,25 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from scanner import paths
 from scanner.cli import main
 from scanner.lab import PASSWORD_ENV, load_scenario
 from scanner.lab.evolve import ReplayError, apply
 from scanner.plan import build_plan
-from tests.collect.conftest import LAB_PASSWORD, start_lab
+from tests.collect.conftest import LAB_PASSWORD, lab_inventory_file, start_lab
 
 VERDICTS = {0: "GO", 1: "GO WITH WARNINGS", 2: "NO-GO", 3: "INCOMPLETE"}
-
-
-def _inventory(lab, tmp_path: Path) -> Path:
-    inv = lab.inventory()
-    for cluster in inv["clusters"]:
-        cluster["transport"].update({"connect_timeout": 5, "read_timeout": 10, "operation_timeout": 1, "retries": 1})
-    path = tmp_path / "inventory.yaml"
-    path.write_text(yaml.safe_dump(inv))
-    return path
 
 
 def _scan(inventory: Path, phase: str, target: str, out: Path) -> tuple[str, dict]:
@@ -60,7 +50,7 @@ def test_plan_replayed_in_the_lab(before, donor_name, target, tmp_path, monkeypa
     donor = load_scenario(paths.SCENARIOS_DIR / f"{donor_name}.yaml")
     seen: list[tuple[str, str, str]] = []
     with start_lab(scenario).running() as lab:
-        inventory = _inventory(lab, tmp_path)
+        inventory = lab_inventory_file(lab, tmp_path, read_timeout=10)
         verdict, result = _scan(inventory, "pre", target, tmp_path / "scan-start")
         assert verdict == "GO", _blockers(result)
         facts = json.loads((tmp_path / "scan-start" / "facts.json").read_text())
@@ -91,7 +81,7 @@ def test_the_replay_would_catch_a_plan_that_forgets_the_dedup_owners(tmp_path, m
     with start_lab(scenario).running() as lab:
         for action in (("drain", "NODE2"), ("upgrade", "NODE2"), ("resume", "NODE2")):
             lab.scenario = apply(lab.scenario, action, donor)
-        verdict, result = _scan(_inventory(lab, tmp_path), "mixed", "2016", tmp_path / "scan")
+        verdict, result = _scan(lab_inventory_file(lab, tmp_path, read_timeout=10), "mixed", "2016", tmp_path / "scan")
     capsys.readouterr()
     assert verdict == "NO-GO"
     assert any(b.startswith("DDP-003 ") for b in _blockers(result)), _blockers(result)

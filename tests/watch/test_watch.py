@@ -4,10 +4,8 @@ from __future__ import annotations
 import sqlite3
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
-import yaml
 from pwsh_syntax import powershell_errors
 
 from scanner import paths
@@ -16,7 +14,7 @@ from scanner.lab import PASSWORD_ENV, load_scenario
 from scanner.lab.evolve import apply
 from scanner.lab.lab import watch_document
 from scanner.watch import evaluate, watch_script
-from tests.collect.conftest import LAB_PASSWORD, start_lab
+from tests.collect.conftest import LAB_PASSWORD, lab_inventory_file, start_lab
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 MIXED = load_scenario(paths.SCENARIOS_DIR / "mixed-dedup-hazard.yaml")
@@ -58,15 +56,6 @@ def test_node_state_and_overdue_mixed_mode():
     assert "since 2026-11-01" in next(a.message for a in alerts if a.kind == "mixed-overdue")
 
 
-def _inventory(lab, tmp_path: Path) -> Path:
-    inv = lab.inventory()
-    for cluster in inv["clusters"]:
-        cluster["transport"].update({"connect_timeout": 5, "read_timeout": 10, "operation_timeout": 1, "retries": 0})
-    path = tmp_path / "inventory.yaml"
-    path.write_text(yaml.safe_dump(inv))
-    return path
-
-
 def test_watch_over_the_lab_alerts_notifies_and_records(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(PASSWORD_ENV, LAB_PASSWORD)
     notified = tmp_path / "notified.txt"
@@ -74,7 +63,7 @@ def test_watch_over_the_lab_alerts_notifies_and_records(tmp_path, monkeypatch, c
     hook.write_text("import sys\nopen(sys.argv[1], 'a').write(' '.join(sys.argv[2:]) + '\\n')\n")
     history = tmp_path / "h.db"
     with start_lab(MIXED).running() as lab:
-        code = main(["watch", "-i", str(_inventory(lab, tmp_path)), "--once", "--facts", str(EXAMPLE),
+        code = main(["watch", "-i", str(lab_inventory_file(lab, tmp_path, read_timeout=10, retries=0)), "--once", "--facts", str(EXAMPLE),
                      "--history", str(history), "--notify-cmd", f"{sys.executable} {hook} {notified}"])
     out = capsys.readouterr().out
     assert code == watch_cmd.EXIT_ALERTS
@@ -90,7 +79,7 @@ def test_watch_raises_an_alert_once_and_says_when_it_clears(tmp_path, monkeypatc
     with start_lab(MIXED).running() as lab:
         fixes = iter([("owners", "Cluster Disk 1", "NODE1")])
         monkeypatch.setattr(watch_cmd.time, "sleep", lambda s: setattr(lab, "scenario", apply(lab.scenario, next(fixes))))
-        code = main(["watch", "-i", str(_inventory(lab, tmp_path)), "--count", "2", "--every", "10s",
+        code = main(["watch", "-i", str(lab_inventory_file(lab, tmp_path, read_timeout=10, retries=0)), "--count", "2", "--every", "10s",
                      "--dedup", "Cluster Disk 1", "--history", str(history)])
     out = capsys.readouterr().out
     assert code == watch_cmd.EXIT_ALERTS
@@ -102,7 +91,7 @@ def test_no_node_answering_is_an_alert_not_a_crash(tmp_path, monkeypatch, capsys
     monkeypatch.setenv(PASSWORD_ENV, LAB_PASSWORD)
     down = load_scenario(paths.SCENARIOS_DIR / "mixed-dedup-hazard.yaml")
     with start_lab(down).running() as lab:
-        inventory = _inventory(lab, tmp_path)
+        inventory = lab_inventory_file(lab, tmp_path, read_timeout=10, retries=0)
     code = main(["watch", "-i", str(inventory), "--once", "--history", str(tmp_path / "h.db")])
     out = capsys.readouterr().out
     assert code == watch_cmd.EXIT_ALERTS and "ALERT unreachable: no node answered: NODE1: connection" in out
