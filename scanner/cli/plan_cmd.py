@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from scanner.cli.commands import help_of
 from scanner.collect.offline import facts_from_files
+from scanner.inert import inert
 from scanner.plan import build_plan, render_html, render_pdf, render_runbook
 from scanner.report.writer import PdfUnavailable, write_all
 from scanner.times import format_utc, utc_now
@@ -29,22 +31,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     doc, _ = facts_from_files(args.facts)
-    plan = build_plan(doc, args.target_os, source=args.facts[0])
+    write_plan(doc, args.target_os, Path(args.out), source=args.facts[0], pdf=not args.no_pdf)
+    return 0
+
+
+def write_plan(doc: dict[str, Any], target_os: str, out: Path, *, source: str, pdf: bool = True) -> None:
+    """Build the plan and write plan.html, runbook.ps1 and (unless pdf=False) plan.pdf into out.
+
+    PlanRefused (every reason, one line each) when no safe plan exists; PdfUnavailable after the
+    other two files are written when WeasyPrint's libraries are missing."""
+    plan = build_plan(doc, target_os, source=source)
     now = format_utc(utc_now())
-    out = Path(args.out)
     collected = str((doc.get("scan") or {}).get("collected_at") or "?")
     files = [(out / "plan.html", render_html(plan, doc, now).encode("utf-8")),
              (out / "runbook.ps1", render_runbook(plan, collected).encode("utf-8-sig"))]
     unavailable = None
-    if not args.no_pdf:
+    if pdf:
         try:
             files.append((out / "plan.pdf", render_pdf(plan, doc, now)))
         except PdfUnavailable as exc:
             unavailable = exc
     for path in write_all(files):
         print(path)
-    print(f"{plan.cluster}: {plan.source_os} → {plan.target_os}, {len(plan.steps)} steps; node order "
-          f"{' → '.join(c.name for c in plan.nodes)}; point of no return: step X1")
+    print(f"{inert(plan.cluster)}: {plan.source_os} → {plan.target_os}, {len(plan.steps)} steps; node order "
+          f"{inert(' → '.join(c.name for c in plan.nodes))}; point of no return: step X1")
     if unavailable is not None:
         raise unavailable
-    return 0

@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "with --unattended: one folder per run under it)")
     add_rule_options(p)
     p.add_argument("--no-pdfa", action="store_true", help="plain PDF instead of PDF/A-3b")
+    p.add_argument("--plan", action="store_true",
+                   help="also write the upgrade plan (plan.html, plan.pdf, runbook.ps1) into OUT/plan/ for each "
+                        "cluster, as `rollready plan` would from its facts; a plan that cannot be made is one warning")
     add_signing_options(p)
     add_unattended_arguments(p)
     p.set_defaults(func=run)
@@ -164,6 +167,18 @@ def scan_options(args: argparse.Namespace, meta: ScanMeta, *, parallel: int | No
                        parallel=parallel or args.parallel, deadlines=deadlines(args))
 
 
+def _plan_for(outcome: ScanOutcome, folder: Path, target_os: str) -> None:
+    """`--plan`: the plan from this scan's facts; a refusal or a missing PDF library is a warning,
+    never a change of the scan's verdict or exit code."""
+    from scanner.cli.plan_cmd import write_plan
+    from scanner.errors import RollreadyError
+
+    try:
+        write_plan(outcome.scan.facts, target_os, folder / "plan", source=str(folder / "facts.json"))
+    except RollreadyError as exc:
+        warn(f"no upgrade plan for {folder}: {exc}")
+
+
 def print_summary(outcome: ScanOutcome, cluster: str) -> None:
     """The verdict, the nodes that could not be collected, and where everything went."""
     verdict = outcome.result["verdict"]
@@ -233,6 +248,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
+    if getattr(args, "plan", False):
+        for one, folder in done:
+            _plan_for(one, folder, args.target_os)
     if len(clusters) > 1:
         print_fleet_summary(fleet, out)
         return exitcodes.INTERRUPTED if fleet.partial else fleet.exit_code

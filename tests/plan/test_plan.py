@@ -173,3 +173,24 @@ def test_plan_command_refusal_is_one_line_per_reason(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "quorum does not hold with one node out" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_scan_with_plan_writes_the_plan_beside_the_reports(tmp_path, monkeypatch, capsys):
+    from scanner.lab import PASSWORD_ENV, load_scenario
+    from scanner.paths import SCENARIOS_DIR
+    from tests.collect.conftest import LAB_PASSWORD, lab_inventory_file, start_lab
+
+    monkeypatch.setenv(PASSWORD_ENV, LAB_PASSWORD)
+    with start_lab(load_scenario(SCENARIOS_DIR / "healthy-2012r2.yaml")).running() as lab:
+        inventory = lab_inventory_file(lab, tmp_path, read_timeout=10)
+        code = main(["scan", "-i", str(inventory), "--target-os", "2016", "--out", str(tmp_path / "ok"), "--plan",
+                     "--no-pdfa"])
+        assert code == 0
+        assert sorted(p.name for p in (tmp_path / "ok" / "plan").iterdir()) == ["plan.html", "plan.pdf", "runbook.ps1"]
+        assert powershell_errors((tmp_path / "ok" / "plan" / "runbook.ps1").read_text(encoding="utf-8-sig")) == []
+        # a plan that cannot be made is a warning; the exit code stays the scan's verdict
+        code = main(["scan", "-i", str(inventory), "--target-os", "2019", "--out", str(tmp_path / "skip"), "--plan"])
+    verdict = json.loads((tmp_path / "skip" / "findings.json").read_text())["verdict"]
+    assert code == verdict["exit_code"]
+    assert "no upgrade plan for" in capsys.readouterr().err and not (tmp_path / "skip" / "plan").exists()
