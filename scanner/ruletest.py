@@ -29,7 +29,7 @@ from scanner.engine.verdict import SEVERITY_TABLE
 from scanner.engine.waivers import Selector, Waiver
 from scanner.errors import InputError, Problem
 from scanner.exception_files import dates_to_text
-from scanner.facts import check_facts
+from scanner.facts.document import check_facts
 from scanner.model import Finding
 from scanner.schemas import validator
 from scanner.yamlmarks import Located, read_located, schema_problems

@@ -12,7 +12,7 @@ from scanner import exitcodes, paths
 from scanner.cli import main
 from scanner.coverage import NodeIdentity, coverage, name_key
 from scanner.errors import InputError
-from scanner.facts import facts_from_outputs
+from scanner.facts.outputs import facts_from_outputs
 from scanner.report.machine import to_csv, to_junit
 
 EX = paths.EXAMPLES_DIR

@@ -8,7 +8,9 @@ import pytest
 
 import factory
 from scanner.errors import InputError
-from scanner.facts import build_view, check_facts, collection_gaps, facts_from_outputs, load_facts
+from scanner.facts.document import check_facts, collection_gaps, load_facts
+from scanner.facts.outputs import facts_from_outputs
+from scanner.facts.view import build_view
 
 
 def test_factory_documents_are_valid() -> None:

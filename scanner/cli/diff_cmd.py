@@ -16,7 +16,7 @@ from typing import Any
 from scanner.cli.commands import help_of
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
-from scanner.facts import check_facts, parse_json_file
+from scanner.facts.document import check_facts, parse_json_file
 from scanner.provenance import run_provenance
 from scanner.report.diff import Side, check_diff, diff
 from scanner.report.diff_render import render_html, render_pdf, render_text

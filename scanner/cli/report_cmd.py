@@ -9,7 +9,7 @@ from typing import Any
 from scanner.cli.commands import help_of
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
-from scanner.facts import parse_json_file
+from scanner.facts.document import parse_json_file
 from scanner.report import FORMATS, write_reports
 from scanner.report.result_doc import check_result, is_result
 from scanner.report.writer import render_format

@@ -12,7 +12,8 @@ from scanner.cli.commands import help_of
 from scanner.cli.unattended_args import add_notify_arguments, notifier_from_args
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
-from scanner.facts import build_view, load_facts
+from scanner.facts.document import load_facts
+from scanner.facts.view import build_view
 from scanner.history import HistoryStore
 from scanner.inert import inert
 from scanner.inventory import load_inventory

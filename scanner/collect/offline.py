@@ -14,7 +14,8 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
-from scanner.facts import check_facts, facts_from_outputs, is_collector_output, parse_json_file, schema_problems
+from scanner.facts.document import check_facts, parse_json_file, schema_problems
+from scanner.facts.outputs import facts_from_outputs, is_collector_output
 from scanner.times import format_utc, utc_now
 
 

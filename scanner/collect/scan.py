@@ -26,7 +26,7 @@ from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node
 from scanner.coverage import foreign_nodes
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
-from scanner.facts import facts_from_outputs, is_collector_output
+from scanner.facts.outputs import facts_from_outputs, is_collector_output
 from scanner.inert import inert
 from scanner.inventory import Cluster, NodeTarget
 from scanner.provenance import collection_provenance

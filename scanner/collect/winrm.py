@@ -35,7 +35,7 @@ from pypsrp.wsman import NAMESPACES, WSMan, WSManAction
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import NodeDeadline
 from scanner.credentials import Credentials
-from scanner.facts import node_output_problems
+from scanner.facts.outputs import node_output_problems
 from scanner.inventory import NodeTarget, Transport
 
 log = logging.getLogger(__name__)

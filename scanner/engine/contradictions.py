@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from scanner.facts import FactsView
+from scanner.facts.view import FactsView
 from scanner.times import parse_utc
 from scanner.versions import release_of_build
 

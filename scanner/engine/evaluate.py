@@ -13,7 +13,7 @@ from scanner.engine.loader import Rule, RulePack
 from scanner.engine.messages import environment, render
 from scanner.engine.scopes import SCOPES, Subject
 from scanner.engine.verdict import SEVERITY_TABLE
-from scanner.facts import FactsView
+from scanner.facts.view import FactsView
 from scanner.model import Finding, Status
 
 

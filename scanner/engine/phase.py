@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scanner.engine.catalogs import Catalog
-from scanner.facts import FactsView
+from scanner.facts.view import FactsView
 from scanner.model import Phase
 from scanner.versions import RELEASES
 

@@ -16,7 +16,8 @@ from scanner.engine.phase import functional_levels, observed_phase
 from scanner.engine.verdict import decide
 from scanner.engine.waivers import Waiver, apply_waivers
 from scanner.errors import InputError, Problem
-from scanner.facts import FactsView, build_view, collection_gaps
+from scanner.facts.document import collection_gaps
+from scanner.facts.view import FactsView, build_view
 from scanner.model import RESULT_SCHEMA_VERSION, SEVERITIES, STATUSES, Finding
 from scanner.times import format_utc, parse_time, utc_now
 from scanner.versions import RELEASES

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.facts import FactsView
+from scanner.facts.view import FactsView
 
 
 @dataclass(frozen=True)

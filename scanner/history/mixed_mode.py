@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from scanner.facts import FactsView, build_view
+from scanner.facts.view import FactsView, build_view
 from scanner.history.db import StorageError
 from scanner.times import format_utc, parse_time, parse_utc, utc_now
 
@@ -20,7 +20,7 @@ Source = Literal["history", "install_date", "this_scan"]
 
 
 def facts_mixed_mode(facts: dict[str, Any]) -> bool | None:
-    """The engine's own answer (scanner.facts: nodes on different releases, Get-ClusterNode builds
+    """The engine's own answer (scanner.facts.view: nodes on different releases, Get-ClusterNode builds
     standing in for nodes that could not be reached), so the clock and the rules never disagree."""
     return build_view(facts).cluster["mixed_mode"]
 

@@ -14,7 +14,7 @@ sections skipped when a probe they need did not answer, and the faults of the sc
   a missing FailoverClusters module (`missing_modules`) skips every cluster section.
 
 `scenario_facts` assembles the outputs (with unreachable-node stubs for transport faults) through
-scanner.facts, without a network.
+scanner.facts.outputs, without a network.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.collect.sections import CollectorParams, Section, default_params, resolve_section, sections
-from scanner.facts import facts_from_outputs
+from scanner.facts.outputs import facts_from_outputs
 from scanner.lab.scenario import NodeSpec, Scenario
 from scanner.lab.shapes import cluster_view, shape_hotfixes
 from scanner.times import format_utc, utc_now

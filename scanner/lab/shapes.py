@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from scanner.facts import worst_csv_row
+from scanner.facts.outputs import worst_csv_row
 from scanner.lab import inbox
 from scanner.windates import parse_windows_date
 

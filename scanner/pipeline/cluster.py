@@ -17,7 +17,7 @@ from scanner.atomic import write_atomic
 from scanner.collect.scan import ScanResult, scan_cluster
 from scanner.credentials import CredentialResolver
 from scanner.engine.run import evaluate_facts
-from scanner.facts import build_view
+from scanner.facts.view import build_view
 from scanner.history import HistoryStore, mixed_mode_clock
 from scanner.inventory import Cluster
 from scanner.pipeline.options import ScanOptions

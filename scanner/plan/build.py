@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.errors import InputError, Problem
-from scanner.facts import FactsView, build_view
+from scanner.facts.view import FactsView, build_view
 from scanner.plan import steps as S
 from scanner.plan.model import DedupVolume, NodeChoice, Plan, Step
 from scanner.versions import RELEASES, release_of, release_of_build

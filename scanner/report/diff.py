@@ -13,7 +13,7 @@ from typing import Any
 from scanner import __version__
 from scanner.compare import BUCKETS, Finding, compare_findings
 from scanner.errors import InputError, Problem
-from scanner.facts import build_view
+from scanner.facts.view import build_view
 from scanner.schemas import violations
 from scanner.times import format_utc, parse_time, utc_now
 

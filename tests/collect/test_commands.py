@@ -9,7 +9,7 @@ import yaml
 
 from scanner.cli import main
 from scanner.collect import collector_script
-from scanner.facts import load_facts
+from scanner.facts.document import load_facts
 from scanner.lab import PASSWORD_ENV
 from tests.collect.conftest import LAB_PASSWORD, scenario, start_lab
 

@@ -11,7 +11,7 @@ import pytest
 from scanner.collect.procpool import MIN_NODES_PER_PROCESS, ProcessPool, process_count
 from scanner.collect.scan import ScanMeta, scan_cluster
 from scanner.collect.winrm import NodeResult
-from scanner.facts import check_facts
+from scanner.facts.document import check_facts
 from scanner.inventory import NodeTarget
 from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
 

@@ -7,7 +7,7 @@ import pytest
 from scanner.collect.deadline import Deadlines
 from scanner.collect.scan import ScanMeta, scan_cluster
 from scanner.collect.winrm import NodeResult, unreachable
-from scanner.facts import check_facts, collection_gaps
+from scanner.facts.document import check_facts, collection_gaps
 from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
 
 FAST = {"connect_timeout": 5, "read_timeout": 3.0, "operation_timeout": 1, "retries": 1}

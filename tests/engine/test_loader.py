@@ -8,7 +8,7 @@ import pytest
 from scanner.engine.loader import load_rules
 from scanner.engine.scopes import SCOPES
 from scanner.errors import InputError
-from scanner.facts import schema as facts_schema  # noqa: F401  (schemas load)
+from scanner.facts.document import schema as facts_schema  # noqa: F401  (schemas load)
 
 GOOD = """\
 rules:

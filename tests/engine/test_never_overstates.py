@@ -15,7 +15,7 @@ from scanner.cli import main
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
 from scanner.engine.phase import functional_levels, observed_phase
-from scanner.facts import build_view
+from scanner.facts.view import build_view
 from scanner.report.machine import to_junit
 
 EX = paths.EXAMPLES_DIR

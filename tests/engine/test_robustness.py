@@ -16,7 +16,7 @@ from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.errors import InputError
-from scanner.facts import check_facts
+from scanner.facts.document import check_facts
 from scanner.model import STATUSES
 
 PACK = load_rules()

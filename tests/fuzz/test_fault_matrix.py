@@ -15,7 +15,7 @@ from scanner.collect.scan import ScanMeta, scan_cluster
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
-from scanner.facts import check_facts, collection_gaps
+from scanner.facts.document import check_facts, collection_gaps
 from scanner.lab import parse_scenario
 from tests.collect.conftest import THREE, lab_cluster, resolver, start_lab
 

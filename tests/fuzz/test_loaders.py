@@ -29,7 +29,7 @@ from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.errors import RollreadyError
 from scanner.exception_files import load_attestations, load_waivers
-from scanner.facts import load_facts
+from scanner.facts.document import load_facts
 from scanner.inventory import load_inventory
 from scanner.lab import load_scenario
 from scanner.lab.outputs import collector_output

@@ -9,7 +9,7 @@ import jsonschema
 from pypsrp.client import Client
 from pypsrp.powershell import PowerShell, RunspacePool
 
-from scanner import facts
+from scanner.facts import document as facts
 from scanner.lab import Lab
 from scanner.lab import parse_scenario
 from tests.lab.conftest import COLLECTOR, PASSWORD, SMALL, run_script, small_scenario, wsman_for

@@ -8,9 +8,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scanner import exitcodes, facts, paths
+from scanner import exitcodes, paths
 from scanner.cli import main
 from scanner.collect.sections import default_params
+from scanner.facts import document as facts
 from scanner.lab import collector_output, load_scenario, parse_scenario, scenario_facts
 from scanner.lab.outputs import collector_run
 from tests.lab.conftest import SMALL, small_scenario

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.evaluate import evaluate_pack
 from scanner.engine.loader import ALL_TARGETS, load_rules
-from scanner.facts import build_view
+from scanner.facts.view import build_view
 from tests.factory import facts
 
 PACK = load_rules()

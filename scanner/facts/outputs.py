@@ -1,0 +1,170 @@
+"""Collector outputs into one facts document: each output's check, and the one cluster view kept.
+
+Every node returns the whole cluster view; the document keeps the one from the reachable node with
+the highest build (checked once per scan) and every node's CSV state rows.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from scanner.coverage import name_key
+from scanner.errors import InputError, Problem
+from scanner.facts.document import SCHEMA_VERSION, node_name_for, schema_problems
+
+
+def node_output_problems(doc: Any) -> list[Problem]:
+    """A collector output's schema violations, its cluster view only checked for being an object or null.
+
+    Every node returns the whole cluster view, so checking each copy costs the square of the node
+    count (at 64 nodes 90 % of the scanner's CPU); only the one view the facts keep is checked,
+    once per scan, by facts_from_outputs.
+    """
+    if not isinstance(doc, dict):
+        return schema_problems(doc, ref="collector_output")
+    view = doc.get("cluster")
+    problems = schema_problems({**doc, "cluster": None} if "cluster" in doc else doc, ref="collector_output")
+    if view is not None and not isinstance(view, dict):
+        problems.append(Problem(f"{_json_type(view)} is not an object or null", pointer="/cluster",
+                                node=node_name_for(doc, [], ref="collector_output")))
+    return problems
+
+
+def _json_type(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}.get(
+        type(value), type(value).__name__)
+
+
+def is_collector_output(doc: Any) -> bool:
+    return isinstance(doc, dict) and "collector_version" in doc
+
+
+def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> dict[str, Any]:
+    """Merge per-node collector outputs (or unreachable-node stubs) into one facts document.
+
+    The cluster-wide view comes from the reachable node with the highest OS build: it is the one
+    Microsoft says to manage a mixed-mode cluster from, and it sees the newest properties.
+    """
+    nodes = []
+    views = []
+    for out in outputs:
+        if is_collector_output(out):
+            node = copy.deepcopy(out["node"])
+            node.setdefault("collector_version", out["collector_version"])
+            nodes.append(node)
+            if out.get("cluster"):
+                views.append((_build_of(node), node["name"], out["cluster"]))
+        else:
+            nodes.append(copy.deepcopy(out))
+    clusters: dict[str, str] = {}  # cluster name key -> the first node reporting it
+    for _, node_name, view in views:
+        name = view.get("name")  # views are not schema-checked yet: only the one kept will be
+        key = name_key(name) if isinstance(name, str) else None
+        if key is not None:
+            clusters.setdefault(key, f"{node_name} reports {view.get('name')}")
+    if len(clusters) > 1:
+        seen = ", ".join(clusters.values())
+        raise InputError([Problem(f"the nodes belong to different clusters ({seen}); scan or evaluate one cluster "
+                                  "at a time", file=scan.get("inventory") or None)])
+    views.sort(key=lambda v: (v[0], len(v[2]) - _count(v[2].get("errors"))), reverse=True)
+    by_name = {n["name"]: n for n in nodes}
+    chosen = _first_valid_view(views, by_name)
+    if chosen is not None:
+        cluster = copy.deepcopy(views[chosen][2])
+        cluster["collected_from"] = views[chosen][1]
+        # The other views lend only their CSV state rows: those are checked, not the whole view.
+        _merge_csv_states(cluster, [(name, v) for i, (_, name, v) in enumerate(views)
+                                    if i == chosen or (i > chosen and _csvs_checked(name, v, by_name))])
+    else:
+        cluster = {"name": scan.get("cluster_name") or "unknown", "collected_from": None,
+                   "errors": [{"section": "cluster", "message": "no node returned a valid cluster view"
+                               if views else "no node returned the cluster view"}]}
+    meta = {k: v for k, v in scan.items() if k != "cluster_name"}
+    return {"schema_version": SCHEMA_VERSION, "scan": meta, "cluster": cluster, "nodes": nodes}
+
+
+# Get-ClusterSharedVolumeState StateInfo, worst first: a CSV redirected on any node is redirected.
+_CSV_STATE_RANK = (("FileSystemRedirected", 3), ("BlockRedirected", 2), ("Direct", 1))
+
+
+def _csv_state_rank(state: str | None) -> int:
+    if not state:
+        return 0
+    return next((rank for prefix, rank in _CSV_STATE_RANK if state.startswith(prefix)), 4)
+
+
+def worst_csv_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Get-ClusterSharedVolumeState row in the worst state (an unknown state counts as worst)."""
+    return max(rows, key=lambda r: _csv_state_rank(r.get("state_info")))
+
+
+def _merge_csv_states(cluster: dict[str, Any], views: list[tuple[str, dict[str, Any]]]) -> None:
+    """Every node's CSV state rows in the chosen view (C5), and each CSV's state = its worst row.
+
+    Each node is authoritative for its own row; rows a node reports for others fill the gaps. A view
+    from an older collector (no `states`) carried only the collecting node's own row in `state_info`.
+    """
+    csvs = cluster.get("csvs")
+    if not csvs:
+        return
+    rows: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}  # csv -> node -> (authority, row)
+    for source, view in views:
+        for csv in view.get("csvs") or []:
+            per_node = rows.setdefault(csv["name"].lower(), {})
+            states = csv.get("states")
+            if states is None and csv.get("state_info") is not None:
+                states = [{"node": source, "state_info": csv.get("state_info"),
+                           "redirected_reason": csv.get("redirected_reason"),
+                           "block_redirected_reason": csv.get("block_redirected_reason")}]
+            for row in states or []:
+                authority = 1 if row["node"].lower() == source.lower() else 0
+                held = per_node.get(row["node"].lower())
+                if held is None or authority > held[0]:
+                    per_node[row["node"].lower()] = (authority, dict(row))
+    for csv in csvs:
+        merged = [row for _, row in sorted(rows.get(csv["name"].lower(), {}).values(), key=lambda r: r[1]["node"].lower())]
+        if not merged:
+            continue
+        csv["states"] = merged
+        worst = worst_csv_row(merged)
+        csv["state_info"] = worst.get("state_info")
+        csv["redirected_reason"] = worst.get("redirected_reason")
+        csv["block_redirected_reason"] = worst.get("block_redirected_reason")
+
+
+def _count(items: Any) -> int:
+    return len(items) if isinstance(items, list) else 0
+
+
+def _first_valid_view(views: list[tuple[int, str, dict[str, Any]]], nodes: dict[str, dict[str, Any]]) -> int | None:
+    """The position of the first view (in preference order) that passes the schema.
+
+    Only the view kept is checked whole, normally once per scan (each node returns the whole
+    cluster view: checking every copy cost the square of the node count). A view that fails is a
+    gap on the node that sent it (its own facts stay: they passed their own check), and the next
+    view is tried.
+    """
+    for i, (_, source, view) in enumerate(views):
+        if _view_checked(source, view, view, nodes):
+            return i
+    return None
+
+
+def _csvs_checked(source: str, view: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> bool:
+    return _view_checked(source, {"name": "csvs", "csvs": view.get("csvs")}, view, nodes)
+
+
+def _view_checked(source: str, part: dict[str, Any], view: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> bool:
+    """Whether `part` (of the view from `source`) passes the cluster schema; if not, a gap on that node."""
+    problems = schema_problems(part, ref="cluster")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        nodes[source].setdefault("errors", []).append(
+            {"section": "cluster", "message": f"cluster view {problems[0].pointer}: {problems[0].message}{more}"})
+    return not problems
+
+
+def _build_of(node: dict[str, Any]) -> int:
+    os_ = node.get("os") or {}
+    build = os_.get("build")
+    return build if isinstance(build, int) else -1
