@@ -23,8 +23,10 @@ class ReportError(RollreadyError):
     exit_code = exitcodes.INTERNAL
 
 
-def digests(result: dict[str, Any], facts_bytes: bytes | None, *, attached: bool) -> list[Digest]:
-    """The evidence files and their SHA-256; a facts file that is not the one evaluated is refused."""
+def digests(result: dict[str, Any], facts_bytes: bytes | None, *, attached: bool,
+            result_json: bytes | None = None) -> list[Digest]:
+    """The evidence files and their SHA-256; a facts file that is not the one evaluated is refused.
+    result_json: canonical_json(result) when the caller has it already (33 MB at 1,000 nodes)."""
     recorded = result["facts_sha256"]
     if facts_bytes is None:
         facts = Digest("Facts document", "facts.json", recorded, False,
@@ -36,14 +38,15 @@ def digests(result: dict[str, Any], facts_bytes: bytes | None, *, attached: bool
                 f"the facts file is not the one this result was evaluated from "
                 f"(its SHA-256 is {actual}, the result records {recorded})")])
         facts = Digest("Facts document", "facts.json", actual, attached, "matches the result's facts_sha256")
-    findings = Digest("Result document", "findings.json", sha256_hex(canonical_json(result)), attached,
+    findings = Digest("Result document", "findings.json", sha256_hex(result_json or canonical_json(result)), attached,
                       "canonical JSON of this result (rollready report --format json)")
     return [facts, findings]
 
 
-def render_html(result: dict[str, Any], facts_bytes: bytes | None = None, *, medium: str = "screen") -> str:
-    context = build_context(result, digests=digests(result, facts_bytes, attached=medium == "print"), medium=medium)
-    return html_mod.render("report.html.j2", context)
+def render_html(result: dict[str, Any], facts_bytes: bytes | None = None, *, medium: str = "screen",
+                result_json: bytes | None = None) -> str:
+    files = digests(result, facts_bytes, attached=medium == "print", result_json=result_json)
+    return html_mod.render("report.html.j2", build_context(result, digests=files, medium=medium))
 
 
 class PdfUnavailable(RollreadyError):
@@ -69,14 +72,17 @@ def pdf_layout() -> Callable[..., bytes]:
     return layout
 
 
-def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa: bool = True) -> bytes:
+def render_pdf(result: dict[str, Any], facts_bytes: bytes | None = None, *, pdfa: bool = True,
+               result_json: bytes | None = None) -> bytes:
     layout = pdf_layout()
     from scanner.report.pdf import Attached
 
-    files = [Attached("findings.json", canonical_json(result), "rollready result document (canonical JSON)")]
+    result_json = result_json or canonical_json(result)
+    files = [Attached("findings.json", result_json, "rollready result document (canonical JSON)")]
     if facts_bytes is not None:
         files.insert(0, Attached("facts.json", facts_bytes, "rollready facts document, as evaluated", "Source"))
-    return layout(render_html(result, facts_bytes, medium="print"), attachments=files, pdfa=pdfa)
+    return layout(render_html(result, facts_bytes, medium="print", result_json=result_json), attachments=files,
+                  pdfa=pdfa)
 
 
 def signed(pdf: bytes, sign: SigningKey | None) -> bytes:
@@ -85,12 +91,13 @@ def signed(pdf: bytes, sign: SigningKey | None) -> bytes:
 
 
 def render_format(fmt: str, result: dict[str, Any], facts_bytes: bytes | None, *, pdfa: bool = True,
-                  sign: SigningKey | None = None) -> bytes:
-    """One report as bytes. Library failures become ReportError naming the format."""
+                  sign: SigningKey | None = None, result_json: bytes | None = None) -> bytes:
+    """One report as bytes. Library failures become ReportError naming the format. result_json:
+    canonical_json(result), when the caller renders several formats that all need it."""
     renderers: dict[str, Callable[[], bytes]] = {
-        "html": lambda: render_html(result, facts_bytes).encode("utf-8"),
-        "pdf": lambda: signed(render_pdf(result, facts_bytes, pdfa=pdfa), sign),
-        "json": lambda: machine.to_json(result),
+        "html": lambda: render_html(result, facts_bytes, result_json=result_json).encode("utf-8"),
+        "pdf": lambda: signed(render_pdf(result, facts_bytes, pdfa=pdfa, result_json=result_json), sign),
+        "json": lambda: result_json or machine.to_json(result),
         "junit": lambda: machine.to_junit(result),
         "csv": lambda: machine.to_csv(result),
     }
@@ -141,11 +148,14 @@ def write_reports(
     targets = {"html": html, "pdf": pdf, "json": json, "junit": junit, "csv": csv}
     rendered: list[tuple[Path, bytes]] = []
     unavailable: PdfUnavailable | None = None
+    # HTML and PDF print its digest, the PDF embeds it, JSON is it: serialised once, not per format.
+    result_json = guarded("json", lambda: canonical_json(result)) if html or pdf or json else None
     for fmt, path in targets.items():
         if path is None:
             continue
         try:
-            rendered.append((Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa, sign=sign)))
+            rendered.append((Path(path), render_format(fmt, result, facts_bytes, pdfa=pdfa, sign=sign,
+                                                       result_json=result_json)))
         except PdfUnavailable as exc:
             unavailable = exc
     written = write_all(rendered)

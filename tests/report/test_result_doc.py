@@ -40,6 +40,17 @@ def test_canonical_json_is_sorted_and_round_trips(small):
     assert list(again) == sorted(again)
 
 
+@pytest.mark.parametrize("doc", [
+    {}, [], {"findings": []}, {"b": [1, {"z": 1, "a": [None, True, 1.5]}], "a": "é\u202e\"<"},
+    {"n": {10: "int keys sort as numbers", 9: "then become strings"}}, [[], {}, [[{"k": "v"}]]], "plain", 3,
+])
+def test_canonical_json_is_the_bytes_of_json_dumps(doc, small, hostile):
+    """Written piece by piece to bound memory, canonical JSON must stay byte for byte what json.dumps
+    gives: its SHA-256 is printed in reports and recorded by earlier runs."""
+    for d in (doc, small[0], hostile[0]):
+        assert canonical_json(d) == json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def test_is_result_tells_result_from_facts(small):
     assert is_result(small[0])
     assert not is_result(json.loads(small[1]))
