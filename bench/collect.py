@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import inspect
 import io
 import json
 import os
@@ -43,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replay import Peer, record  # noqa: E402  (bench/replay.py)
 
-from scanner.collect.scan import ScanMeta, scan_cluster  # noqa: E402
+from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster  # noqa: E402
 from scanner.credentials import CredentialResolver  # noqa: E402
 from scanner.inventory import inventory_from_dict  # noqa: E402
 from scanner.lab import PASSWORD_ENV, Lab, parse_scenario  # noqa: E402
@@ -91,9 +90,8 @@ def serve(peer: str, nodes: int, latency_ms: int, tls: bool, password: str) -> i
             print(json.dumps(lab.inventory()), flush=True)
             return answer_stdin(lambda: lab.stats)
         resolver = CredentialResolver(env={PASSWORD_ENV: password}, interactive=False)
-        one_process = {"processes": 1} if "processes" in inspect.signature(scan_cluster).parameters else {}
         replies = record(lab, lambda inv: scan_cluster(inventory_from_dict(inv, "record").select(None), ScanMeta(),
-                                                       resolver=resolver, parallel=8, progress=False, **one_process))
+                                                       CollectOptions(resolver=resolver, parallel=8, progress=False, processes=1)))
     replay = Peer(replies, latency_ms, tls)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(replay.start())
@@ -185,9 +183,9 @@ def run_once(nodes: int, setup: Setup) -> Run:
         peer_cpu = ask("cpu")
         with terminal_stderr() if setup.progress else contextlib.nullcontext():
             started, cpu = time.perf_counter(), scanner_cpu()
-            processes = {} if setup.processes is None else {"processes": setup.processes}
-            result = scan_cluster(cluster, ScanMeta(method="lab"), resolver=resolver, parallel=setup.parallel,
-                                  progress=setup.progress, **processes)
+            options = CollectOptions(resolver=resolver, parallel=setup.parallel, progress=setup.progress,
+                                     processes=setup.processes)
+            result = scan_cluster(cluster, ScanMeta(method="lab"), options)
             elapsed, cpu = time.perf_counter() - started, scanner_cpu() - cpu
         peer_cpu = ask("cpu") - peer_cpu
         exchanges = [s["exchanges"] for s in ask("stats").values()]

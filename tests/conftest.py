@@ -38,3 +38,13 @@ def postgres_url(postgres_server, request) -> str:
 
     name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:50]
     return postgres_server.create_database(name)
+
+
+@pytest.fixture
+def cli_warnings():
+    """The command line's rendering of the warnings library code marks for the user
+    (`rollready: warning: ...` on stderr), for tests that call the library without main()."""
+    from scanner.cli.notices import shown
+
+    with shown():
+        yield

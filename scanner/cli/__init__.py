@@ -14,7 +14,8 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from scanner import __version__, exitcodes
-from scanner.cli.commands import COMMANDS
+from scanner.cli.commands import COMMANDS, module_of
+from scanner.cli.notices import shown
 from scanner.errors import RollreadyError, UsageError
 from scanner.inert import inert
 
@@ -40,9 +41,10 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
-    for name, module, text in COMMANDS:
+    for name, text in COMMANDS.items():
         if wanted is None or name == wanted:
-            importlib.import_module(module).register(sub)
+            module = importlib.import_module(module_of(name))  # DESCRIPTION and register(parser): its options
+            module.register(sub.add_parser(name, help=text, description=module.DESCRIPTION))
         else:
             sub.add_parser(name, help=text, add_help=False)  # listed only: argv runs another command
     return parser
@@ -84,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure becomes one line and an exit code (never a traceback)."""
     _TERMINATED.clear()
     try:
-        with _signals():
+        with _signals(), shown():
             code = _main(argv)
     except KeyboardInterrupt:  # a second one, while the first was being handled
         print("rollready: interrupted", file=sys.stderr)

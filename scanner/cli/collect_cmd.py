@@ -16,20 +16,19 @@ from pathlib import Path
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
-from scanner.cli.commands import help_of
 from scanner.cli.common import add_upgrade_options
 from scanner.cli.scan_cmd import add_target_options, deadlines, target_cluster
 from scanner.collect import COLLECTOR_VERSION, collector_script
-from scanner.collect.scan import ScanMeta, scan_cluster
+from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
 from scanner.inert import inert
 
+DESCRIPTION = ("Collect a cluster's facts over WinRM into one facts document (no rules), or write "
+               "the collector script for an administrator to run on a node by hand.")
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("collect", help=help_of("collect"),
-                       description="Collect a cluster's facts over WinRM into one facts document (no rules), or write "
-                                   "the collector script for an administrator to run on a node by hand.")
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emit-script", metavar="FILE", help="write collector.ps1 to FILE ('-' for stdout) and exit")
     add_target_options(p)
     p.add_argument("--out", metavar="FILE", help="the facts document to write (facts.json)")
@@ -62,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     cluster, source = target_cluster(args)
     meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os,
                     inventory=source, command_line=tuple(getattr(args, "command_line", ())))
-    scanned = scan_cluster(cluster, meta, resolver=CredentialResolver(), parallel=args.parallel,
-                           deadlines=deadlines(args))
+    options = CollectOptions(resolver=CredentialResolver(), parallel=args.parallel, deadlines=deadlines(args))
+    scanned = scan_cluster(cluster, meta, options)
     write_atomic(args.out, json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     missing = [n["name"] for n in scanned.facts["nodes"] if not n.get("reachable")]
     print(inert(f"{cluster.name}: {len(cluster.nodes) - len(missing)} of {len(cluster.nodes)} nodes collected -> {args.out}"))

@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 from scanner import exitcodes, paths
-from scanner.cli.commands import help_of
 from scanner.cli.common import add_rule_options, add_upgrade_options
 from scanner.cli.scan_cmd import print_summary, scan_options
 from scanner.collect.scan import ScanMeta
@@ -25,10 +24,11 @@ DEFAULT_SCENARIO = "mixed-dedup-hazard"
 DEMO_TIME_SCALE = 0.05  # the demo shows a hung provider without waiting its whole budget
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help=help_of("demo"),
-                       description="Start the loopback lab with a shipped scenario, scan it with pypsrp exactly as a real "
-                                   "cluster, evaluate the rules and write the reports.")
+DESCRIPTION = ("Start the loopback lab with a shipped scenario, scan it with pypsrp exactly as a real "
+               "cluster, evaluate the rules and write the reports.")
+
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                    help=f"a scenario name from scenarios/ or a path (default {DEFAULT_SCENARIO}; "
                         "see `ls scenarios`)")

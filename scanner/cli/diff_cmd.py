@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scanner.cli.commands import help_of
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts.document import check_facts, parse_json_file
@@ -27,12 +26,12 @@ MAX_SIBLINGS = 200  # files looked at when searching a result's facts next to it
 MAX_SIBLING_BYTES = 64 * 1024 * 1024
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "diff", help=help_of("diff"),
-        description="Compare two scans: OS per node, functional level and ClusterUpgradeVersion, registry "
-                    "traces that appeared, patches added, deduplicated volumes that moved owner, findings "
-                    "new / resolved / still open. BEFORE and AFTER are result or facts documents.")
+DESCRIPTION = ("Compare two scans: OS per node, functional level and ClusterUpgradeVersion, registry "
+               "traces that appeared, patches added, deduplicated volumes that moved owner, findings "
+               "new / resolved / still open. BEFORE and AFTER are result or facts documents.")
+
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("before", metavar="BEFORE.json", help="result (findings.json) or facts document of the earlier scan")
     p.add_argument("after", metavar="AFTER.json", help="result or facts document of the later scan")
     p.add_argument("--before-facts", metavar="FACTS.json", help="facts document BEFORE (a result) was evaluated from")

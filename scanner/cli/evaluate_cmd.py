@@ -6,7 +6,6 @@ import hashlib
 import json
 
 from scanner.canonical import canonical_json
-from scanner.cli.commands import help_of
 from scanner.cli.common import (
     add_rule_options,
     add_signing_options,
@@ -24,10 +23,10 @@ from scanner.provenance import result_provenance
 from scanner.report import write_reports
 from scanner.report.writer import PdfUnavailable
 
+DESCRIPTION = "Evaluate a facts document (or per-node collector outputs) and print a verdict."
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help=help_of("evaluate"),
-                       description="Evaluate a facts document (or per-node collector outputs) and print a verdict.")
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("facts", nargs="+", metavar="FACTS.json",
                    help="a facts document, or one collector output per node (from collector.ps1 run offline)")
     add_upgrade_options(p, default="from the facts")

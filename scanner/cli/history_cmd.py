@@ -18,7 +18,6 @@ from typing import Any
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
-from scanner.cli.commands import help_of
 from scanner.cli.common import write_output
 from scanner.errors import InputError, Problem, UsageError
 from scanner.history import HistoryStore, compute_drift
@@ -28,11 +27,11 @@ from scanner.history.render import render_fleet_text, render_html, render_pdf, r
 from scanner.history.store import StorageError
 from scanner.report.fleet import write_fleet
 
+DESCRIPTION = ("The scan history (SQLite; default $ROLLREADY_HISTORY or "
+               "~/.local/share/rollready/history.db).")
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("history", help=help_of("history"),
-                       description="The scan history (SQLite; default $ROLLREADY_HISTORY or "
-                                   "~/.local/share/rollready/history.db).")
+
+def register(p: argparse.ArgumentParser) -> None:
     actions = p.add_subparsers(dest="history_action", metavar="ACTION", parser_class=type(p))
     actions.required = True
 
@@ -56,10 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                            "Default: the latest run against the one before it of the same cluster.")
     drift.add_argument("run_a", nargs="?", metavar="RUN_A", help="the older run (default: the one before RUN_B)")
     drift.add_argument("run_b", nargs="?", metavar="RUN_B", help="the newer run (default: latest)")
-    drift.add_argument("--format", choices=["text", "json"], default="text")
-    drift.add_argument("--out", metavar="FILE", help="write the text or JSON here instead of stdout")
-    drift.add_argument("--html", metavar="FILE", help="also write the drift as HTML")
-    drift.add_argument("--pdf", metavar="FILE", help="also write the drift as PDF")
+    _add_outputs(drift, "the drift")
     drift.set_defaults(func=run_drift)
 
     fleet = actions.add_parser("fleet", parents=[common], help="the fleet dashboard: every cluster's latest run",
@@ -68,10 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                            "text or the fleet document (schemas/fleet.schema.json), HTML and PDF.")
     fleet.add_argument("--last", type=int, default=DEFAULT_TREND, metavar="N",
                        help=f"runs in each cluster's trend (default {DEFAULT_TREND})")
-    fleet.add_argument("--format", choices=["text", "json"], default="text")
-    fleet.add_argument("--out", metavar="FILE", help="write the text or JSON here instead of stdout")
-    fleet.add_argument("--html", metavar="FILE", help="also write the dashboard as HTML")
-    fleet.add_argument("--pdf", metavar="FILE", help="also write the dashboard as PDF (fleet.json attached)")
+    _add_outputs(fleet, "the dashboard", pdf_note=" (fleet.json attached)")
     fleet.set_defaults(func=run_fleet)
 
     prune = actions.add_parser("prune", parents=[common], help="delete old runs (retention)",
@@ -89,6 +82,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--recreate", action="store_true",
                        help="if damaged: keep the old file under a new name and create an empty history")
     check.set_defaults(func=run_check)
+
+
+def _add_outputs(p: argparse.ArgumentParser, what: str, *, pdf_note: str = "") -> None:
+    """--format/--out for the text or JSON, and --html/--pdf for the rendered document."""
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--out", metavar="FILE", help="write the text or JSON here instead of stdout")
+    p.add_argument("--html", metavar="FILE", help=f"also write {what} as HTML")
+    p.add_argument("--pdf", metavar="FILE", help=f"also write {what} as PDF{pdf_note}")
 
 
 def _json(value: Any) -> str:

@@ -19,14 +19,13 @@ import yaml
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
-from scanner.cli.commands import help_of
 from scanner.cli.demo_cmd import scenario_path
 from scanner.lab.scenario import Scenario
 
+DESCRIPTION = "A loopback WinRM/PSRP lab that serves scenario clusters to real WinRM clients."
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lab", help=help_of("lab"),
-                       description="A loopback WinRM/PSRP lab that serves scenario clusters to real WinRM clients.")
+
+def register(p: argparse.ArgumentParser) -> None:
     lab_sub = p.add_subparsers(dest="lab_command", metavar="LAB_COMMAND", required=True)
     serve = lab_sub.add_parser(
         "serve", help="serve one or more scenarios until Ctrl-C",

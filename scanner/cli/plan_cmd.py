@@ -5,7 +5,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from scanner.cli.commands import help_of
 from scanner.collect.offline import facts_from_files
 from scanner.inert import inert
 from scanner.plan import build_plan, render_html, render_pdf, render_runbook
@@ -13,14 +12,13 @@ from scanner.report.writer import PdfUnavailable, write_all
 from scanner.times import format_utc, utc_now
 from scanner.versions import RELEASES
 
+DESCRIPTION = ("Compute a rolling-upgrade plan from the facts of one cluster and write plan.html, plan.pdf "
+               "(with a sign-off block for the change board) and runbook.ps1 (dry run unless -Execute, "
+               "stops at every gate). Refuses, naming every reason, when one node out would break quorum "
+               "or the facts do not allow a safe plan.")
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "plan", help=help_of("plan"),
-        description="Compute a rolling-upgrade plan from the facts of one cluster and write plan.html, plan.pdf "
-                    "(with a sign-off block for the change board) and runbook.ps1 (dry run unless -Execute, "
-                    "stops at every gate). Refuses, naming every reason, when one node out would break quorum "
-                    "or the facts do not allow a safe plan.")
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("facts", nargs="+", metavar="FACTS.json",
                    help="a facts document, or one collector output per node")
     p.add_argument("--target-os", required=True, choices=RELEASES[1:], help="the release to upgrade to")

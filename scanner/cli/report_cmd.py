@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scanner.cli.commands import help_of
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts.document import parse_json_file
@@ -14,12 +13,11 @@ from scanner.report import FORMATS, write_reports
 from scanner.report.result_doc import check_result, is_result
 from scanner.report.writer import render_format
 
+DESCRIPTION = ("Render the result of `rollready evaluate --format json` (or `scan`) as a report. "
+               "The PDF is PDF/A-3b with facts.json and findings.json attached and their SHA-256 printed.")
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "report", help=help_of("report"),
-        description="Render the result of `rollready evaluate --format json` (or `scan`) as a report. "
-                    "The PDF is PDF/A-3b with facts.json and findings.json attached and their SHA-256 printed.")
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("findings", metavar="FINDINGS.json", help="result document (schemas/findings.schema.json)")
     p.add_argument("--format", choices=FORMATS, required=True, help="report format")
     p.add_argument("--out", metavar="FILE", help="where to write it (atomically); stdout for json, junit, csv if absent")

@@ -9,7 +9,6 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner import exitcodes
-from scanner.cli.commands import help_of
 from scanner.cli.common import TARGETS, add_rule_options, rule_options
 from scanner.engine.catalogs import load_catalogs, reference_problems
 from scanner.engine.condition import facts_read
@@ -19,9 +18,10 @@ from scanner.model import PHASES
 from scanner.pipeline import load_rule_set
 from scanner.ruletest import Report, run_cases
 
+DESCRIPTION = None  # its sub-commands describe themselves
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("rules", help=help_of("rules"))
+
+def register(p: argparse.ArgumentParser) -> None:
     rsub = p.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True, parser_class=type(p))
     lst = rsub.add_parser("list", help="list the rules")
     add_rule_options(lst)

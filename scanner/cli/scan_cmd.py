@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 from scanner import exitcodes
-from scanner.cli.commands import help_of
 from scanner.cli.common import add_rule_options, add_signing_options, add_upgrade_options, rule_options, signing_key
+from scanner.cli.notices import print_warning
 from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
 from scanner.cli.unattended_args import run_from_args
 from scanner.collect.deadline import UNATTENDED_SCAN_TIMEOUT, Deadlines
-from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta, warn
+from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
 from scanner.history import HistoryStore
@@ -46,13 +46,13 @@ from scanner.pipeline import (
 )
 from scanner.schedule.unattended import RunOutcome
 
+DESCRIPTION = ("Collect every node of a cluster over WinRM/PSRP, evaluate the rules, and write "
+               "facts.json, findings.json, report.html and report.pdf. With several clusters (an "
+               "inventory without --cluster, or --cluster repeated) each goes to OUT/<cluster>/ and "
+               "OUT/fleet.json, fleet.html and fleet.pdf index them. Exits with the (worst) verdict code.")
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scan", help=help_of("scan"),
-                       description="Collect every node of a cluster over WinRM/PSRP, evaluate the rules, and write "
-                                   "facts.json, findings.json, report.html and report.pdf. With several clusters (an "
-                                   "inventory without --cluster, or --cluster repeated) each goes to OUT/<cluster>/ and "
-                                   "OUT/fleet.json, fleet.html and fleet.pdf index them. Exits with the (worst) verdict code.")
+
+def register(p: argparse.ArgumentParser) -> None:
     add_target_options(p)
     add_upgrade_options(p, required=True, phase_required=False)
     p.add_argument("--out", required=True, metavar="DIR",
@@ -176,7 +176,7 @@ def _plan_for(outcome: ScanOutcome, folder: Path, target_os: str) -> None:
     try:
         write_plan(outcome.scan.facts, target_os, folder / "plan", source=str(folder / "facts.json"))
     except RollreadyError as exc:
-        warn(f"no upgrade plan for {folder}: {exc}")
+        print_warning(f"no upgrade plan for {folder}: {exc}")
 
 
 def print_summary(outcome: ScanOutcome, cluster: str) -> None:
@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     store, unavailable = HistoryStore.open_for_scan(args.history)
     if unavailable:  # the history never blocks a scan
-        warn(f"history not available, this scan is not recorded: {unavailable}; {RECOVERY_HINT}")
+        print_warning(f"history not available, this scan is not recorded: {unavailable}; {RECOVERY_HINT}")
     try:
         if len(clusters) > 1:
             fleet = scan_fleet_and_report(clusters, out, options, history=store)
@@ -244,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
                 for one, folder in done:
                     record(store, one, folder)
             except StorageError as exc:
-                warn(f"history not written, this scan is not recorded: {' '.join(str(exc).split())}; {RECOVERY_HINT}")
+                print_warning(f"history not written, this scan is not recorded: {' '.join(str(exc).split())}; {RECOVERY_HINT}")
     finally:
         if store is not None:
             store.close()

@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 
 from scanner.atomic import write_atomic
-from scanner.cli.commands import help_of
 from scanner.cli.common import add_upgrade_options
 from scanner.errors import UsageError
 from scanner.hostpaths import PLATFORMS, Platform, host_platform, machine_data_dir
@@ -32,13 +31,13 @@ from scanner.schedule.target import is_windows_absolute, target_path
 SECRET_FLAGS = ("--password", "--password-prompt", "--smtp-password", "--sign-password")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "schedule", help=help_of("schedule"),
-        description="Print (or --write) the scheduler entries that run `rollready scan --unattended` on a "
-                    "schedule: for Windows a Task Scheduler XML and a Register-ScheduledTask line, for Linux a "
-                    "systemd service and timer and a crontab line. No password is ever part of them: "
-                    "credentials come from the environment or the keyring.")
+DESCRIPTION = ("Print (or --write) the scheduler entries that run `rollready scan --unattended` on a "
+               "schedule: for Windows a Task Scheduler XML and a Register-ScheduledTask line, for Linux a "
+               "systemd service and timer and a crontab line. No password is ever part of them: "
+               "credentials come from the environment or the keyring.")
+
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("-i", "--inventory", required=True, metavar="FILE",
                    help="the inventory the scan reads, as a path on the host that runs the task")
     p.add_argument("--cluster", metavar="NAME", help="the cluster to scan when the inventory holds several")

@@ -9,18 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scanner.cli.commands import help_of
 from scanner.cli.report_cmd import read_bytes
 from scanner.errors import InputError, Problem
 
 NOT_VERIFIED = 1
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("verify", help=help_of("verify"),
-                       description="Check a rollready PDF: its PAdES signature (naming the signer), every attached "
-                                   "file against the SHA-256 printed in the report, and the attached result against "
-                                   "the attached facts. Exit 0 only when all hold.")
+DESCRIPTION = ("Check a rollready PDF: its PAdES signature (naming the signer), every attached "
+               "file against the SHA-256 printed in the report, and the attached result against "
+               "the attached facts. Exit 0 only when all hold.")
+
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("report", metavar="REPORT.pdf")
     p.add_argument("--trust", action="append", default=[], metavar="CA.pem",
                    help="the signer must chain to this certificate (repeatable; PEM or DER)")

@@ -8,7 +8,6 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from scanner.cli.commands import help_of
 from scanner.cli.unattended_args import add_notify_arguments, notifier_from_args
 from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
@@ -25,13 +24,13 @@ MIXED_MODE_DAYS = 28  # Microsoft: finish the rolling upgrade within about four 
 EXIT_ALERTS = 1
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "watch", help=help_of("watch"),
-        description="Every --every, read the cluster's members, role owners and the possible owners of every disk "
-                    "from one node (a light script, not the collector) and alert when a deduplicated volume is "
-                    "owned by, or may move to, an older-OS node, when a node leaves the Up state, or when mixed "
-                    "mode is past its planned end. Each new alert is printed, notified and recorded in the history.")
+DESCRIPTION = ("Every --every, read the cluster's members, role owners and the possible owners of every disk "
+               "from one node (a light script, not the collector) and alert when a deduplicated volume is "
+               "owned by, or may move to, an older-OS node, when a node leaves the Up state, or when mixed "
+               "mode is past its planned end. Each new alert is printed, notified and recorded in the history.")
+
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("-i", "--inventory", required=True, metavar="FILE")
     p.add_argument("--cluster", metavar="NAME", help="the cluster, when the inventory holds several")
     p.add_argument("--every", default="5m", metavar="N(s|m|h)", help="time between looks (default 5m, at least 10s)")

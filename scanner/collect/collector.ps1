@@ -1234,15 +1234,7 @@ if ($null -ne $work['cluster_head']) {
             foreach ($row in $rows) {
                 if ($null -eq $worst -or (Get-CsvStateRank $row.state_info) -gt (Get-CsvStateRank $worst.state_info)) { $worst = $row }
             }
-            $stateInfo = $null
-            $reason = $null
-            $blockReason = $null
-            if ($null -ne $worst) {
-                $stateInfo = $worst.state_info
-                $reason = $worst.redirected_reason
-                $blockReason = $worst.block_redirected_reason
-            }
-            [void]$list.Add(@{
+            $entry = @{
                 name = [string]$csv.Name
                 owner_node = Get-NameOrNull $csv.OwnerNode
                 state = ConvertTo-StringOrNull $csv.State
@@ -1250,11 +1242,14 @@ if ($null -ne $work['cluster_head']) {
                 file_system = ConvertTo-StringOrNull (Get-OptionalProperty -Object $partition -Name 'FileSystem')
                 underlying_file_system = $underlying
                 percent_free = $percentFree
-                state_info = $stateInfo
-                redirected_reason = $reason
-                block_redirected_reason = $blockReason
                 states = $rows
-            })
+            }
+            # The CSV's own state and reasons are its worst row's (null when no node reported a row).
+            foreach ($key in @('state_info', 'redirected_reason', 'block_redirected_reason')) {
+                $entry[$key] = $null
+                if ($null -ne $worst) { $entry[$key] = $worst[$key] }
+            }
+            [void]$list.Add($entry)
         }
         @{ csvs = @($list) }
     }

@@ -10,14 +10,13 @@ import contextlib
 import getpass
 import logging
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from scanner import __version__
+from scanner import __version__, notices
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
 from scanner.collect.procpool import ProcessPool, process_count
@@ -27,7 +26,6 @@ from scanner.coverage import foreign_nodes
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
-from scanner.inert import inert
 from scanner.inventory import Cluster, NodeTarget
 from scanner.provenance import collection_provenance
 from scanner.times import format_utc, utc_now
@@ -60,48 +58,44 @@ class ScanResult:
     cluster: str  # the inventory's name for the cluster (the facts carry what the nodes report)
 
 
-def scan_cluster(
-    cluster: Cluster,
-    meta: ScanMeta,
-    *,
-    resolver: CredentialResolver,
-    parallel: int = DEFAULT_PARALLEL,
-    progress: bool | None = None,
-    collect: Collector = collect_node,
-    deadlines: Deadlines = Deadlines(),
-    processes: int | None = None,
-) -> ScanResult:
-    """Collect every node of cluster and build the facts document.
+@dataclass(frozen=True)
+class CollectOptions:
+    """How the nodes are collected: the same for one cluster and for a fleet, so both take this one value.
 
-    deadlines.node_timeout replaces every node's transport.node_timeout; deadlines.scan_timeout
-    bounds the whole collection (wall clock): a node started late gets only what is left of it as
-    its deadline, a node not started in time is reported with section `timeout`.
+    resolver: where the credentials come from (prompts happen before any display starts).
+    parallel: nodes collected at once (for a fleet, the one node budget across all its clusters).
+    progress: the per-node display on stderr; None: when stderr is a terminal.
+    collect: collects one node (the real WinRM client; tests and the fault matrix put their own).
+    deadlines: deadlines.node_timeout replaces every node's transport.node_timeout; deadlines.scan_timeout
+    bounds the whole collection (wall clock): a node started late gets only what is left of it as its
+    deadline, a node not started in time is reported with section `timeout`.
+    processes: scanner processes sharing the nodes (scanner/collect/procpool.py); None: one per core
+    when there are enough nodes, each running its share of the `parallel` workers.
     """
-    return next(iter(scan_fleet((cluster,), meta, resolver=resolver, parallel=parallel, progress=progress,
-                                collect=collect, deadlines=deadlines, processes=processes)))
+
+    resolver: CredentialResolver
+    parallel: int = DEFAULT_PARALLEL
+    progress: bool | None = None
+    collect: Collector = collect_node
+    deadlines: Deadlines = Deadlines()
+    processes: int | None = None
 
 
-def scan_fleet(
-    clusters: Sequence[Cluster],
-    meta: ScanMeta,
-    *,
-    resolver: CredentialResolver,
-    parallel: int = DEFAULT_PARALLEL,
-    progress: bool | None = None,
-    collect: Collector = collect_node,
-    deadlines: Deadlines = Deadlines(),
-    processes: int | None = None,
-) -> Iterator[ScanResult]:
-    """Collect every node of every cluster through one pool of `parallel` workers (the fleet's one
-    node budget, whatever the number of clusters) and yield each cluster's ScanResult as soon as its
-    last node is in, so it can be evaluated while the others are still collected.
+def scan_cluster(cluster: Cluster, meta: ScanMeta, options: CollectOptions) -> ScanResult:
+    """Collect every node of cluster and build the facts document (a fleet of one)."""
+    return next(iter(scan_fleet((cluster,), meta, options)))
+
+
+def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta, options: CollectOptions) -> Iterator[ScanResult]:
+    """Collect every node of every cluster through one pool of `options.parallel` workers (the fleet's
+    one node budget, whatever the number of clusters) and yield each cluster's ScanResult as soon as
+    its last node is in, so it can be evaluated while the others are still collected.
 
     Nodes are queued cluster after cluster: the first clusters complete first and the facts held
     in memory at any time are those of a few clusters. On Ctrl-C the clusters not yet complete are
-    yielded as partial (their missing nodes marked `interrupted`). deadlines as for scan_cluster;
-    the scan deadline bounds the collection of the whole fleet. processes: scanner processes sharing
-    the nodes (scanner/collect/procpool.py); default: one per core when there are enough nodes, each
-    running its share of the `parallel` workers."""
+    yielded as partial (their missing nodes marked `interrupted`). The scan deadline bounds the
+    collection of the whole fleet."""
+    resolver, parallel, collect, deadlines = options.resolver, options.parallel, options.collect, options.deadlines
     nodes = [n for c in clusters for n in c.nodes]
     unsupported = sorted({p for p in (auth_support_problem(a) for a in {n.transport.auth for n in nodes}) if p})
     if unsupported:
@@ -135,12 +129,12 @@ def scan_fleet(
             node = replace(node, transport=replace(node.transport, node_timeout=budget))
         return collect(node, creds)
 
-    processes = process_count(len(items)) if processes is None else processes
+    processes = process_count(len(items)) if options.processes is None else options.processes
     # Forked before the display (or anything else) starts a thread.
     pool = ProcessPool(items, bounded, credentials, parallel=parallel, processes=processes) if processes > 1 else None
 
     with pool or contextlib.nullcontext(), \
-            Progress([(c.name, [n.name for n in c.nodes]) for c in clusters], progress) as display:
+            Progress([(c.name, [n.name for n in c.nodes]) for c in clusters], options.progress) as display:
 
         def one(key: NodeKey, node: NodeTarget) -> NodeResult:
             display.started(key)
@@ -176,7 +170,7 @@ def scan_fleet(
             except KeyboardInterrupt:
                 stop.set()
                 done = sum(len(r) for r in results)
-                warn(f"scan interrupted: keeping the {done} of {len(items)} nodes already collected; "
+                notices.warn(log, f"scan interrupted: keeping the {done} of {len(items)} nodes already collected; "
                      "requests in flight are abandoned")
                 for ci in sorted(pending):
                     yield build(ci, True)
@@ -276,18 +270,11 @@ def warn_insecure(cluster: Cluster) -> None:
     """Say it loudly, once per scan, when TLS is not verified or a password crosses in clear."""
     unverified = [n.name for n in cluster.nodes if n.transport.scheme == "https" and n.transport.cert_validation is False]
     if unverified:
-        warn(f"TLS CERTIFICATE VALIDATION IS DISABLED for {', '.join(unverified)}: anyone on the network path can "
+        notices.warn(log, f"TLS CERTIFICATE VALIDATION IS DISABLED for {', '.join(unverified)}: anyone on the network path can "
              "impersonate these nodes and capture the credentials sent to them")
     clear = [n.name for n in cluster.nodes if n.transport.scheme == "http" and n.transport.auth == "basic"]
     if clear and not all(n.host.startswith("127.") or n.host == "localhost" for n in cluster.nodes if n.name in clear):
-        warn(f"basic authentication over plain HTTP for {', '.join(clear)}: the password crosses the network readable")
-
-
-def warn(message: str) -> None:
-    """To the log (an unattended run's log file) and, always, to stderr: the package's loggers have
-    no handler in an interactive run, and these must not go unseen."""
-    log.warning(message)
-    print(f"rollready: warning: {inert(message)}", file=sys.stderr, flush=True)
+        notices.warn(log, f"basic authentication over plain HTTP for {', '.join(clear)}: the password crosses the network readable")
 
 
 def oldest_release(outputs: list[dict[str, Any]]) -> str | None:

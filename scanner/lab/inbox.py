@@ -13,7 +13,11 @@ representative, not a copy of any one machine; docs/reality.md says what is veri
 """
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 # OS version string and in-box driver version per release (in-box INF DriverVer carries the OS build).
 RELEASES = {
@@ -26,82 +30,17 @@ RELEASES = {
 INBOX_DATE = "2006-06-21"  # the DriverDate most in-box INFs carry (machine.inf, netrasa.inf, ...)
 SIGNER = "Microsoft Windows"
 
-# (device class, device name, device id, hardware id, inf, count, condition)
-# {i} numbers repeated devices; a condition names a feature, "defender", or a release set.
-_DEVICES: tuple[tuple[str | None, str, str, str | None, str, int, str | None], ...] = (
-    ("SYSTEM", "PCI Express Root Complex", "ACPI\\PNP0A08\\{i}", "ACPI\\PNP0A08", "machine.inf", 2, None),
-    ("SYSTEM", "PCI Express Root Port", "PCI\\VEN_8086&DEV_2F0{i}&SUBSYS_00000000&REV_02\\3&2411E6FE&0&{i}0",
-     "PCI\\VEN_8086&DEV_2F08", "machine.inf", 8, None),
-    ("SYSTEM", "PCI standard host CPU bridge", "PCI\\VEN_8086&DEV_2F2{i}&SUBSYS_00000000&REV_02\\3&2411E6FE&0&2{i}",
-     "PCI\\VEN_8086&DEV_2F28", "machine.inf", 12, None),
-    ("SYSTEM", "PCI standard ISA bridge", "PCI\\VEN_8086&DEV_8D44\\3&2411E6FE&0&F8", "PCI\\VEN_8086&DEV_8D44", "machine.inf", 1, None),
-    ("SYSTEM", "Motherboard resources", "ACPI\\PNP0C02\\{i}", "ACPI\\PNP0C02", "machine.inf", 6, None),
-    ("SYSTEM", "High precision event timer", "ACPI\\PNP0103\\0", "ACPI\\PNP0103", "machine.inf", 1, None),
-    ("SYSTEM", "System CMOS/real time clock", "ACPI\\PNP0B00\\4&1D401FB5&0", "ACPI\\PNP0B00", "machine.inf", 1, None),
-    ("SYSTEM", "System timer", "ACPI\\PNP0100\\4&1D401FB5&0", "ACPI\\PNP0100", "machine.inf", 1, None),
-    ("SYSTEM", "Programmable interrupt controller", "ACPI\\PNP0000\\4&1D401FB5&0", "ACPI\\PNP0000", "machine.inf", 1, None),
-    ("SYSTEM", "Direct memory access controller", "ACPI\\PNP0200\\4&1D401FB5&0", "ACPI\\PNP0200", "machine.inf", 1, None),
-    ("SYSTEM", "Microsoft ACPI-Compliant System", "ACPI_HAL\\PNP0C08\\0", "ACPI_HAL\\PNP0C08", "acpi.inf", 1, None),
-    ("SYSTEM", "ACPI Fixed Feature Button", "ACPI\\FIXEDBUTTON\\2&DABA3FF&1", "ACPI\\FIXEDBUTTON", "machine.inf", 1, None),
-    ("SYSTEM", "ACPI Power Button", "ACPI\\PNP0C0C\\2&DABA3FF&1", "ACPI\\PNP0C0C", "machine.inf", 1, None),
-    ("SYSTEM", "Microsoft System Management BIOS Driver", "ROOT\\MSSMBIOS\\0000", "ROOT\\mssmbios", "machine.inf", 1, None),
-    ("SYSTEM", "Composite Bus Enumerator", "ROOT\\COMPOSITEBUS\\0000", "ROOT\\CompositeBus", "compositebus.inf", 1, None),
-    ("SYSTEM", "UMBus Root Bus Enumerator", "ROOT\\UMBUS\\0000", "root\\umbus", "umbus.inf", 1, None),
-    ("SYSTEM", "Remote Desktop Device Redirector Bus", "ROOT\\RDPBUS\\0000", "ROOT\\RDPBUS", "rdpbus.inf", 1, None),
-    ("SYSTEM", "Plug and Play Software Device Enumerator", "ROOT\\SWD\\0000", "ROOT\\SWD", "swenum.inf", 1, None),
-    ("SYSTEM", "Microsoft Virtual Drive Enumerator", "ROOT\\VDRVROOT\\0000", "ROOT\\vdrvroot", "vdrvroot.inf", 1, None),
-    ("SYSTEM", "NDIS Virtual Network Adapter Enumerator", "ROOT\\NDISVIRTUALBUS\\0000", "ROOT\\NdisVirtualBus", "ndisvirtualbus.inf", 1, None),
-    ("SYSTEM", "Volume Manager", "ROOT\\VOLMGR\\0000", "ROOT\\VOLMGR", "machine.inf", 1, None),
-    ("SYSTEM", "Microsoft Basic Render Driver", "ROOT\\BASICRENDER\\0000", "ROOT\\BasicRender", "basicrender.inf", 1, None),
-    ("SYSTEM", "Microsoft Hyper-V Virtualization Infrastructure Driver", "ROOT\\VID\\0000", "ROOT\\VID", "wvid.inf", 1, "Hyper-V"),
-    ("SYSTEM", "Microsoft Multi-Path Bus Driver", "ROOT\\MPIO\\0000", "ROOT\\MPIO", "mpio.inf", 1, "Multipath-IO"),
-    ("DISPLAY", "Microsoft Basic Display Adapter", "PCI\\VEN_102B&DEV_0534\\4&1E7F5F5F&0&00E0", "PCI\\VEN_102B&DEV_0534", "display.inf", 1, None),
-    ("MONITOR", "Generic Non-PnP Monitor", "DISPLAY\\DEFAULT_MONITOR\\1&8713BCA&0&UID0", "MONITOR\\Default_Monitor", "monitor.inf", 1, None),
-    ("USB", "USB xHCI Compliant Host Controller", "PCI\\VEN_8086&DEV_8D31\\3&2411E6FE&0&A0", "PCI\\VEN_8086&DEV_8D31", "usbxhci.inf", 1, None),
-    ("USB", "USB Root Hub (USB 3.0)", "USB\\ROOT_HUB30\\4&2F4B7E0B&0&0", "USB\\ROOT_HUB30", "usbhub3.inf", 1, None),
-    ("USB", "USB Composite Device", "USB\\VID_0624&PID_0249\\{i}", "USB\\VID_0624&PID_0249", "usb.inf", 2, None),
-    ("HIDCLASS", "USB Input Device", "USB\\VID_0624&PID_0249&MI_0{i}\\7&1C0D2A6&0&000{i}", "USB\\Class_03", "input.inf", 2, None),
-    ("KEYBOARD", "HID Keyboard Device", "HID\\VID_0624&PID_0249&MI_00\\8&1F0A5A9E&0&0000", "HID_DEVICE_SYSTEM_KEYBOARD", "keyboard.inf", 1, None),
-    ("MOUSE", "HID-compliant mouse", "HID\\VID_0624&PID_0249&MI_01\\8&2E9A2D3A&0&0000", "HID_DEVICE_SYSTEM_MOUSE", "msmouse.inf", 1, None),
-    ("HDC", "Standard SATA AHCI Controller", "PCI\\VEN_8086&DEV_8D02&SUBSYS_06271028&REV_05\\3&2411E6FE&0&FA",
-     "PCI\\VEN_8086&DEV_8D02", "mshdc.inf", 1, None),
-    ("SCSIADAPTER", "Microsoft iSCSI Initiator", "ROOT\\ISCSIPRT\\0000", "ROOT\\iScsiPrt", "iscsi.inf", 1, None),
-    ("SCSIADAPTER", "Microsoft Storage Spaces Controller", "ROOT\\SPACEPORT\\0000", "Root\\Spaceport", "spaceport.inf", 1, None),
-    ("NET", "Microsoft Failover Cluster Virtual Adapter", "ROOT\\NET\\0000", "*NetFT", "netft.inf", 1, "Failover-Clustering"),
-    ("NET", "Microsoft Kernel Debug Network Adapter", "ROOT\\KDNIC\\0000", "root\\kdnic", "kdnic.inf", 1, None),
-    ("NET", "WAN Miniport (IKEv2)", "SWD\\MSRRAS\\MS_AGILEVPNMINIPORT", "ms_agilevpnminiport", "netavpna.inf", 1, None),
-    ("NET", "WAN Miniport (L2TP)", "SWD\\MSRRAS\\MS_L2TPMINIPORT", "ms_l2tpminiport", "netrasa.inf", 1, None),
-    ("NET", "WAN Miniport (PPTP)", "SWD\\MSRRAS\\MS_PPTPMINIPORT", "ms_pptpminiport", "netrasa.inf", 1, None),
-    ("NET", "WAN Miniport (PPPOE)", "SWD\\MSRRAS\\MS_PPPOEMINIPORT", "ms_pppoeminiport", "netrasa.inf", 1, None),
-    ("NET", "WAN Miniport (IP)", "SWD\\MSRRAS\\MS_NDISWANIP", "ms_ndiswanip", "netrasa.inf", 1, None),
-    ("NET", "WAN Miniport (IPv6)", "SWD\\MSRRAS\\MS_NDISWANIPV6", "ms_ndiswanipv6", "netrasa.inf", 1, None),
-    ("NET", "WAN Miniport (Network Monitor)", "SWD\\MSRRAS\\MS_NDISWANBH", "ms_ndiswanbh", "netrasa.inf", 1, None),
-    ("NET", "WAN Miniport (SSTP)", "SWD\\MSRRAS\\MS_SSTPMINIPORT", "ms_sstpminiport", "netsstpa.inf", 1, None),
-    ("NET", "Microsoft ISATAP Adapter", "ROOT\\*ISATAP\\000{i}", "*isatap", "nettun.inf", 2, "2012R2,2016"),
-    ("NET", "Teredo Tunneling Pseudo-Interface", "ROOT\\*TEREDO\\0000", "*TEREDO", "nettun.inf", 1, "2012R2,2016"),
-    ("NET", "Hyper-V Virtual Ethernet Adapter", "ROOT\\VMS_MP\\000{i}", "vms_mp", "wvms_mp.inf", 2, "Hyper-V"),
-    ("NET", "Hyper-V Virtual Switch Extension Adapter", "ROOT\\VMS_VSMP\\000{i}", "vms_vsmp", "wvms_vsmp.inf", 1, "Hyper-V"),
-    ("VOLUMESNAPSHOT", "Generic volume shadow copy", "STORAGE\\VOLUMESNAPSHOT\\HARDDISKVOLUMESNAPSHOT{i}", "STORAGE\\VolumeSnapshot",
-     "volsnap.inf", 2, None),
-    ("SOFTWAREDEVICE", "Microsoft Radio Device Enumeration Bus", "SWD\\RADIO\\{i}", "SWD\\Radio", "radio.inf", 1, None),
-    ("PRINTQUEUE", "Root Print Queue", "SWD\\PRINTENUM\\PRINTQUEUES", "PRINTENUM\\LocalPrintQueue", "printqueue.inf", 1, None),
-)
+# The catalogue itself is data: one row per device and per minifilter, with the sources, in
+# inbox.yaml beside this module (read once, when a scenario first asks for it).
+CATALOGUE = Path(__file__).with_name("inbox.yaml")
 
-# Minifilters Windows itself loads, with their Microsoft-allocated altitudes [D18] and the releases
-# or features they come with. Instances are typical counts on a node with a handful of volumes.
-_FILTERS: tuple[tuple[str, str, int, str | None], ...] = (
-    ("bindflt", "409800", 1, "2019,2022,2025"),
-    ("WdFilter", "328010", 6, "defender"),
-    ("storqosflt", "244000", 0, "2016,2019,2022,2025"),
-    ("wcifs", "189900", 0, "2016,2019,2022,2025"),
-    ("CldFlt", "180451", 0, "2019,2022,2025"),
-    ("Dedup", "180450", 2, "FS-Data-Deduplication"),
-    ("FileCrypt", "141100", 0, "2016,2019,2022,2025"),
-    ("luafv", "135000", 1, None),
-    ("npsvctrig", "46000", 1, None),
-    ("Wof", "40700", 2, "2016,2019,2022,2025"),
-    ("FileInfo", "40500", 6, None),
-)
+
+@functools.cache
+def _catalogue() -> dict[str, list[list[Any]]]:
+    """{"devices": [[class, name, device id, hardware id, inf, count, condition], ...],
+    "filters": [[name, altitude, instances, condition], ...]}."""
+    loaded: dict[str, list[list[Any]]] = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    return loaded
 
 
 def _applies(condition: str | None, release: str, features: set[str], defender: bool) -> bool:
@@ -131,7 +70,7 @@ def inbox_devices(release: str, features: list[str] | None, *, cpus: int, luns: 
     _, version = RELEASES[release]
     feats = set(features or [])
     rows = []
-    for device_class, name, device_id, hardware_id, inf, count, condition in _DEVICES:
+    for device_class, name, device_id, hardware_id, inf, count, condition in _catalogue()["devices"]:
         if not _applies(condition, release, feats, defender=False):
             continue
         for i in range(count):
@@ -161,5 +100,5 @@ def inbox_filters(release: str, features: list[str] | None, defender_running: bo
     """`fltmc filters` rows of Windows' own minifilters on a node of `release`, highest altitude first."""
     feats = set(features or [])
     return [{"name": name, "altitude": altitude, "instances": instances}
-            for name, altitude, instances, condition in _FILTERS
+            for name, altitude, instances, condition in _catalogue()["filters"]
             if _applies(condition, release, feats, defender_running)]

@@ -63,8 +63,7 @@ def scan_and_report(cluster: Cluster, out: Path, options: ScanOptions | None = N
     run is the caller's choice (record()): an interrupted scan is not recorded."""
     options = options or ScanOptions()
     rules = rules or load_rule_set(options.rules)
-    scanned = scan_cluster(cluster, options.meta, resolver=resolver or CredentialResolver(),
-                           parallel=options.parallel, progress=options.progress, deadlines=options.deadlines)
+    scanned = scan_cluster(cluster, options.meta, options.collection(resolver))
     return report_scanned(scanned, out, options, rules, history)
 
 

@@ -73,8 +73,7 @@ def scan_fleet_and_report(clusters: Sequence[Cluster], out: Path, options: ScanO
     rules = rules or load_rule_set(options.rules)
     folders = cluster_folders(clusters)
     done: dict[str, tuple[ScanOutcome, bool | None]] = {}
-    for scanned in scan_fleet(clusters, options.meta, resolver=resolver or CredentialResolver(),
-                              parallel=options.parallel, progress=options.progress, deadlines=options.deadlines):
+    for scanned in scan_fleet(clusters, options.meta, options.collection(resolver)):
         outcome = report_scanned(scanned, out / folders[scanned.cluster], options, rules, history)
         done[scanned.cluster] = (outcome, facts_mixed_mode(scanned.facts))
     rows = []

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when a ScanOptions is made: rule commands need none of the collection side
     from scanner.collect.deadline import Deadlines
-    from scanner.collect.scan import ScanMeta
+    from scanner.collect.scan import CollectOptions, ScanMeta
+    from scanner.credentials import CredentialResolver
     from scanner.report.signing import SigningKey
 
 
@@ -64,3 +65,12 @@ class ScanOptions:
     parallel: int = field(default_factory=_parallel)  # nodes collected at once (for a fleet: across all its clusters)
     progress: bool | None = None  # per-node display on stderr; None: when stderr is a terminal
     deadlines: Deadlines = field(default_factory=_deadlines)  # per node and per scan (scanner/collect/deadline.py)
+
+    def collection(self, resolver: CredentialResolver | None = None) -> CollectOptions:
+        """How this scan collects its nodes (scanner/collect/scan.py), with resolver's credentials
+        (default: the environment, the keyring and prompts as the inventory says)."""
+        from scanner.collect.scan import CollectOptions
+        from scanner.credentials import CredentialResolver
+
+        return CollectOptions(resolver=resolver or CredentialResolver(), parallel=self.parallel,
+                              progress=self.progress, deadlines=self.deadlines)

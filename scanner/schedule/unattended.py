@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from scanner import exitcodes
+from scanner import exitcodes, notices
 from scanner.atomic import write_atomic
 from scanner.errors import RollreadyError
 from scanner.history import HistoryStore
@@ -297,8 +297,7 @@ def _unrecorded(outcome: RunOutcome, run_dir: Path, notifier: Notifier | None, w
 
 
 def _history_problem(message: str) -> None:
-    log.error("%s", message)
-    print(f"rollready: warning: {inert(message)}", file=sys.stderr)
+    notices.warn(log, message, level=logging.ERROR)
 
 
 def _notify_failure(notifier: Notifier | None, store: HistoryStore | None, exc: RollreadyError,
@@ -320,9 +319,8 @@ def _notify_failure(notifier: Notifier | None, store: HistoryStore | None, exc: 
 
 def _deliver(notifier: Notifier, note: Notification) -> None:
     for failure in notifier.send(note):
-        log.error("notification failed: %s", failure)
+        notices.warn(log, f"notification failed: {failure}", level=logging.ERROR)
         eventlog.report(f"rollready could not deliver a notification: {failure}", eventlog.NOTIFY_FAILED)
-        print(f"rollready: warning: notification failed: {failure}", file=sys.stderr)
 
 
 def _pdf(run_dir: Path) -> str | None:

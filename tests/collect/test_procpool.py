@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scanner.collect.procpool import MIN_NODES_PER_PROCESS, ProcessPool, process_count
-from scanner.collect.scan import ScanMeta, scan_cluster
+from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
 from scanner.collect.winrm import NodeResult
 from scanner.facts.document import check_facts
 from scanner.inventory import NodeTarget
@@ -81,8 +81,8 @@ def test_stop_ends_the_workers_at_once() -> None:
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_lab_scan_through_processes_gives_the_same_facts(processes: int) -> None:
     with start_lab(scenario({"refuse": True})).running() as lab:
-        result = scan_cluster(lab_cluster(lab, **FAST), META, resolver=resolver(), progress=False,
-                              processes=processes)
+        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), progress=False,
+                              processes=processes))
     facts = check_facts(result.facts)
     assert [(n["name"], n["reachable"]) for n in facts["nodes"]] == [("N1", True), ("N2", True), ("N3", False)]
     assert facts["cluster"]["collected_from"] in ("N1", "N2")

@@ -11,7 +11,7 @@ import pytest
 
 from scanner import exitcodes
 from scanner.cli import main
-from scanner.collect.scan import ScanMeta, scan_fleet
+from scanner.collect.scan import CollectOptions, ScanMeta, scan_fleet
 from scanner.collect.winrm import NodeResult
 from scanner.lab import PASSWORD_ENV
 from scanner.report.fleet import VERDICT_ORDER
@@ -91,8 +91,8 @@ def test_one_node_budget_for_the_whole_fleet():
         return NodeResult(node.name, {"collector_version": "1", "node": {"name": node.name, "reachable": True,
                                                                          "errors": []}, "cluster": None}, 1, 0)
 
-    done = list(scan_fleet(clusters, ScanMeta(method="lab"), resolver=resolver(), parallel=2, progress=False,
-                           collect=collect))
+    done = list(scan_fleet(clusters, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), parallel=2, progress=False,
+                           collect=collect)))
     assert peak[0] == 2
     assert sorted(r.cluster for r in done) == ["C0", "C1", "C2"]
     assert done[0].cluster == "C0"  # nodes are queued cluster after cluster: the first completes first
@@ -104,7 +104,7 @@ def test_progress_groups_nodes_by_cluster(capsys):
         base = lab_cluster(lab, connect_timeout=5, retries=1)
         # the nodes report COLLCLU: names the inventory does not claim for them (named=False)
         clusters = [replace(base, name="ALPHA", named=False), replace(base, name="BETA", nodes=base.nodes[:2], named=False)]
-        list(scan_fleet(clusters, ScanMeta(method="lab"), resolver=resolver(), parallel=4, progress=True))
+        list(scan_fleet(clusters, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), parallel=4, progress=True)))
     err = capsys.readouterr().err
     assert "ALPHA" in err and "BETA" in err
     assert "3 of 3 nodes, 1 not collected" in err and "2 of 2 nodes" in err

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from scanner.collect.deadline import Deadlines
-from scanner.collect.scan import ScanMeta, scan_cluster
+from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
 from scanner.engine.catalogs import load_catalogs
 from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
@@ -63,7 +63,7 @@ def _verdict(facts: dict[str, Any]) -> str:
 def test_one_faulty_node_of_sixteen(faults: dict[str, Any], section: str | None) -> None:
     started = time.monotonic()
     with start_lab(sixteen(faults)).running() as lab:
-        result = scan_cluster(lab_cluster(lab, **FAST), META, resolver=resolver(), progress=False)
+        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), progress=False))
     took = time.monotonic() - started
     facts = check_facts(result.facts)
     nodes = {n["name"]: n for n in facts["nodes"]}
@@ -96,8 +96,8 @@ def test_the_lab_killed_mid_scan() -> None:
     killer.start()
     started = time.monotonic()
     try:
-        result = scan_cluster(cluster, META, resolver=resolver(), parallel=4, progress=False,
-                              deadlines=Deadlines(scan_timeout=60))
+        result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=4, progress=False,
+                              deadlines=Deadlines(scan_timeout=60)))
     finally:
         killer.join()
         lab.stop()

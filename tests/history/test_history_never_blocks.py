@@ -30,7 +30,7 @@ def _scan(make_scan, verdict="NO-GO"):
     return do_scan
 
 
-def test_a_damaged_history_does_not_stop_a_scheduled_run(tmp_path, make_scan, capsys):
+def test_a_damaged_history_does_not_stop_a_scheduled_run(tmp_path, make_scan, capsys, cli_warnings):
     db = _damaged(tmp_path / "h.db")
     calls = tmp_path / "calls.txt"
     notifier = Notifier(command=(sys.executable, "-c", _ENV_ARGS, str(calls)), when="always")
@@ -45,7 +45,8 @@ def test_a_damaged_history_does_not_stop_a_scheduled_run(tmp_path, make_scan, ca
     assert db.read_bytes()[:16] == b"SQLite format 3\x00"  # the damaged file is left alone
 
 
-def test_a_history_that_fails_on_write_does_not_change_the_exit_code(tmp_path, make_scan, monkeypatch, capsys):
+def test_a_history_that_fails_on_write_does_not_change_the_exit_code(tmp_path, make_scan, monkeypatch, capsys,
+                                                                     cli_warnings):
     import sqlite3
 
     def full(*args, **kwargs):
