@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import io
 import json
 import os
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replay import Peer, record  # noqa: E402  (bench/replay.py)
 
+from scanner.cli.progress import Progress  # noqa: E402
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster  # noqa: E402
 from scanner.credentials import CredentialResolver  # noqa: E402
 from scanner.inventory import inventory_from_dict  # noqa: E402
@@ -91,7 +93,7 @@ def serve(peer: str, nodes: int, latency_ms: int, tls: bool, password: str) -> i
             return answer_stdin(lambda: lab.stats)
         resolver = CredentialResolver(env={PASSWORD_ENV: password}, interactive=False)
         replies = record(lab, lambda inv: scan_cluster(inventory_from_dict(inv, "record").select(None), ScanMeta(),
-                                                       CollectOptions(resolver=resolver, parallel=8, progress=False, processes=1)))
+                                                       CollectOptions(resolver=resolver, parallel=8, processes=1)))
     replay = Peer(replies, latency_ms, tls)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(replay.start())
@@ -183,7 +185,8 @@ def run_once(nodes: int, setup: Setup) -> Run:
         peer_cpu = ask("cpu")
         with terminal_stderr() if setup.progress else contextlib.nullcontext():
             started, cpu = time.perf_counter(), scanner_cpu()
-            options = CollectOptions(resolver=resolver, parallel=setup.parallel, progress=setup.progress,
+            display = functools.partial(Progress, enabled=True) if setup.progress else None
+            options = CollectOptions(resolver=resolver, parallel=setup.parallel, display=display,
                                      processes=setup.processes)
             result = scan_cluster(cluster, ScanMeta(method="lab"), options)
             elapsed, cpu = time.perf_counter() - started, scanner_cpu() - cpu

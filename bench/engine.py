@@ -30,13 +30,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import factory  # noqa: E402
 
-from scanner.engine.catalogs import load_catalogs  # noqa: E402
 from scanner.engine.evaluate import evaluate_pack, paused_gc  # noqa: E402
-from scanner.engine.loader import load_rules  # noqa: E402
 from scanner.engine.run import evaluate_facts  # noqa: E402
 from scanner.engine.verdict import decide  # noqa: E402
 from scanner.facts.document import check_facts, collection_gaps  # noqa: E402
 from scanner.facts.view import FactsView, build_view  # noqa: E402
+from scanner.rulefiles import load_catalogs, load_rules  # noqa: E402
 from scanner.versions import compare_versions, parse_version  # noqa: E402
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)

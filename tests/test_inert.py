@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+from scanner.cli.progress import Progress
 from scanner.cli.scan_cmd import print_summary
-from scanner.collect.scan import Progress
 from scanner.inert import inert
 from scanner.report.html import _clip
 from scanner.schedule import notify

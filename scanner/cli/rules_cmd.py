@@ -10,12 +10,13 @@ from rich.text import Text
 
 from scanner import exitcodes
 from scanner.cli.common import TARGETS, add_rule_options, rule_options
-from scanner.engine.catalogs import load_catalogs, reference_problems
+from scanner.engine.catalogs import reference_problems
 from scanner.engine.condition import facts_read
-from scanner.engine.loader import Rule, load_rules
+from scanner.engine.loader import Rule
 from scanner.errors import InputError, UsageError
 from scanner.model import PHASES
 from scanner.pipeline import load_rule_set
+from scanner.rulefiles import load_catalogs, load_rules
 from scanner.ruletest import Report, run_cases
 
 DESCRIPTION = None  # its sub-commands describe themselves

@@ -18,6 +18,7 @@ from pathlib import Path
 from scanner import exitcodes
 from scanner.cli.common import add_rule_options, add_signing_options, add_upgrade_options, rule_options, signing_key
 from scanner.cli.notices import print_warning
+from scanner.cli.progress import Progress
 from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
 from scanner.cli.unattended_args import run_from_args
 from scanner.collect.deadline import UNATTENDED_SCAN_TIMEOUT, Deadlines
@@ -164,7 +165,7 @@ def scan_options(args: argparse.Namespace, meta: ScanMeta, *, parallel: int | No
     # an unattended run has no terminal: the signing password must come from the environment
     sign = signing_key(args, interactive=not getattr(args, "unattended", False))
     return ScanOptions(meta=meta, rules=rule_options(args), reports=ReportOptions(pdfa=not args.no_pdfa, sign=sign),
-                       parallel=parallel or args.parallel, deadlines=deadlines(args))
+                       parallel=parallel or args.parallel, display=Progress, deadlines=deadlines(args))
 
 
 def _plan_for(outcome: ScanOutcome, folder: Path, target_os: str) -> None:

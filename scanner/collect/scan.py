@@ -20,7 +20,7 @@ from scanner import __version__, notices
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
 from scanner.collect.procpool import ProcessPool, process_count
-from scanner.collect.progress import NodeKey, Progress
+from scanner.collect.progress import DisplayFactory, NodeKey, NoDisplay
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
 from scanner.coverage import foreign_nodes
 from scanner.credentials import CredentialResolver, Credentials
@@ -64,7 +64,7 @@ class CollectOptions:
 
     resolver: where the credentials come from (prompts happen before any display starts).
     parallel: nodes collected at once (for a fleet, the one node budget across all its clusters).
-    progress: the per-node display on stderr; None: when stderr is a terminal.
+    display: makes the progress display for the clusters scanned (scanner/cli/progress.py); None: none.
     collect: collects one node (the real WinRM client; tests and the fault matrix put their own).
     deadlines: deadlines.node_timeout replaces every node's transport.node_timeout; deadlines.scan_timeout
     bounds the whole collection (wall clock): a node started late gets only what is left of it as its
@@ -75,7 +75,7 @@ class CollectOptions:
 
     resolver: CredentialResolver
     parallel: int = DEFAULT_PARALLEL
-    progress: bool | None = None
+    display: DisplayFactory | None = None
     collect: Collector = collect_node
     deadlines: Deadlines = Deadlines()
     processes: int | None = None
@@ -134,7 +134,7 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta, options: CollectOpti
     pool = ProcessPool(items, bounded, credentials, parallel=parallel, processes=processes) if processes > 1 else None
 
     with pool or contextlib.nullcontext(), \
-            Progress([(c.name, [n.name for n in c.nodes]) for c in clusters], options.progress) as display:
+            (options.display or NoDisplay)([(c.name, [n.name for n in c.nodes]) for c in clusters]) as display:
 
         def one(key: NodeKey, node: NodeTarget) -> NodeResult:
             display.started(key)

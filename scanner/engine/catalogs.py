@@ -7,18 +7,15 @@ decided it.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from scanner import paths
 from scanner.engine.regex import compile_linear
-from scanner.errors import InputError, Problem
+from scanner.errors import Problem
 from scanner.schemas import validator
-from scanner.yamlmarks import read_located, schema_problems
+from scanner.yamlmarks import Located, schema_problems
 
 
 class CatalogError(Exception):
@@ -60,34 +57,16 @@ class Catalog:
 
 
 
-def load_catalogs(dirs: Iterable[str | Path] = ()) -> dict[str, Catalog]:
-    """Shipped catalogs, then each extra directory on top. All problems reported at once."""
-    catalogs: dict[str, Catalog] = {}
-    problems: list[Problem] = []
-    for directory in [paths.DATA_DIR, *dirs]:
-        d = Path(directory)
-        if not d.is_dir():
-            problems.append(Problem("catalog directory not found", file=str(d)))
-            continue
-        for file in sorted(d.glob("*.yaml")):
-            problems += _load_file(file, catalogs)
-    if problems:
-        raise InputError(problems)
-    return catalogs
-
-
-def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
-    try:
-        doc = read_located(str(file))
-    except InputError as exc:
-        return exc.problems
+def add_layer(doc: Located, catalogs: dict[str, Catalog], *, sha256: str) -> list[Problem]:
+    """Layer one parsed catalog file (scanner/rulefiles.py reads it) over catalogs; its problems, with
+    file:line:column. sha256: the digest of the file's bytes, for the report."""
     problems = schema_problems(doc, validator("catalog.schema.json"))
     if problems:
         return problems
     name = doc.data["catalog"]
     catalog = catalogs.setdefault(name, Catalog(name))
-    catalog.sources.append(str(file))
-    catalog.digests[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
+    catalog.sources.append(doc.file)
+    catalog.digests[doc.file] = sha256
     layer: dict[str, Entry] = {}
     for i, raw in enumerate(doc.data["entries"]):
         pattern = None
@@ -101,7 +80,7 @@ def _load_file(file: Path, catalogs: dict[str, Catalog]) -> list[Problem]:
         if key.casefold() in layer:
             problems.append(doc.problem(("entries", i, "key"), f"duplicate key {key!r} in this catalog file"))
             continue
-        layer[key.casefold()] = Entry(key, raw, str(file), pattern)
+        layer[key.casefold()] = Entry(key, raw, doc.file, pattern)
     # The newer layer first: its entries replace same-key ones and its patterns are tried first.
     catalog.entries = {**layer, **{k: v for k, v in catalog.entries.items() if k not in layer}}
     return problems

@@ -1,23 +1,21 @@
-"""Rule files (rules/*.yaml) to Rule objects. Every problem in every file is reported, with
-file:line:column, and nothing is returned unless the whole pack is sound."""
+"""Rule documents (rules/*.yaml, parsed with their marks by scanner/rulefiles.py) to Rule objects.
+Every problem is reported with file:line:column, and nothing is returned unless the whole pack is
+sound. No file is read here: the engine never does I/O."""
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from scanner import paths
 from scanner.engine.condition import Condition, Problems, parse_condition
 from scanner.engine.messages import environment
 from scanner.engine.verdict import blocks
 from scanner.errors import InputError, Problem
 from scanner.model import Severity
 from scanner.schemas import validator
-from scanner.yamlmarks import Located, read_located, schema_problems
+from scanner.yamlmarks import Located, schema_problems
 
 if TYPE_CHECKING:
     from scanner.engine.attestations import Attestation
@@ -106,38 +104,10 @@ class RulePack:
         return replace(self, waivers=tuple(waivers), attestations=tuple(attestations))
 
 
-def rule_files(locations: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for loc in locations:
-        p = Path(loc)
-        if p.is_dir():
-            files += sorted(f for f in p.glob("*.yaml") if f.is_file())
-        else:
-            files.append(p)
-    return files
-
-
-def load_rules(locations: Iterable[str | Path] | None = None) -> RulePack:
-    """Load rule files or directories (default: the shipped rules/)."""
-    files = rule_files(locations if locations is not None else [paths.RULES_DIR])
-    problems: list[Problem] = []
-    rules: list[Rule] = []
-    digest = hashlib.sha256()
-    if not files:
-        raise InputError([Problem("no rule files (*.yaml) found", file=", ".join(str(x) for x in (locations or [])))])
-    for file in files:
-        try:
-            digest.update(file.read_bytes())
-            doc = read_located(str(file))
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        except OSError as exc:
-            problems.append(Problem(f"cannot read: {exc.strerror or exc}", file=str(file)))
-            continue
-        file_rules, file_problems = _rules_in(doc)
-        rules += file_rules
-        problems += file_problems
+def build_pack(rules: list[Rule], problems: list[Problem], *, files: tuple[str, ...], sha256: str,
+               version: str) -> RulePack:
+    """The pack of the rules parsed from every file (scanner/rulefiles.py reads them), or every problem
+    at once: those met while reading and parsing, then each rule id defined twice."""
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
@@ -148,18 +118,11 @@ def load_rules(locations: Iterable[str | Path] | None = None) -> RulePack:
             seen[rule.id] = rule
     if problems:
         raise InputError(problems)
-    return RulePack(tuple(rules), tuple(str(f) for f in files), digest.hexdigest(), version=_pack_version())
+    return RulePack(tuple(rules), files, sha256, version=version)
 
 
-def _pack_version() -> str:
-    version_file = paths.RULES_DIR / "VERSION"
-    try:
-        return version_file.read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
-
-
-def _rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
+def rules_in(doc: Located) -> tuple[list[Rule], list[Problem]]:
+    """The rules of one parsed rule file, or its problems (file:line:column from the document's marks)."""
     if not isinstance(doc.data, dict):
         return [], [doc.problem((), "a rule file is a mapping with a 'rules' list")]
     problems = []

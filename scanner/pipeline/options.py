@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when a ScanOptions is made: rule commands need none of the collection side
     from scanner.collect.deadline import Deadlines
+    from scanner.collect.progress import DisplayFactory
     from scanner.collect.scan import CollectOptions, ScanMeta
     from scanner.credentials import CredentialResolver
     from scanner.report.signing import SigningKey
@@ -63,7 +64,7 @@ class ScanOptions:
     rules: RuleOptions = field(default_factory=RuleOptions)
     reports: ReportOptions = field(default_factory=ReportOptions)
     parallel: int = field(default_factory=_parallel)  # nodes collected at once (for a fleet: across all its clusters)
-    progress: bool | None = None  # per-node display on stderr; None: when stderr is a terminal
+    display: DisplayFactory | None = None  # the progress display the CLI shows (scanner/cli/progress.py); None: none
     deadlines: Deadlines = field(default_factory=_deadlines)  # per node and per scan (scanner/collect/deadline.py)
 
     def collection(self, resolver: CredentialResolver | None = None) -> CollectOptions:
@@ -73,4 +74,4 @@ class ScanOptions:
         from scanner.credentials import CredentialResolver
 
         return CollectOptions(resolver=resolver or CredentialResolver(), parallel=self.parallel,
-                              progress=self.progress, deadlines=self.deadlines)
+                              display=self.display, deadlines=self.deadlines)

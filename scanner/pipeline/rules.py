@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.engine.catalogs import Catalog, load_catalogs
-from scanner.engine.loader import RulePack, load_rules
+from scanner.engine.catalogs import Catalog
+from scanner.engine.loader import RulePack
 from scanner.exception_files import load_attestations, load_waivers
 from scanner.pipeline.options import RuleOptions
+from scanner.rulefiles import load_catalogs, load_rules
 
 
 @dataclass(frozen=True)

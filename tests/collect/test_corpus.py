@@ -10,11 +10,10 @@ import pytest
 from scanner import paths
 from scanner.cli import main
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.history import mixed_mode_clock
 from scanner.lab import Scenario, load_scenario, scenario_facts
+from scanner.rulefiles import load_catalogs, load_rules
 from tests.collect.conftest import lab_cluster, resolver, start_lab
 
 SCENARIOS = {p.stem: load_scenario(p) for p in sorted(paths.SCENARIOS_DIR.glob("*.yaml"))}
@@ -34,7 +33,7 @@ def _scan(scenario: Scenario) -> dict:
     with start_lab(scenario).running() as lab:
         cluster = lab_cluster(lab, connect_timeout=5, read_timeout=20, operation_timeout=5, retries=1, node_timeout=30)
         meta = ScanMeta(method="lab", phase=expected.phase, target_os=expected.target_os, source_os=expected.source_os)
-        scanned = scan_cluster(cluster, meta, CollectOptions(resolver=resolver(), parallel=len(cluster.nodes), progress=False))
+        scanned = scan_cluster(cluster, meta, CollectOptions(resolver=resolver(), parallel=len(cluster.nodes)))
     facts = scanned.facts
     facts["scan"]["mixed_mode_since"] = mixed_mode_clock(facts, None).since_iso
     result, _ = evaluate_facts(facts, PACK, CATALOGS, phase=expected.phase, target_os=expected.target_os,

@@ -81,7 +81,7 @@ def test_stop_ends_the_workers_at_once() -> None:
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_lab_scan_through_processes_gives_the_same_facts(processes: int) -> None:
     with start_lab(scenario({"refuse": True})).running() as lab:
-        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), progress=False,
+        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(),
                               processes=processes))
     facts = check_facts(result.facts)
     assert [(n["name"], n["reachable"]) for n in facts["nodes"]] == [("N1", True), ("N2", True), ("N3", False)]

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
+
 import pytest
 
+from scanner.cli.progress import Progress
 from scanner.collect.deadline import Deadlines
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
 from scanner.collect.winrm import NodeResult, unreachable
@@ -17,7 +20,7 @@ META = ScanMeta(method="lab", phase="pre", target_os="2016", inventory="lab", op
 @pytest.mark.parametrize("faults", [{"refuse": True}, {"auth_fail": True}, {"malformed": "clixml"}])
 def test_a_failed_node_is_an_unreachable_entry_and_the_others_complete(faults) -> None:
     with start_lab(scenario(faults)).running() as lab:
-        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), progress=False))
+        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver()))
     facts = check_facts(result.facts)
     by_name = {n["name"]: n for n in facts["nodes"]}
     assert by_name["N1"]["reachable"] and by_name["N2"]["reachable"]
@@ -28,7 +31,7 @@ def test_a_failed_node_is_an_unreachable_entry_and_the_others_complete(faults) -
 
 def test_scan_metadata() -> None:
     with start_lab(scenario()).running() as lab:
-        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), progress=False))
+        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver()))
     scan = check_facts(result.facts)["scan"]
     assert scan["method"] == "lab" and scan["phase"] == "pre" and scan["target_os"] == "2016"
     assert scan["source_os"] == "2012R2"  # the oldest release among the nodes
@@ -46,7 +49,7 @@ def test_nodes_run_in_parallel() -> None:
         barrier.wait()
         return NodeResult(node.name, unreachable(node.name, "connection", "fake"), 1, 0)
 
-    result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=3, progress=False, collect=collect))
+    result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=3, collect=collect))
     assert [r.name for r in result.results] == ["N1", "N2", "N3"]
     with pytest.raises(threading.BrokenBarrierError):
         barrier2 = threading.Barrier(3, timeout=0.2)
@@ -55,7 +58,7 @@ def test_nodes_run_in_parallel() -> None:
             barrier2.wait()
             return NodeResult(node.name, unreachable(node.name, "connection", "fake"), 1, 0)
 
-        scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1, progress=False, collect=serial))
+        scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1, collect=serial))
 
 
 def test_interrupt_keeps_what_was_collected(monkeypatch) -> None:
@@ -83,7 +86,7 @@ def test_interrupt_keeps_what_was_collected(monkeypatch) -> None:
 
     monkeypatch.setattr(scan_mod, "next_result", interrupted_next)
     try:
-        result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1, progress=False, collect=collect))
+        result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1, collect=collect))
     finally:
         release.set()
     facts = check_facts(result.facts)
@@ -102,12 +105,12 @@ def test_a_bug_in_a_collector_function_is_not_swallowed() -> None:
         raise RuntimeError("bug")
 
     with pytest.raises(RuntimeError, match="bug"):
-        scan_cluster(cluster, META, CollectOptions(resolver=resolver(), progress=False, collect=broken))
+        scan_cluster(cluster, META, CollectOptions(resolver=resolver(), collect=broken))
 
 
 def test_progress_display_renders_to_stderr(capsys) -> None:
     with start_lab(scenario({"refuse": True})).running() as lab:
-        scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), progress=True))
+        scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), display=partial(Progress, enabled=True)))
     err = capsys.readouterr().err
     assert "N1" in err and "collected" in err and "connection" in err
 
@@ -116,7 +119,7 @@ def test_insecure_tls_is_warned(caplog, capsys, cli_warnings) -> None:
     with start_lab(scenario(), tls=True).running() as lab:
         cluster = lab_cluster(lab, **FAST, cert_validation=False)
         with caplog.at_level("WARNING", logger="scanner.collect.scan"):
-            result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), progress=False))
+            result = scan_cluster(cluster, META, CollectOptions(resolver=resolver()))
     assert all(r.reachable for r in result.results)
     assert "TLS CERTIFICATE VALIDATION IS DISABLED" in caplog.text
     assert capsys.readouterr().err.startswith("rollready: warning: TLS CERTIFICATE VALIDATION IS DISABLED for N1, N2, N3")
@@ -131,11 +134,11 @@ def test_nodes_reporting_another_cluster_are_an_error_not_merged() -> None:
     with start_lab(scenario()).running() as lab:
         cluster = replace(lab_cluster(lab, **FAST), name="PRODCLU")
         with pytest.raises(InputError) as err:
-            scan_cluster(cluster, META, CollectOptions(resolver=resolver(), progress=False))
+            scan_cluster(cluster, META, CollectOptions(resolver=resolver()))
         message = err.value.problems[0].render()
         assert "reports cluster COLLCLU" in message and "not PRODCLU" in message and "\n" not in message
         adhoc = replace(cluster, named=False)  # --node without --cluster: the name is only a placeholder
-        assert scan_cluster(adhoc, META, CollectOptions(resolver=resolver(), progress=False)).facts["cluster"]["name"] == "COLLCLU"
+        assert scan_cluster(adhoc, META, CollectOptions(resolver=resolver())).facts["cluster"]["name"] == "COLLCLU"
 
 
 def test_the_inventory_name_is_kept_beside_the_computer_name() -> None:
@@ -144,7 +147,7 @@ def test_the_inventory_name_is_kept_beside_the_computer_name() -> None:
     with start_lab(scenario()).running() as lab:
         cluster = lab_cluster(lab, **FAST)
         renamed = replace(cluster, nodes=(replace(cluster.nodes[0], name="n1.collclu.example"), *cluster.nodes[1:]))
-        facts = check_facts(scan_cluster(renamed, META, CollectOptions(resolver=resolver(), progress=False)).facts)
+        facts = check_facts(scan_cluster(renamed, META, CollectOptions(resolver=resolver())).facts)
     first = facts["nodes"][0]
     assert first["name"] == "N1" and first["inventory_name"] == "n1.collclu.example"
     assert "inventory_name" not in facts["nodes"][1]
@@ -155,7 +158,7 @@ def test_scan_deadline_reports_nodes_not_collected_in_time() -> None:
     with start_lab(scenario({"never_answer": True})).running() as lab:
         cluster = lab_cluster(lab, **{**FAST, "read_timeout": 60})
         # one at a time, N3 last: N1 and N2 finish, N3 hangs and is cut at the scan deadline
-        result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1, progress=False,
+        result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1,
                               deadlines=Deadlines(scan_timeout=3)))
     nodes = {n["name"]: n for n in check_facts(result.facts)["nodes"]}
     assert nodes["N1"]["reachable"] and nodes["N2"]["reachable"]
@@ -174,7 +177,7 @@ def test_scan_deadline_names_nodes_that_never_started() -> None:
         threading.Event().wait(1.5)
         return NodeResult(node.name, unreachable(node.name, "connection", "fake"), 1, 0)
 
-    result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1, progress=False, collect=slow,
+    result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=1, collect=slow,
                           deadlines=Deadlines(scan_timeout=1)))
     nodes = {n["name"]: n for n in result.facts["nodes"]}
     assert started == ["N1"]

@@ -8,13 +8,12 @@ import factory
 import pytest
 
 from scanner.engine.attestations import Attestation, apply_attestations
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.engine.waivers import Selector
 from scanner.errors import InputError
 from scanner.exception_files import load_attestations
 from scanner.model import Finding
+from scanner.rulefiles import load_catalogs, load_rules
 
 DAY = dt.date(2026, 11, 20)
 

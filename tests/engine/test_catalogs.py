@@ -9,10 +9,9 @@ import pytest
 
 from scanner import paths
 from scanner.cli import main
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.errors import InputError
+from scanner.rulefiles import load_catalogs, load_rules
 
 PACK = load_rules()
 SOPHOS_2016 = """\

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine.loader import load_rules
 from scanner.engine.scopes import SCOPES
 from scanner.errors import InputError
 from scanner.facts.document import schema as facts_schema  # noqa: F401  (schemas load)
+from scanner.rulefiles import load_rules
 
 GOOD = """\
 rules:

@@ -12,11 +12,10 @@ import yaml
 
 from scanner import exitcodes, paths
 from scanner.cli import main
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.phase import functional_levels, observed_phase
 from scanner.facts.view import build_view
 from scanner.report.machine import to_junit
+from scanner.rulefiles import load_catalogs, load_rules
 
 EX = paths.EXAMPLES_DIR
 

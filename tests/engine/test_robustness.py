@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import factory
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
+from scanner.rulefiles import load_catalogs, load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.errors import InputError
 from scanner.facts.document import check_facts

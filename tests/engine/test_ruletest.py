@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli import main
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
+from scanner.rulefiles import load_catalogs, load_rules
 from scanner.ruletest import Case, build_facts, run_cases
 from scanner.errors import InputError
 

@@ -8,13 +8,12 @@ import factory
 import pytest
 
 from scanner.cli import main
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.engine.waivers import Selector, Waiver, apply_waivers
 from scanner.errors import InputError
 from scanner.exception_files import load_waivers
 from scanner.model import Finding
+from scanner.rulefiles import load_catalogs, load_rules
 
 PACK = load_rules()
 CATALOGS = load_catalogs()

@@ -6,11 +6,13 @@ import json
 import threading
 import time
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
 from scanner import exitcodes
 from scanner.cli import main
+from scanner.cli.progress import Progress
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_fleet
 from scanner.collect.winrm import NodeResult
 from scanner.lab import PASSWORD_ENV
@@ -91,7 +93,7 @@ def test_one_node_budget_for_the_whole_fleet():
         return NodeResult(node.name, {"collector_version": "1", "node": {"name": node.name, "reachable": True,
                                                                          "errors": []}, "cluster": None}, 1, 0)
 
-    done = list(scan_fleet(clusters, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), parallel=2, progress=False,
+    done = list(scan_fleet(clusters, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), parallel=2,
                            collect=collect)))
     assert peak[0] == 2
     assert sorted(r.cluster for r in done) == ["C0", "C1", "C2"]
@@ -104,7 +106,7 @@ def test_progress_groups_nodes_by_cluster(capsys):
         base = lab_cluster(lab, connect_timeout=5, retries=1)
         # the nodes report COLLCLU: names the inventory does not claim for them (named=False)
         clusters = [replace(base, name="ALPHA", named=False), replace(base, name="BETA", nodes=base.nodes[:2], named=False)]
-        list(scan_fleet(clusters, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), parallel=4, progress=True)))
+        list(scan_fleet(clusters, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), parallel=4, display=partial(Progress, enabled=True))))
     err = capsys.readouterr().err
     assert "ALPHA" in err and "BETA" in err
     assert "3 of 3 nodes, 1 not collected" in err and "2 of 2 nodes" in err

@@ -12,11 +12,10 @@ import pytest
 
 from scanner.collect.deadline import Deadlines
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.facts.document import check_facts, collection_gaps
 from scanner.lab import parse_scenario
+from scanner.rulefiles import load_catalogs, load_rules
 from tests.collect.conftest import THREE, lab_cluster, resolver, start_lab
 
 PACK = load_rules()
@@ -63,7 +62,7 @@ def _verdict(facts: dict[str, Any]) -> str:
 def test_one_faulty_node_of_sixteen(faults: dict[str, Any], section: str | None) -> None:
     started = time.monotonic()
     with start_lab(sixteen(faults)).running() as lab:
-        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver(), progress=False))
+        result = scan_cluster(lab_cluster(lab, **FAST), META, CollectOptions(resolver=resolver()))
     took = time.monotonic() - started
     facts = check_facts(result.facts)
     nodes = {n["name"]: n for n in facts["nodes"]}
@@ -96,7 +95,7 @@ def test_the_lab_killed_mid_scan() -> None:
     killer.start()
     started = time.monotonic()
     try:
-        result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=4, progress=False,
+        result = scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=4,
                               deadlines=Deadlines(scan_timeout=60)))
     finally:
         killer.join()

@@ -24,8 +24,6 @@ from scanner import exitcodes, paths
 from scanner.cli.diff_cmd import load_side
 from scanner.cli.report_cmd import load_result
 from scanner.collect.offline import read_collector_output
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.errors import RollreadyError
 from scanner.exception_files import load_attestations, load_waivers
@@ -33,6 +31,7 @@ from scanner.facts.document import load_facts
 from scanner.inventory import load_inventory
 from scanner.lab import load_scenario
 from scanner.lab.outputs import collector_output
+from scanner.rulefiles import load_catalogs, load_rules
 
 # CI runs a bounded sample; ROLLREADY_FUZZ=long is the long run whose figures docs/reliability.md records.
 LONG = os.environ.get("ROLLREADY_FUZZ") == "long"

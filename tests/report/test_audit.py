@@ -13,8 +13,6 @@ import yaml
 
 from scanner import paths
 from scanner.cli import main
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.exception_files import load_attestations, load_waivers
 from scanner.lab import PASSWORD_ENV
@@ -22,6 +20,7 @@ from scanner.provenance import redact_command_line, result_provenance
 from scanner.report import write_reports
 from scanner.report.machine import to_junit
 from scanner.report.writer import render_html
+from scanner.rulefiles import load_catalogs, load_rules
 from tests.collect.conftest import LAB_PASSWORD, scenario, start_lab
 
 EXAMPLE = paths.EXAMPLES_DIR / "mixed-dedup-hazard.json"

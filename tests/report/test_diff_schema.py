@@ -9,13 +9,12 @@ from report_synthetic import HOSTILE, facts_bytes, facts_document, result_docume
 
 from scanner import exitcodes, paths
 from scanner.cli import diff_cmd, main
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
 from scanner.engine.run import evaluate_facts
 from scanner.errors import InputError
 from scanner.facts.document import check_facts
 from scanner.report.diff import Side, check_diff, diff
 from scanner.report.result_doc import canonical_json, sha256_hex
+from scanner.rulefiles import load_catalogs, load_rules
 
 SCHEMA = json.loads((paths.SCHEMAS_DIR / "diff.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

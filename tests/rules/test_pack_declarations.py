@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from scanner.engine.catalogs import load_catalogs
 from scanner.engine.evaluate import evaluate_pack
-from scanner.engine.loader import ALL_TARGETS, load_rules
+from scanner.engine.loader import ALL_TARGETS
 from scanner.facts.view import build_view
+from scanner.rulefiles import load_catalogs, load_rules
 from tests.factory import facts
 
 PACK = load_rules()

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.engine.catalogs import load_catalogs
-from scanner.engine.loader import load_rules
+from scanner.rulefiles import load_catalogs, load_rules
 from scanner.ruletest import Case, case_files, load_cases, run_case, run_cases
 
 PACK = load_rules()
