@@ -171,7 +171,7 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta, options: CollectOpti
                 stop.set()
                 done = sum(len(r) for r in results)
                 notices.warn(log, f"scan interrupted: keeping the {done} of {len(items)} nodes already collected; "
-                     "requests in flight are abandoned")
+                                  "requests in flight are abandoned")
                 for ci in sorted(pending):
                     yield build(ci, True)
         finally:
@@ -270,11 +270,12 @@ def warn_insecure(cluster: Cluster) -> None:
     """Say it loudly, once per scan, when TLS is not verified or a password crosses in clear."""
     unverified = [n.name for n in cluster.nodes if n.transport.scheme == "https" and n.transport.cert_validation is False]
     if unverified:
-        notices.warn(log, f"TLS CERTIFICATE VALIDATION IS DISABLED for {', '.join(unverified)}: anyone on the network path can "
-             "impersonate these nodes and capture the credentials sent to them")
+        notices.warn(log, f"TLS CERTIFICATE VALIDATION IS DISABLED for {', '.join(unverified)}: anyone on the network "
+                          "path can impersonate these nodes and capture the credentials sent to them")
     clear = [n.name for n in cluster.nodes if n.transport.scheme == "http" and n.transport.auth == "basic"]
     if clear and not all(n.host.startswith("127.") or n.host == "localhost" for n in cluster.nodes if n.name in clear):
-        notices.warn(log, f"basic authentication over plain HTTP for {', '.join(clear)}: the password crosses the network readable")
+        notices.warn(log, f"basic authentication over plain HTTP for {', '.join(clear)}: the password crosses the "
+                          "network readable")
 
 
 def oldest_release(outputs: list[dict[str, Any]]) -> str | None:
