@@ -108,6 +108,7 @@ def build_pack(rules: list[Rule], problems: list[Problem], *, files: tuple[str, 
                version: str) -> RulePack:
     """The pack of the rules parsed from every file (scanner/rulefiles.py reads them), or every problem
     at once: those met while reading and parsing, then each rule id defined twice."""
+    problems = list(problems)
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
