@@ -77,10 +77,11 @@ def record(lab: Lab, collect: Callable[[dict[str, Any]], None]) -> dict[str, Nod
 
     replies: dict[str, NodeReplies] = {}
     by_port = {e.port: e.name for e in lab.endpoints}
-    original = _TransportHTTP.send
+    original = _TransportHTTP._send_request
 
-    def send(self: _TransportHTTP, message: bytes, **kwargs: Any) -> bytes:
-        response = original(self, message, **kwargs)
+    def send(self: _TransportHTTP, request: Any, **kwargs: Any) -> bytes:
+        response = original(self, request, **kwargs)
+        message = request.body
         node = replies.setdefault(by_port[self.port], NodeReplies())
         kind = kind_of(message)
         if kind == "ReceiveOutput":
@@ -89,11 +90,11 @@ def record(lab: Lab, collect: Callable[[dict[str, Any]], None]) -> dict[str, Nod
             node.single[kind] = prepare(message, response)
         return response
 
-    _TransportHTTP.send = send  # type: ignore[method-assign]
+    _TransportHTTP._send_request = send  # type: ignore[method-assign]
     try:
         collect(lab.inventory())
     finally:
-        _TransportHTTP.send = original  # type: ignore[method-assign]
+        _TransportHTTP._send_request = original  # type: ignore[method-assign]
     return replies
 
 
