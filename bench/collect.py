@@ -9,6 +9,8 @@ figures measure the scanner; `--peer lab` runs the full lab simulator, which spe
 per node as the scanner. Each node returns realistic facts: the healthy-2012r2 scenario grown to the
 cluster size (a role with two disk resources per node, every resource owned by every node, 150
 hotfixes, 60 drivers), so each node's cluster view grows with the cluster, as on a real cluster.
+--tls: HTTPS, the replay peer's certificate verified against a trust store of real size (requests'
+default CA bundle plus the peer's CA, bench/replay.trust_store).
 
 Reports wall time per cluster size (median of --repeat runs), scan(64)/scan(1) (target <= 1.5 with
 --parallel 64) and HTTP exchanges per node (target: pypsrp's minimum for one runspace pool and one

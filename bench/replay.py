@@ -10,7 +10,8 @@ MessageID (pypsrp checks that RelatesTo echoes it) and splicing it into the prep
 Requests are told apart by their WS-Man action and, for a Receive, by whether it names a command
 (the pipeline's output) or not (the pool's state). A pipeline whose output spans several Receives is
 replayed in order, counted per connection. Basic auth only (the Authorization header is not checked:
-the recording was made with it); TLS with a throwaway CA when asked.
+the recording was made with it); TLS with a throwaway CA when asked, trusted through a bundle the size of a
+real trust store (trust_store).
 """
 from __future__ import annotations
 
@@ -98,6 +99,18 @@ def record(lab: Lab, collect: Callable[[dict[str, Any]], None]) -> dict[str, Nod
     return replies
 
 
+def trust_store(ca_file: Path) -> Path:
+    """A CA bundle the size of a real scanner's trust store: requests' default bundle (the public
+    CAs) with the lab CA appended, as an administrator adds the enterprise CA that signs the nodes'
+    WinRM certificates. Loading a one-CA file costs a fraction of loading a real store, and the
+    scanner loads its store for every TLS connection unless it keeps one context."""
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
+
+    bundle = ca_file.with_name("trust-store.pem")
+    bundle.write_bytes(Path(DEFAULT_CA_BUNDLE_PATH).read_bytes() + b"\n" + ca_file.read_bytes())
+    return bundle
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self, node: NodeReplies, delay: float, stats: dict[str, int]) -> None:
         self.node = node
@@ -164,7 +177,7 @@ class Peer:
         if self.tls:
             self._tmp = tempfile.TemporaryDirectory(prefix="rollready-replay-")
             certs = make_certificates(Path(self._tmp.name), [self.host])
-            context, self.ca_file = certs.context, str(certs.ca_file)
+            context, self.ca_file = certs.context, str(trust_store(certs.ca_file))
         loop = asyncio.get_running_loop()
         for name, node in self.replies.items():
             stats = self.stats.setdefault(name, {"exchanges": 0})

@@ -6,7 +6,10 @@ replaces: same request on the wire, same envelope room, same strings, same proce
 from __future__ import annotations
 
 import gc
+import ssl
 import threading
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +17,11 @@ from pypsrp.serializer import Serializer
 from pypsrp.wsman import WSMan, _TransportHTTP
 
 from scanner.collect.procpool import ProcessPool
-from scanner.collect.winrm import NodeResult, _Serializer, _Transport, _WSMan
+from scanner.collect.winrm import NodeResult, _Serializer, _Transport, _WSMan, collect_node
+from scanner.lab.tls import make_certificates
+from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
+
+FAST = {"connect_timeout": 5, "read_timeout": 3.0, "operation_timeout": 1, "retries": 0}
 
 
 def _sent(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -91,3 +98,42 @@ def test_the_pool_leaves_the_callers_garbage_collector_as_it_was() -> None:
         outcome = pool.results(lambda key: None, lambda key, result: None, threading.Event()).get(timeout=30)
     assert outcome[0] == 0 and isinstance(outcome[1], NodeResult)
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_one_tls_context_verifies_every_node_and_an_unknown_ca_is_still_refused(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """All nodes trusting one bundle are verified through one SSL context (the bundle is loaded once),
+    which checks chain and host name; another bundle, a bundle changed on disk, or verification
+    turned off get contexts of their own, and the shared one is never weakened."""
+    contexts: list[ssl.SSLContext] = []
+    wrap = ssl.SSLContext.wrap_socket
+
+    def spy(self: ssl.SSLContext, sock: Any, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("server_side"):
+            contexts.append(self)
+        return wrap(self, sock, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "wrap_socket", spy)
+    other_ca = make_certificates(tmp_path / "other", ["127.0.0.1"]).ca_file
+    with start_lab(scenario(), tls=True).running() as lab:
+        nodes = lab_cluster(lab, **FAST).nodes
+        creds = resolver().resolve(nodes[0].credentials, auth="basic", where="lab")
+        assert all(collect_node(n, creds).reachable for n in nodes)
+        shared = contexts[0]
+        assert len(contexts) == len(nodes) and all(c is shared for c in contexts)
+        assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
+
+        def collect_with(cert_validation: str | bool) -> Any:
+            node = replace(nodes[0], transport=replace(nodes[0].transport, cert_validation=cert_validation))
+            return collect_node(node, creds)
+
+        refused = collect_with(str(other_ca))
+        assert refused.error["section"] == "connection" and "certificate verify failed" in refused.error["message"]
+        assert contexts[-1] is not shared
+        bundle = tmp_path / "bundle.pem"  # one path whose content changes: the context follows the file
+        bundle.write_bytes(other_ca.read_bytes())
+        assert not collect_with(str(bundle)).reachable
+        bundle.write_bytes(Path(str(nodes[0].transport.cert_validation)).read_bytes() + b"\n")
+        assert collect_with(str(bundle)).reachable
+        assert collect_with(False).reachable and contexts[-1].verify_mode == ssl.CERT_NONE
+        assert contexts[-1] is not shared and shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
