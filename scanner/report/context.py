@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 from scanner.model import SEVERITIES, STATUSES, Severity, Status
 from scanner.report import audit
 from scanner.report.text import clip, human
@@ -56,6 +58,16 @@ class Cell:
         if not shown and self.counts.get("not_applicable"):
             shown = [("not_applicable", STATUS_SYMBOL["not_applicable"], self.counts["not_applicable"])]
         return shown
+
+    @property
+    def text(self) -> Markup:
+        """The cell as one run of text, "✗1 !1 ✓3": a word joiner keeps each symbol with its count (a
+        line may break after "!"), spaces let a narrow cell wrap between counts. One text box per cell,
+        not a span per count: the matrix cost the PDF twice a bare table's time per page with spans, and
+        the cell's colour (its worst status) already says what the reddest count says."""
+        # Markup: our own symbols and integers, so the finalizer that shows hidden characters of
+        # document text (scanner/inert.py) leaves the word joiner alone.
+        return Markup(" ".join(f"{sym}\u2060{n}" for _, sym, n in self.parts))
 
 
 @dataclass

@@ -94,3 +94,11 @@ def test_nodes_with_the_same_matrix_row_share_it_and_are_all_named() -> None:
     assert "alike</span>" in matrix and 'class="alike"' in matrix
     for node in facts["nodes"]:
         assert node["name"] in matrix
+
+
+def test_a_matrix_cell_is_one_run_of_counts_in_status_order() -> None:
+    from scanner.report.context import Cell
+
+    cell = Cell({"pass": 3, "fail": 1, "error": 2, "not_applicable": 4})
+    assert cell.text == "✗\u20601 !\u20602 ✓\u20603"  # n/a left out when something else applies
+    assert Cell({"not_applicable": 4}).text == "–\u20604" and Cell({}).text == ""

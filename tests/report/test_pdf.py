@@ -76,3 +76,23 @@ def test_hostile_strings_stay_inert_in_print(tmp_path):
     assert "<script>alert(1)</script>" in text and "{{ 7*7 }}" in text
     assert "\u202e" not in text and "U+202E" in text
     assert "pdfaid" not in run("pdfinfo", "-meta", str(path))
+
+
+def test_contents_page_numbers_are_the_pages_the_sections_start_on(pdf):
+    """The contents page's numbers (target-counter) point at the page each section's heading is on."""
+    path, _, _ = pdf
+    pages = run("pdftotext", "-layout", str(path), "-").split("\f")
+    listed = dict(re.findall(r"^\s*(\S[^.\n]*?)\s*\.{3,}\s*(\d+)\s*$", pages[0], re.M))
+    assert {"Summary", "Failing findings", "Could not be checked", "All rules"} <= set(listed)
+    for title, number in listed.items():
+        assert re.search(rf"^\s*{re.escape(title)}\s*$", pages[int(number) - 1], re.M), (title, number)
+
+
+def test_matrix_cells_keep_each_count_with_its_symbol(pdf):
+    """A cell's counts wrap between counts, never between a symbol and its number ("!" allows a break)."""
+    path, result, _ = pdf
+    text = run("pdftotext", "-layout", str(path), "-")
+    start = text.index("Each cell counts findings by status")
+    matrix = text[start:text.index("Failing findings", start)]
+    assert re.search(r"[✗?!✎w✓–]\d", matrix)
+    assert not re.search(r"[✗?!✎w✓–]\s*\n", matrix)  # no symbol left alone at the end of a line
