@@ -138,6 +138,26 @@ def same_cluster(a: str | None, b: str | None) -> bool:
     return name_key(a) is not None and name_key(a) == name_key(b)
 
 
-def foreign_nodes(expected: str, reported: Iterable[tuple[str, str | None]]) -> list[str]:
-    """`node (reports CLUSTER)` for each reached node whose cluster is not the one the inventory names."""
-    return [f"{node} reports cluster {name}" for node, name in reported if name and not same_cluster(expected, name)]
+def cluster_conflicts(expected: str | None, reported: Iterable[tuple[str, object]]) -> list[tuple[str, str]]:
+    """The reached nodes that contradict the cluster scanned, as (node, the cluster name it reports).
+
+    `reported` pairs each reached node with the cluster name its view carries (server text: anything).
+    With the inventory's name (`expected`): every node reporting another cluster. Without one (`--node`
+    without --cluster, collector outputs given to `evaluate`): when the nodes report more than one
+    cluster, the first node reporting each."""
+    named = [(node, name) for node, name in reported if isinstance(name, str) and name_key(name) is not None]
+    if expected is not None:
+        return [(node, name) for node, name in named if not same_cluster(expected, name)]
+    first: dict[str | None, tuple[str, str]] = {}
+    for node, name in named:
+        first.setdefault(name_key(name), (node, name))
+    return list(first.values()) if len(first) > 1 else []
+
+
+def conflict_line(expected: str | None, conflicts: Iterable[tuple[str, str]]) -> str:
+    """The one line that names the nodes of a cluster_conflicts() result and the clusters they report."""
+    if expected is not None:
+        said = "; ".join(f"{node} reports cluster {name}" for node, name in conflicts)
+        return f"{said}, not {expected}: fix the inventory (a cluster's history is never merged with another's)"
+    said = ", ".join(f"{node} reports {name}" for node, name in conflicts)
+    return f"the nodes belong to different clusters ({said}); scan or evaluate one cluster at a time"

@@ -197,15 +197,21 @@ def print_summary(outcome: ScanOutcome, cluster: str) -> None:
 
 
 def print_fleet_summary(outcome: FleetOutcome, out: Path) -> None:
-    """The fleet verdict, one line per cluster (nodes not collected counted, not listed), the files."""
+    """The fleet verdict, one line per cluster (nodes not collected counted, not listed; a cluster not
+    evaluated: its one-line error instead of a folder), the files."""
     verdict = outcome.document["verdict"]
     print(f"fleet: {verdict['status']} — {verdict['reason']}")
     width = max(len(r["name"]) for r in outcome.document["clusters"])
-    for row, folder in zip(outcome.document["clusters"], outcome.folders):
+    folders = iter(outcome.folders)  # the evaluated clusters', in the rows' order
+    for row in outcome.document["clusters"]:
+        head = f"  {inert(row['name']):<{width}}  {row['verdict']:<16}"
+        if row.get("error"):
+            print(f"{head}  not evaluated: {inert(row['error'])}")
+            continue
         nodes = row["nodes"]
         missing = f" ({nodes['total'] - nodes['collected']} of {nodes['total']} nodes not collected)" \
             if nodes["collected"] < nodes["total"] else ""
-        print(f"  {inert(row['name']):<{width}}  {row['verdict']:<16}  {out / folder}{missing}")
+        print(f"{head}  {out / next(folders)}{missing}")
     if outcome.partial:
         print("  the scan was interrupted: some clusters' facts are partial")
     for key, path in outcome.paths.items():

@@ -3,6 +3,8 @@
 A node that fails becomes an unreachable-node entry in the facts (its rules are `unknown`, so the
 verdict is INCOMPLETE). A node not collected because the scan was interrupted becomes one too
 (section `interrupted`) and the scan is marked partial: an interrupted scan can never look complete.
+A cluster whose nodes report another cluster's name gets no facts (ClusterMismatch): one cluster
+alone stops with that one-line error, a fleet reports it and goes on with the others.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
 from scanner.collect.procpool import ProcessPool, process_count
 from scanner.collect.progress import DisplayFactory, NodeKey, NoDisplay
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
-from scanner.coverage import foreign_nodes
+from scanner.coverage import cluster_conflicts, conflict_line
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
@@ -59,6 +61,24 @@ class ScanResult:
 
 
 @dataclass(frozen=True)
+class ClusterMismatch:
+    """A cluster whose reached nodes report another cluster's name (or, with no name of its own, several
+    clusters' names): the inventory is wrong. Its facts are not built, so it is never evaluated, written
+    or recorded (one cluster's facts and history are never merged with another's). A value, not an
+    exception, so a fleet reports it and goes on; a one-cluster scan raises error()."""
+
+    cluster: str  # the inventory's name
+    conflicts: tuple[tuple[str, str], ...]  # (node, the cluster name it reports): server text
+    line: str  # the one line naming the nodes, the clusters they report and the inventory's cluster
+    results: tuple[NodeResult, ...]
+    partial: bool
+    inventory: str | None
+
+    def error(self) -> InputError:
+        return InputError([Problem(self.line, file=self.inventory)])
+
+
+@dataclass(frozen=True)
 class CollectOptions:
     """How the nodes are collected: the same for one cluster and for a fleet, so both take this one value.
 
@@ -82,11 +102,16 @@ class CollectOptions:
 
 
 def scan_cluster(cluster: Cluster, meta: ScanMeta, options: CollectOptions) -> ScanResult:
-    """Collect every node of cluster and build the facts document (a fleet of one)."""
-    return next(iter(scan_fleet((cluster,), meta, options)))
+    """Collect every node of cluster and build the facts document (a fleet of one); InputError when
+    its nodes report another cluster."""
+    scanned = next(iter(scan_fleet((cluster,), meta, options)))
+    if isinstance(scanned, ClusterMismatch):
+        raise scanned.error()
+    return scanned
 
 
-def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta, options: CollectOptions) -> Iterator[ScanResult]:
+def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
+               options: CollectOptions) -> Iterator[ScanResult | ClusterMismatch]:
     """Collect every node of every cluster through one pool of `options.parallel` workers (the fleet's
     one node budget, whatever the number of clusters) and yield each cluster's ScanResult as soon as
     its last node is in, so it can be evaluated while the others are still collected.
@@ -94,7 +119,8 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta, options: CollectOpti
     Nodes are queued cluster after cluster: the first clusters complete first and the facts held
     in memory at any time are those of a few clusters. On Ctrl-C the clusters not yet complete are
     yielded as partial (their missing nodes marked `interrupted`). The scan deadline bounds the
-    collection of the whole fleet."""
+    collection of the whole fleet. A cluster whose nodes report another cluster is yielded as a
+    ClusterMismatch, and the others go on."""
     resolver, parallel, collect, deadlines = options.resolver, options.parallel, options.collect, options.deadlines
     nodes = [n for c in clusters for n in c.nodes]
     unsupported = sorted({p for p in (auth_support_problem(a) for a in {n.transport.auth for n in nodes}) if p})
@@ -114,7 +140,7 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta, options: CollectOpti
     scan_timeout = deadlines.scan_timeout
     scan_ends = None if scan_timeout is None else time.monotonic() + scan_timeout
 
-    def build(ci: int, partial: bool) -> ScanResult:
+    def build(ci: int, partial: bool) -> ScanResult | ClusterMismatch:
         return _cluster_result(clusters[ci], meta, collected_at, results[ci], partial, scan_timeout)
 
     def bounded(node: NodeTarget, creds: Credentials) -> NodeResult:
@@ -179,7 +205,8 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta, options: CollectOpti
 
 
 def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results: dict[int, NodeResult],
-                    partial: bool, scan_timeout: float | None) -> ScanResult:
+                    partial: bool, scan_timeout: float | None) -> ScanResult | ClusterMismatch:
+    ordered = tuple(results[i] for i in sorted(results))
     outputs = []
     for i, node in enumerate(cluster.nodes):
         if i in results:
@@ -188,6 +215,12 @@ def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results
             outputs.append(unreachable(node.name, "interrupted", "scan interrupted before this node was collected"))
         else:
             outputs.append(unreachable(node.name, "timeout", _scan_deadline(scan_timeout)))
+    expected = cluster.name if cluster.named else None
+    conflicts = cluster_conflicts(expected, [(o["node"]["name"], (o.get("cluster") or {}).get("name"))
+                                             for o in outputs if is_collector_output(o)])
+    if conflicts:
+        return ClusterMismatch(cluster.name, tuple(conflicts), conflict_line(expected, conflicts), ordered, partial,
+                               meta.inventory)
     scan = {
         "tool_version": __version__,
         "collected_at": collected_at,
@@ -202,15 +235,7 @@ def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results
         "provenance": collection_provenance(cluster, command_line=meta.command_line, inventory=meta.inventory,
                                             collector_version=COLLECTOR_VERSION, collector_text=collector_script()),
     }
-    if cluster.named:
-        foreign = foreign_nodes(cluster.name, [(o["node"]["name"], (o.get("cluster") or {}).get("name"))
-                                               for o in outputs if is_collector_output(o)])
-        if foreign:
-            raise InputError([Problem(f"{'; '.join(foreign)}, not {cluster.name}: fix the inventory (a cluster's "
-                                      "history is never merged with another's)", file=meta.inventory)])
-    facts = facts_from_outputs(outputs, scan)
-    ordered = tuple(results[i] for i in sorted(results))
-    return ScanResult(facts, ordered, partial, cluster.name)
+    return ScanResult(facts_from_outputs(outputs, scan), ordered, partial, cluster.name)
 
 
 def with_inventory_name(output: dict[str, Any], inventory_name: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from scanner.coverage import name_key
+from scanner.coverage import cluster_conflicts, conflict_line
 from scanner.errors import InputError, Problem
 from scanner.facts.document import SCHEMA_VERSION, node_name_for, schema_problems
 
@@ -56,16 +56,10 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> d
                 views.append((_build_of(node), node["name"], out["cluster"]))
         else:
             nodes.append(copy.deepcopy(out))
-    clusters: dict[str, str] = {}  # cluster name key -> the first node reporting it
-    for _, node_name, view in views:
-        name = view.get("name")  # views are not schema-checked yet: only the one kept will be
-        key = name_key(name) if isinstance(name, str) else None
-        if key is not None:
-            clusters.setdefault(key, f"{node_name} reports {view.get('name')}")
-    if len(clusters) > 1:
-        seen = ", ".join(clusters.values())
-        raise InputError([Problem(f"the nodes belong to different clusters ({seen}); scan or evaluate one cluster "
-                                  "at a time", file=scan.get("inventory") or None)])
+    # views are not schema-checked yet (only the one kept will be): a name may be anything
+    conflicts = cluster_conflicts(None, [(node_name, view.get("name")) for _, node_name, view in views])
+    if conflicts:
+        raise InputError([Problem(conflict_line(None, conflicts), file=scan.get("inventory") or None)])
     views.sort(key=lambda v: (v[0], len(v[2]) - _count(v[2].get("errors"))), reverse=True)
     by_name = {n["name"]: n for n in nodes}
     chosen = _first_valid_view(views, by_name)

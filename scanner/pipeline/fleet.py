@@ -1,6 +1,8 @@
 """A fleet through the pipeline: every cluster collected through one node budget, each evaluated on
 its own facts as soon as its last node is in, written to OUT/<cluster>/, and indexed by
-OUT/fleet.json, OUT/fleet.html and OUT/fleet.pdf.
+OUT/fleet.json, OUT/fleet.html and OUT/fleet.pdf. A cluster whose nodes report another cluster's
+name is not evaluated and gets no folder, only its row (INCOMPLETE, with the one-line error): the
+other clusters go on as usual.
 
     outcome = scan_fleet_and_report(clusters, out_dir, options, history=store)
     outcome.exit_code          # the worst cluster verdict's
@@ -13,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.collect.scan import scan_fleet
+from scanner.collect.scan import ClusterMismatch, scan_fleet
 from scanner.credentials import CredentialResolver
 from scanner.history import HistoryStore, facts_mixed_mode
 from scanner.inventory import Cluster
 from scanner.pipeline.cluster import ScanOutcome, report_scanned
 from scanner.pipeline.options import ScanOptions
 from scanner.pipeline.rules import LoadedRules, load_rule_set
-from scanner.report.fleet import cluster_row, fleet_document, write_fleet
+from scanner.report.fleet import cluster_row, fleet_document, unevaluated_row, write_fleet
 
 FLEET_FILES = {"json": "fleet.json", "html": "fleet.html", "pdf": "fleet.pdf"}
 # Names Windows will not create as a folder, whatever the extension.
@@ -29,16 +31,18 @@ RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"
 
 @dataclass(frozen=True)
 class FleetOutcome:
-    """Every cluster's outcome (in the order asked for), their folders, and the fleet document."""
+    """The outcome of every cluster evaluated and its folder (in the order asked for), the clusters not
+    evaluated because their nodes report another cluster, and the fleet document (a row for each)."""
 
     clusters: tuple[ScanOutcome, ...]
-    folders: tuple[str, ...]
+    folders: tuple[str, ...]  # clusters[i]'s folder under OUT
+    mismatched: tuple[ClusterMismatch, ...]
     document: dict[str, Any]
     paths: dict[str, Path]
 
     @property
     def partial(self) -> bool:
-        return any(c.partial for c in self.clusters)
+        return any(c.partial for c in self.clusters) or any(m.partial for m in self.mismatched)
 
     @property
     def exit_code(self) -> int:
@@ -73,22 +77,33 @@ def scan_fleet_and_report(clusters: Sequence[Cluster], out: Path, options: ScanO
     rules = rules or load_rule_set(options.rules)
     folders = cluster_folders(clusters)
     done: dict[str, tuple[ScanOutcome, bool | None]] = {}
+    mismatched: dict[str, ClusterMismatch] = {}
     for scanned in scan_fleet(clusters, options.meta, options.collection(resolver)):
+        if isinstance(scanned, ClusterMismatch):
+            mismatched[scanned.cluster] = scanned
+            continue
         outcome = report_scanned(scanned, out / folders[scanned.cluster], options, rules, history)
         done[scanned.cluster] = (outcome, facts_mixed_mode(scanned.facts))
     rows = []
     for cluster in clusters:
+        if cluster.name in mismatched:
+            bad = mismatched[cluster.name]
+            rows.append(unevaluated_row(cluster.name, bad.line, nodes=len(cluster.nodes),
+                                        collected=sum(1 for r in bad.results if r.reachable), partial=bad.partial))
+            continue
         outcome, mixed = done[cluster.name]
         folder = folders[cluster.name]
         report = f"{folder}/{outcome.paths['html'].name}" if "html" in outcome.paths else None
         rows.append(cluster_row(outcome.result, mixed_mode=mixed, report=report,
                                 findings=f"{folder}/{outcome.paths['findings'].name}", partial=outcome.partial))
-    partial = any(o.partial for o, _ in done.values())
+    evaluated = [c.name for c in clusters if c.name in done]
+    outcomes = tuple(done[name][0] for name in evaluated)
+    bad_ones = tuple(mismatched[c.name] for c in clusters if c.name in mismatched)
+    partial = any(o.partial for o in outcomes) or any(m.partial for m in bad_ones)
     document = fleet_document(rows, source="scan", inventory=options.meta.inventory, partial=partial)
     wanted = {"json"} | {k for k in ("html", "pdf") if getattr(options.reports, k)}
     paths = {key: out / name for key, name in FLEET_FILES.items() if key in wanted}
     write_fleet(document, json=paths["json"], html=paths.get("html"), pdf=paths.get("pdf"), pdfa=options.reports.pdfa,
                 sign=options.reports.sign)
-    outcomes = tuple(done[c.name][0] for c in clusters)
-    return FleetOutcome(outcomes, tuple(folders[c.name] for c in clusters), document, paths)
+    return FleetOutcome(outcomes, tuple(folders[name] for name in evaluated), bad_ones, document, paths)
 

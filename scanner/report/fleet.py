@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from scanner import __version__
+from scanner import __version__, exitcodes
 from scanner.errors import InputError
 from scanner.model import SEVERITIES, VerdictStatus
 from scanner.report import html as html_mod
@@ -80,6 +80,17 @@ def cluster_row(result: dict[str, Any], *, mixed_mode: bool | None, report: str 
     return row
 
 
+def unevaluated_row(name: str, error: str, *, nodes: int, collected: int, partial: bool = False) -> dict[str, Any]:
+    """The row of a cluster collected but never evaluated (its nodes report another cluster's name): the
+    one-line error in `error`, no report, no finding, and INCOMPLETE, since nothing about it was judged."""
+    return {
+        "name": name, "phase": None, "source_os": None, "target_os": None,
+        "verdict": "INCOMPLETE", "exit_code": exitcodes.INCOMPLETE, "reason": "not evaluated: the inventory is wrong",
+        "nodes": {"total": nodes, "collected": collected}, "mixed_mode": None, "mixed_mode_since": None,
+        "mixed_mode_days": None, "deciding": None, "report": None, "findings": None, "partial": partial, "error": error,
+    }
+
+
 def fleet_document(rows: list[dict[str, Any]], *, source: str, inventory: str | None,
                    partial: bool = False) -> dict[str, Any]:
     """The fleet document around the rows; checked against schemas/fleet.schema.json."""
@@ -87,6 +98,9 @@ def fleet_document(rows: list[dict[str, Any]], *, source: str, inventory: str | 
     counts = Counter(r["verdict"] for r in rows)
     exit_code = next((r["exit_code"] for r in rows if r["verdict"] == status), 3)
     reason = ", ".join(f"{counts[v]} {v}" for v in reversed(VERDICT_ORDER) if counts[v]) or "no cluster"
+    unevaluated = sum(1 for r in rows if r.get("error"))
+    if unevaluated:
+        reason += f" ({unevaluated} not evaluated: nodes reporting another cluster)"
     doc = {
         "schema_version": "1.0", "tool": {"name": "rollready", "version": __version__},
         "generated_at": format_utc(utc_now()), "source": source, "inventory": inventory,

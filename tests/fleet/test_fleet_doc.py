@@ -1,10 +1,10 @@
 """The fleet document's pieces: worst verdict, deciding finding, cluster folders, report links."""
 from __future__ import annotations
 
+from scanner import paths
 from scanner.cli.lab_cmd import fleet_scenarios
 from scanner.inventory import Cluster
 from scanner.lab import load_scenario
-from scanner import paths
 from scanner.pipeline import cluster_folders
 from scanner.report.fleet import _link, deciding_finding, worst
 

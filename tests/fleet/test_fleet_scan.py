@@ -3,17 +3,20 @@ fleet.json / fleet.html / fleet.pdf, the worst verdict as exit code."""
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from dataclasses import replace
 from functools import partial
 
 import pytest
+import yaml
+from markupsafe import escape  # how the templates escape (jinja2's autoescape)
 
 from scanner import exitcodes
 from scanner.cli import main
 from scanner.cli.progress import Progress
-from scanner.collect.scan import CollectOptions, ScanMeta, scan_fleet
+from scanner.collect.scan import ClusterMismatch, CollectOptions, ScanMeta, ScanResult, scan_fleet
 from scanner.collect.winrm import NodeResult
 from scanner.lab import PASSWORD_ENV
 from scanner.report.fleet import VERDICT_ORDER
@@ -59,6 +62,67 @@ def test_a_three_cluster_fleet_writes_three_folders_and_exits_with_the_worst_ver
     assert sorted(r["cluster"] for r in listed) == names
     assert {r["cluster"]: r["verdict"] for r in listed} == verdicts
     assert {r["cluster"]: r["report_dir"] for r in listed} == {n: str(out / n) for n in names}
+
+
+@pytest.mark.slow
+def test_a_cluster_whose_nodes_report_another_cluster_is_one_row_and_the_others_are_written(tmp_path, monkeypatch,
+                                                                                           capsys):
+    """The inventory calls the second cluster FSCLUSTER9, its nodes say FSCLUSTER1-2: that cluster is
+    named in one line in every fleet output, gets no report, and keeps the fleet from GO; the healthy
+    cluster is collected, evaluated, written and recorded as usual. Alone, it is today's exit 65."""
+    inventory, out, db = tmp_path / "fleet.yaml", tmp_path / "out", str(tmp_path / "history.db")
+    monkeypatch.setenv(PASSWORD_ENV, FLEET_PASSWORD)
+    with lab_fleet(inventory, ("healthy-2012r2", "healthy-2012r2")):
+        doc = yaml.safe_load(inventory.read_text())
+        doc["clusters"][1]["name"] = "FSCLUSTER9"
+        inventory.write_text(yaml.safe_dump(doc))
+        code = main(["scan", "-i", str(inventory), "--target-os", "2016", "--out", str(out), "--history", db,
+                     "--no-pdfa"])
+        printed = capsys.readouterr().out
+        alone = main(["scan", "-i", str(inventory), "--cluster", "FSCLUSTER9", "--target-os", "2016",
+                      "--out", str(tmp_path / "alone")])
+        alone_err = capsys.readouterr().err
+    assert alone == exitcodes.DATAERR and not (tmp_path / "alone" / "findings.json").exists()
+    assert alone_err.count("\n") == 1 and "reports cluster FSCLUSTER1-2" in alone_err and "not FSCLUSTER9" in alone_err
+
+    assert sorted(p.name for p in out.iterdir()) == ["FSCLUSTER1", "fleet.html", "fleet.json", "fleet.pdf"]
+    good = json.loads((out / "FSCLUSTER1" / "findings.json").read_text())
+    assert good["verdict"]["status"] == "GO"
+    fleet = json.loads((out / "fleet.json").read_text())
+    assert violations(fleet, "fleet.schema.json") == []
+    assert [r["name"] for r in fleet["clusters"]] == ["FSCLUSTER1", "FSCLUSTER9"]
+    assert fleet["verdict"]["status"] == "INCOMPLETE" and code == fleet["verdict"]["exit_code"] == exitcodes.INCOMPLETE
+    assert "not evaluated" in fleet["verdict"]["reason"]
+    bad = fleet["clusters"][1]
+    assert bad["verdict"] == "INCOMPLETE" and bad["report"] is None and bad["findings"] is None
+    assert bad["nodes"] == {"total": 3, "collected": 3}
+    line = bad["error"]
+    assert "\n" not in line and "not FSCLUSTER9" in line
+    assert [f"{n} reports cluster FSCLUSTER1-2" in line for n in ("NODE1", "NODE2", "NODE3")] == [True] * 3
+    assert "error" not in fleet["clusters"][0]
+    assert f"not evaluated: {escape(line)}" in (out / "fleet.html").read_text()
+    pdf = subprocess.run(["pdftotext", "-layout", str(out / "fleet.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "not evaluated" in pdf and "FSCLUSTER9" in pdf
+    assert printed.startswith("fleet: INCOMPLETE")
+    assert any(row.startswith("  FSCLUSTER9") and f"not evaluated: {line}" in row for row in printed.splitlines())
+    assert main(["history", "list", "--history", db, "--format", "json"]) == exitcodes.GO
+    assert [r["cluster"] for r in json.loads(capsys.readouterr().out)] == ["FSCLUSTER1"]  # never recorded
+
+
+def test_a_mismatched_cluster_is_yielded_as_a_value_and_the_others_are_collected():
+    """Two inventory clusters on one lab whose nodes all report COLLCLU: one is right, one is not."""
+    with start_lab(scenario()).running() as lab:
+        base = lab_cluster(lab)
+        clusters = [replace(base, name="PRODCLU"), replace(base, name="collclu")]  # names compare like node names
+        done = list(scan_fleet(clusters, ScanMeta(method="lab", inventory="fleet.yaml"),
+                               CollectOptions(resolver=resolver(), parallel=3)))
+    by_name = {d.cluster: d for d in done}
+    bad, good = by_name["PRODCLU"], by_name["collclu"]
+    assert isinstance(bad, ClusterMismatch) and isinstance(good, ScanResult)
+    assert bad.conflicts == (("N1", "COLLCLU"), ("N2", "COLLCLU"), ("N3", "COLLCLU")) and len(bad.results) == 3
+    assert bad.error().problems[0].render() == f"fleet.yaml: {bad.line}"
+    assert good.facts["cluster"]["name"] == "COLLCLU" and len(good.facts["nodes"]) == 3
 
 
 @pytest.mark.slow
