@@ -93,7 +93,7 @@ def serve(peer: str, nodes: int, latency_ms: int, tls: bool, password: str) -> i
         if peer == "lab":
             print(json.dumps(lab.inventory()), flush=True)
             return answer_stdin(lambda: lab.stats)
-        resolver = CredentialResolver(env={PASSWORD_ENV: password}, interactive=False)
+        resolver = CredentialResolver(env={PASSWORD_ENV: password})
         replies = record(lab, lambda inv: scan_cluster(inventory_from_dict(inv, "record").select(None), ScanMeta(),
                                                        CollectOptions(resolver=resolver, parallel=8, processes=1)))
     replay = Peer(replies, latency_ms, tls)
@@ -183,7 +183,7 @@ def run_once(nodes: int, setup: Setup) -> Run:
 
     try:
         cluster = inventory_from_dict(json.loads(stdout.readline()), "bench").select(None)
-        resolver = CredentialResolver(env={PASSWORD_ENV: password}, interactive=False)
+        resolver = CredentialResolver(env={PASSWORD_ENV: password})
         peer_cpu = ask("cpu")
         with terminal_stderr() if setup.progress else contextlib.nullcontext():
             started, cpu = time.perf_counter(), scanner_cpu()

@@ -66,7 +66,7 @@ def scan(mode: str, inventory_file: str, out: str, parallel: int) -> int:
     clusters = inventory_from_dict(json.loads(Path(inventory_file).read_text()), "bench").clusters
     options = ScanOptions(meta=ScanMeta(method="lab", phase="pre", target_os="2016"),
                           reports=ReportOptions(html=False, pdf=False), parallel=parallel)
-    resolver = CredentialResolver(env={PASSWORD_ENV: PASSWORD}, interactive=False)
+    resolver = CredentialResolver(env={PASSWORD_ENV: PASSWORD})
     rules = load_rule_set(options.rules)
     started, cpu = time.perf_counter(), time.process_time()
     if mode == "one":

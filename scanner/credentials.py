@@ -1,13 +1,13 @@
 """Credentials from references: an environment variable, a prompt, or the OS keyring.
 
 Secrets never come from files, and once read they travel as `Secret`, whose repr and str are
-masked, so a log line, a traceback or a dataclass repr cannot show them.
+masked, so a log line, a traceback or a dataclass repr cannot show them. Only scanner/cli/ reads the
+terminal: it hands the resolver a prompt when there is one to answer (scanner/cli/common.py
+terminal_prompt); without one, a reference that needs a prompt is one clear error.
 """
 from __future__ import annotations
 
-import getpass
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -71,14 +71,14 @@ class CredentialResolver:
         self,
         *,
         env: Mapping[str, str] | None = None,
-        prompt: Callable[[str], str] = getpass.getpass,
+        prompt: Callable[[str], str] | None = None,
         keyring_get: Callable[[str, str], str | None] = _keyring_get,
-        interactive: bool | None = None,
     ) -> None:
+        """prompt: asks for a password (the CLI's, on a terminal); None: nobody to ask (a scheduled
+        run, no terminal, a library caller), so `password_prompt` is an error."""
         self._env = os.environ if env is None else env
         self._prompt = prompt
         self._keyring_get = keyring_get
-        self._interactive = sys.stdin.isatty() if interactive is None else interactive
         self._cache: dict[CredentialRef, Credentials] = {}
         self._lock = threading.Lock()
 
@@ -97,7 +97,7 @@ class CredentialResolver:
                 raise InputError([Problem(f"credentials: environment variable {ref.password_env} is not set", file=where)])
             password = Secret(value)
         elif ref.password_prompt:
-            if not self._interactive:
+            if self._prompt is None:
                 raise InputError([Problem("credentials: password_prompt needs an interactive terminal; use password_env or keyring", file=where)])
             try:
                 password = Secret(self._prompt(f"Password for {ref.username or 'the current user'} ({where}): "))

@@ -1,5 +1,6 @@
 """The house rules the module structure keeps (docs/architecture.md), read from the source's syntax
-tree: only scanner/cli/ reads arguments, prints and exits; the engine never reads a file."""
+tree: only scanner/cli/ reads arguments, reads the terminal, prints and exits; the engine never reads
+a file."""
 from __future__ import annotations
 
 import ast
@@ -56,6 +57,21 @@ def speaks_or_exits(source: str) -> list[str]:
     return found
 
 
+def reads_terminal(source: str) -> list[str]:
+    """getpass.getpass (called or handed on), input(), any use of sys.stdin (isatty, read), and
+    imports of those, by line. The CLI hands the library a prompt instead (scanner/cli/common.py
+    terminal_prompt); getpass.getuser() reads no terminal."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in ("getpass", "sys"):
+            found += [f"{node.lineno}: import {node.module}.{a.name}" for a in node.names if a.name in ("getpass", "stdin")]
+        elif isinstance(node, ast.Call) and _name(node.func) == "input":
+            found.append(f"{node.lineno}: input()")
+        elif isinstance(node, ast.Attribute) and _name(node) in ("sys.stdin", "getpass.getpass"):
+            found.append(f"{node.lineno}: {_name(node)}")
+    return found
+
+
 def does_io(source: str) -> list[str]:
     """Imports of I/O modules and calls that read or write files, by line."""
     found = []
@@ -86,6 +102,11 @@ def test_only_the_cli_prints_or_exits() -> None:
     assert offenders == {}
 
 
+def test_only_the_cli_reads_the_terminal() -> None:
+    offenders = {str(p.relative_to(SCANNER)): hits for p in _outside_cli() for hits in [reads_terminal(p.read_text())] if hits}
+    assert offenders == {}
+
+
 def test_the_engine_reads_no_file() -> None:
     offenders = {str(p.relative_to(SCANNER)): hits for p in _modules(ENGINE) for hits in [does_io(p.read_text())] if hits}
     assert offenders == {}
@@ -98,6 +119,12 @@ def test_the_engine_reads_no_file() -> None:
     ("import sys\nsys.exit(3)\n", speaks_or_exits, ["2: sys.exit()"]),
     ("import sys\nsys.stderr.write('x')\n", speaks_or_exits, ["2: sys.stderr"]),
     ("import sys\nok = sys.stdout.isatty()\n", speaks_or_exits, ["2: sys.stdout"]),
+    ("import getpass\npw = getpass.getpass('p: ')\n", reads_terminal, ["2: getpass.getpass"]),
+    ("import getpass\nprompt = getpass.getpass\n", reads_terminal, ["2: getpass.getpass"]),
+    ("from getpass import getpass\n", reads_terminal, ["1: import getpass.getpass"]),
+    ("name = input('x')\n", reads_terminal, ["1: input()"]),
+    ("import sys\nok = sys.stdin.isatty()\n", reads_terminal, ["2: sys.stdin"]),
+    ("from sys import stdin\n", reads_terminal, ["1: import sys.stdin"]),
     ("from pathlib import Path\n", does_io, ["1: import pathlib", "1: import pathlib.Path"]),
     ("import yaml\n", does_io, ["1: import yaml"]),
     ("from scanner import paths\n", does_io, ["1: import scanner.paths"]),
@@ -113,3 +140,4 @@ def test_the_checks_are_not_rubber_stamps(source, check, expected) -> None:
 def test_clean_code_passes_the_checks() -> None:
     source = "import re\nfrom scanner.yamlmarks import Located\n\ndef f(doc: Located) -> str:\n    return re.sub('a', 'b', doc.file)\n"
     assert not speaks_or_exits(source) and not does_io(source) and "argparse" not in imported(source)
+    assert not reads_terminal(source) and not reads_terminal("import getpass\nuser = getpass.getuser()\n")

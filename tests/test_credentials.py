@@ -1,8 +1,15 @@
 """Credential references resolve once, from env, prompt or keyring, and never print themselves."""
 from __future__ import annotations
 
+import getpass
+import io
+import sys
+
 import pytest
 
+from scanner import exitcodes
+from scanner.cli import main
+from scanner.cli.common import terminal_prompt
 from scanner.credentials import CredentialResolver, Secret
 from scanner.errors import InputError
 from scanner.inventory import CredentialRef
@@ -27,17 +34,45 @@ def test_prompt_once_per_reference() -> None:
         asked.append(text)
         return "typed"
 
-    r = CredentialResolver(env={}, prompt=prompt, interactive=True)
+    r = CredentialResolver(env={}, prompt=prompt)
     ref = CredentialRef(username="CORP\\svc", password_prompt=True)
     for _ in range(3):
         assert r.resolve(ref, auth="negotiate", where="C1").password == Secret("typed")
     assert len(asked) == 1 and "CORP\\svc" in asked[0]
 
 
-def test_prompt_without_a_terminal_is_refused() -> None:
-    r = CredentialResolver(env={}, prompt=lambda _: "x", interactive=False)
-    with pytest.raises(InputError, match="interactive terminal"):
-        r.resolve(CredentialRef(username="u", password_prompt=True), auth="ntlm", where="C1")
+def test_prompt_without_a_prompt_is_refused() -> None:
+    """The library reads no terminal: without the prompt the CLI hands it, a prompt reference is an error."""
+    with pytest.raises(InputError) as err:
+        CredentialResolver(env={}).resolve(CredentialRef(username="u", password_prompt=True), auth="ntlm", where="C1")
+    assert [p.render() for p in err.value.problems] == [
+        "C1: credentials: password_prompt needs an interactive terminal; use password_env or keyring"]
+
+
+class _Stdin(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__("")
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_the_cli_hands_the_terminal_prompt_only_when_there_is_a_terminal(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", _Stdin(tty=True))
+    assert terminal_prompt() is getpass.getpass
+    monkeypatch.setattr(sys, "stdin", _Stdin(tty=False))
+    assert terminal_prompt() is None
+
+
+def test_password_prompt_without_a_terminal_is_one_line_and_exit_65(monkeypatch, capsys, tmp_path) -> None:
+    monkeypatch.setattr(sys, "stdin", _Stdin(tty=False))
+    code = main(["scan", "--node", "node1.test", "--auth", "ntlm", "--username", "u", "--password-prompt",
+                 "--phase", "pre", "--target-os", "2016", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == exitcodes.DATAERR
+    assert err.count("\n") == 1 and "password_prompt needs an interactive terminal; use password_env or keyring" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_keyring_reference() -> None:

@@ -16,12 +16,11 @@ from pathlib import Path
 
 from scanner import exitcodes
 from scanner.atomic import write_atomic
-from scanner.cli.common import add_upgrade_options
+from scanner.cli.common import add_upgrade_options, cli_resolver
 from scanner.cli.progress import Progress
 from scanner.cli.scan_cmd import add_target_options, deadlines, target_cluster
 from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
-from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
 from scanner.inert import inert
 
@@ -62,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     cluster, source = target_cluster(args)
     meta = ScanMeta(method="winrm", phase=args.phase, target_os=args.target_os, source_os=args.source_os,
                     inventory=source, command_line=tuple(getattr(args, "command_line", ())))
-    options = CollectOptions(resolver=CredentialResolver(), parallel=args.parallel, display=Progress,
+    options = CollectOptions(resolver=cli_resolver(), parallel=args.parallel, display=Progress,
                              deadlines=deadlines(args))
     scanned = scan_cluster(cluster, meta, options)
     write_atomic(args.out, json.dumps(scanned.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

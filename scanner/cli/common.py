@@ -5,7 +5,9 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.atomic import write_atomic
 from scanner.errors import UsageError
@@ -13,6 +15,9 @@ from scanner.model import PHASES
 from scanner.pipeline.options import RuleOptions
 from scanner.report.signing import SigningKey, check_key
 from scanner.versions import RELEASES
+
+if TYPE_CHECKING:
+    from scanner.credentials import CredentialResolver
 
 TARGETS = ("2016", "2019", "2022", "2025")
 
@@ -82,6 +87,20 @@ def add_signing_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timestamp-url", metavar="URL", help="RFC 3161 time-stamping authority to countersign with")
 
 
+def terminal_prompt() -> Callable[[str], str] | None:
+    """Asks for a password without echo when stdin is a terminal; None when there is nobody to ask
+    (the library then says which setting to use instead: scanner/credentials.py)."""
+    return getpass.getpass if sys.stdin.isatty() else None
+
+
+def cli_resolver(*, interactive: bool = True) -> CredentialResolver:
+    """The credential resolver of a command: the environment, the keyring, and the terminal's prompt
+    unless the run is unattended (a scheduled run cannot answer a prompt)."""
+    from scanner.credentials import CredentialResolver  # on use: the rule commands never need it
+
+    return CredentialResolver(prompt=terminal_prompt() if interactive else None)
+
+
 def signing_key(args: argparse.Namespace, *, interactive: bool = True) -> SigningKey | None:
     """The signing key the arguments name, its password read from the environment or asked for."""
     path = getattr(args, "sign_key", None)
@@ -91,9 +110,10 @@ def signing_key(args: argparse.Namespace, *, interactive: bool = True) -> Signin
         return None
     password = os.environ.get(SIGN_PASSWORD_ENV)
     if password is None:
-        if not (interactive and sys.stdin.isatty()):
+        prompt = terminal_prompt() if interactive else None
+        if prompt is None:
             raise UsageError(f"--sign-key {path}: set {SIGN_PASSWORD_ENV} (no terminal to ask for the password)")
-        password = getpass.getpass(f"password for {path}: ")
+        password = prompt(f"password for {path}: ")
     key = SigningKey(Path(path), password.encode("utf-8"), getattr(args, "timestamp_url", None))
     check_key(key)  # a wrong password fails here, before any scan or render
     return key

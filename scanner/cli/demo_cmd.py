@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if phase is None or target is None:
         raise InputError([Problem("the scenario has no `expected:` phase and target; give --phase and --target-os", file=str(path))])
     password = secrets.token_urlsafe(18)
-    resolver = CredentialResolver(env={PASSWORD_ENV: password}, interactive=False)
+    resolver = CredentialResolver(env={PASSWORD_ENV: password})
     print(f"lab: scenario {scenario.name} ({len(scenario.nodes)} nodes) on 127.0.0.1 over HTTPS; scanning with pypsrp ...",
           flush=True)
     with Lab(scenario, tls=True, auth="basic", password=password, time_scale=DEMO_TIME_SCALE).running() as lab:

@@ -16,14 +16,20 @@ import sys
 from pathlib import Path
 
 from scanner import exitcodes
-from scanner.cli.common import add_rule_options, add_signing_options, add_upgrade_options, rule_options, signing_key
+from scanner.cli.common import (
+    add_rule_options,
+    add_signing_options,
+    add_upgrade_options,
+    cli_resolver,
+    rule_options,
+    signing_key,
+)
 from scanner.cli.notices import print_warning
 from scanner.cli.progress import Progress
 from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
 from scanner.cli.unattended_args import run_from_args
 from scanner.collect.deadline import UNATTENDED_SCAN_TIMEOUT, Deadlines
 from scanner.collect.scan import DEFAULT_PARALLEL, ScanMeta
-from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
 from scanner.history import HistoryStore
 from scanner.history.store import RECOVERY_HINT, StorageError
@@ -228,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
         if len(clusters) > 1:
             raise UsageError(f"{source}: --unattended scans one cluster; schedule one run per cluster with --cluster "
                              f"NAME ({', '.join(c.name for c in clusters)})")
-        resolver = CredentialResolver(interactive=False)  # a scheduled run cannot answer a prompt
+        resolver = cli_resolver(interactive=False)  # a scheduled run cannot answer a prompt
 
         def do_scan(run_dir: Path, store: HistoryStore | None) -> RunOutcome:
             done = scan_and_report(clusters[0], run_dir, options, resolver=resolver, history=store)
@@ -236,15 +242,16 @@ def run(args: argparse.Namespace) -> int:
 
         return run_from_args(args, do_scan)
     out = Path(args.out)
+    resolver = cli_resolver()
     store, unavailable = HistoryStore.open_for_scan(args.history)
     if unavailable:  # the history never blocks a scan
         print_warning(f"history not available, this scan is not recorded: {unavailable}; {RECOVERY_HINT}")
     try:
         if len(clusters) > 1:
-            fleet = scan_fleet_and_report(clusters, out, options, history=store)
+            fleet = scan_fleet_and_report(clusters, out, options, resolver=resolver, history=store)
             done = list(zip(fleet.clusters, (out / folder for folder in fleet.folders)))
         else:
-            outcome = scan_and_report(clusters[0], out, options, history=store)
+            outcome = scan_and_report(clusters[0], out, options, resolver=resolver, history=store)
             done = [(outcome, out)]
         if store is not None:
             try:

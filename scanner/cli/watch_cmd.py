@@ -8,8 +8,8 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from scanner.cli.common import cli_resolver
 from scanner.cli.unattended_args import add_notify_arguments, notifier_from_args
-from scanner.credentials import CredentialResolver
 from scanner.errors import UsageError
 from scanner.facts.document import load_facts
 from scanner.facts.view import build_view
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     notifier = notifier_from_args(args)
     if notifier is not None:
         notifier = replace(notifier, when="always")  # every alert is new by construction (below)
-    resolver = CredentialResolver()
+    resolver = cli_resolver()
     store = HistoryStore.open(args.history)
     planned_end = _planned_end(args.planned_end, store, cluster.name)
     raised: set[tuple[str, str]] = set()

@@ -9,7 +9,6 @@ alone stops with that one-line error, a fleet reports it and goes on with the ot
 from __future__ import annotations
 
 import contextlib
-import getpass
 import logging
 import queue
 import threading
@@ -29,7 +28,7 @@ from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
 from scanner.inventory import Cluster, NodeTarget
-from scanner.provenance import collection_provenance
+from scanner.provenance import collection_provenance, os_user
 from scanner.times import format_utc, utc_now
 from scanner.versions import RELEASES
 
@@ -228,7 +227,7 @@ def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results
         "phase": meta.phase,
         "source_os": meta.source_os or oldest_release(outputs),
         "target_os": meta.target_os,
-        "operator": meta.operator or _operator(),
+        "operator": meta.operator or os_user(),
         "inventory": meta.inventory,
         "partial": partial,
         "cluster_name": cluster.name,
@@ -307,13 +306,6 @@ def oldest_release(outputs: list[dict[str, Any]]) -> str | None:
     releases = [((o.get("node") or {}).get("os") or {}).get("release") for o in outputs]
     known = [r for r in releases if r in RELEASES]
     return min(known, key=RELEASES.index) if known else None
-
-
-def _operator() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
 
 
 def _now() -> str:

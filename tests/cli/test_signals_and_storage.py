@@ -108,7 +108,7 @@ def test_ctrl_d_at_the_password_prompt_is_one_line() -> None:
     def eof(prompt: str = "") -> str:
         raise EOFError
 
-    resolver = CredentialResolver(interactive=True, prompt=eof)
+    resolver = CredentialResolver(prompt=eof)
     with pytest.raises(InputError) as err:
         resolver.resolve(CredentialRef(username="u", password_prompt=True), auth="ntlm", where="--node")
     assert [p.render() for p in err.value.problems] == ["--node: credentials: no password given (end of input at the prompt)"]

@@ -45,7 +45,7 @@ def scenario(faults: dict[str, Any] | None = None) -> Scenario:
 
 
 def resolver() -> CredentialResolver:
-    return CredentialResolver(env={PASSWORD_ENV: LAB_PASSWORD}, interactive=False)
+    return CredentialResolver(env={PASSWORD_ENV: LAB_PASSWORD})
 
 
 def lab_cluster(lab: Lab, **transport: Any) -> Cluster:

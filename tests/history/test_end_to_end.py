@@ -60,7 +60,7 @@ def _assert_two_runs_and_drift(db: Path, out: Path, capsys) -> None:
 @pytest.mark.slow
 def test_two_unattended_runs_against_the_lab_leave_history_and_drift(tmp_path, capsys):
     inventory, out, db = tmp_path / "inventory.yaml", tmp_path / "out", tmp_path / "history.db"
-    resolver = CredentialResolver(env={PASSWORD_ENV: PASSWORD}, interactive=False)
+    resolver = CredentialResolver(env={PASSWORD_ENV: PASSWORD})
 
     def do_scan(run_dir: Path, store: HistoryStore):
         cluster = load_inventory(inventory).select(None)
