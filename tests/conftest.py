@@ -12,6 +12,18 @@ def _private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     monkeypatch.setenv("ROLLREADY_HISTORY", str(tmp_path_factory.mktemp("history") / "history.db"))
 
 
+@pytest.fixture
+def write_file(tmp_path: Path):
+    """write_file(name, text): the text written (UTF-8) to tmp_path/name, and that path; the input
+    files (cases, waivers, scenarios) tests hand to a loader or the command line."""
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """One PostgreSQL server for the session (tests/pg.py); skipped only where none can be had and

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+# The `write_file` fixture (tests/conftest.py): write_file(name, text) -> the file, in the test's tmp_path.
+WriteFile = Callable[[str, str], Path]
 
 OS = {
     "2012R2": {"caption": "Microsoft Windows Server 2012 R2 Datacenter", "version": "6.3.9600", "build": 9600, "ubr": 19999},

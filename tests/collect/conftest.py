@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,28 +11,12 @@ import yaml
 from scanner.credentials import CredentialResolver
 from scanner.inventory import Cluster, inventory_from_dict
 from scanner.lab import PASSWORD_ENV, Lab, Scenario, parse_scenario
+from tests.lab.conftest import scenario_text
 
 LAB_PASSWORD = "lab-pass-7f3c9e1d"  # distinctive, so the secrets test can search for it
 
-THREE = textwrap.dedent(
-    """\
-    name: three
-    description: three 2012 R2 nodes for collection tests
-    cluster:
-      name: COLLCLU
-      functional_level: 8
-      nodes:
-        - {name: N1, state: Up}
-        - {name: N2, state: Up}
-        - {name: N3, state: Up}
-    node_defaults:
-      os: {caption: Microsoft Windows Server 2012 R2 Standard, version: 6.3.9600, build: 9600, ubr: 19000, release: 2012R2}
-      hotfixes: [{id: KB5001382}]
-    nodes:
-      - name: N1
-      - name: N2
-    """
-)
+THREE = scenario_text("three", "three 2012 R2 nodes for collection tests", "COLLCLU", ["N1", "N2", "N3"],
+                      "  - name: N1\n  - name: N2\n")
 
 
 def scenario(faults: dict[str, Any] | None = None) -> Scenario:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from factory import WriteFile
 
 from scanner.cli import main
+from scanner.errors import InputError
 from scanner.rulefiles import load_catalogs, load_rules
 from scanner.ruletest import Case, build_facts, run_cases
-from scanner.errors import InputError
 
 PACK = load_rules()
 CATALOGS = load_catalogs()
@@ -42,12 +43,6 @@ def test_bad_changes_are_reported_with_the_case_location(raw: dict, message: str
     assert message in problem.message and problem.file == "cases.yaml" and problem.line == 3
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    p = tmp_path / "cases.yaml"
-    p.write_text(text)
-    return p
-
-
 CASES = """\
 cases:
   - {rule: ODX-001, name: same everywhere, expect: pass}
@@ -58,32 +53,32 @@ cases:
 """
 
 
-def test_a_wrong_expectation_fails_and_missing_statuses_are_listed(tmp_path: Path) -> None:
-    report = run_cases(PACK, CATALOGS, [write(tmp_path, CASES.replace("expect: fail", "expect: pass"))])
+def test_a_wrong_expectation_fails_and_missing_statuses_are_listed(write_file: WriteFile) -> None:
+    report = run_cases(PACK, CATALOGS, [write_file("cases.yaml", CASES.replace("expect: fail", "expect: pass"))])
     assert [o.ok for o in report.outcomes] == [True, False]
     assert report.outcomes[1].actual == "fail"
     assert report.missing == {"ODX-001": ["fail", "unknown"]}
     assert not report.ok
 
 
-def test_coverage_of_the_given_files_only(tmp_path: Path) -> None:
+def test_coverage_of_the_given_files_only(write_file: WriteFile) -> None:
     text = CASES + '  - {rule: ODX-001, name: not collected, expect: unknown, set: {"nodes[NODE2].odx_mode": null}}\n'
-    report = run_cases(PACK, CATALOGS, [write(tmp_path, text)])
+    report = run_cases(PACK, CATALOGS, [write_file("cases.yaml", text)])
     assert report.ok and len(report.outcomes) == 3
 
 
-def test_unknown_rule_and_bad_keys_in_case_files_are_located(tmp_path: Path) -> None:
-    path = write(tmp_path, "cases:\n  - {rule: NOPE-1, name: x y z, expect: pass}\n  - {rule: ODX-001, name: abc, expect: maybe}\n")
+def test_unknown_rule_and_bad_keys_in_case_files_are_located(write_file: WriteFile) -> None:
+    path = write_file("cases.yaml", "cases:\n  - {rule: NOPE-1, name: x y z, expect: pass}\n  - {rule: ODX-001, name: abc, expect: maybe}\n")
     with pytest.raises(InputError) as exc:
         run_cases(PACK, CATALOGS, [path])
     rendered = [p.render() for p in exc.value.problems]
     assert any(":3:" in r and "'maybe' is not one of" in r for r in rendered), rendered
 
 
-def test_rules_test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rules_test_command(write_file: WriteFile, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "test"]) == 0
     assert f"cases passed over {len(PACK.rules)} rules" in capsys.readouterr().out
-    assert main(["rules", "test", str(write(tmp_path, CASES))]) == 1
+    assert main(["rules", "test", str(write_file("cases.yaml", CASES))]) == 1
     out = capsys.readouterr().out
     assert "MISSING ODX-001: no unknown case" in out
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import factory
 import pytest
+from factory import WriteFile
 
 from scanner.cli import main
 from scanner.engine.run import evaluate_facts
@@ -89,12 +90,6 @@ def test_first_matching_waiver_wins_and_the_second_is_stale() -> None:
     assert "already waived" in report["stale"][0]["reason"]
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    p = tmp_path / "waivers.yaml"
-    p.write_text(text)
-    return p
-
-
 GOOD = """\
 waivers:
   - id: W-1
@@ -106,8 +101,8 @@ waivers:
 """
 
 
-def test_load_parses_unquoted_dates_and_records_the_line(tmp_path: Path) -> None:
-    (w,) = load_waivers([write(tmp_path, GOOD)])
+def test_load_parses_unquoted_dates_and_records_the_line(write_file: WriteFile) -> None:
+    (w,) = load_waivers([write_file("waivers.yaml", GOOD)])
     assert w.expires == dt.date(2026, 12, 1)
     assert w.line == 2 and w.id == "W-1"
 
@@ -120,23 +115,23 @@ def test_load_parses_unquoted_dates_and_records_the_line(tmp_path: Path) -> None
     (GOOD.replace("expires: 2026-12-01", "expires: next week"), ":7:14: waivers/0/expires: 'next week' does not match"),
     (GOOD + "  - rule: X-1\n", ":8:5: waivers/1: 'subject' is a required property"),
 ])
-def test_bad_waiver_files_name_file_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
-    path = write(tmp_path, text)
+def test_bad_waiver_files_name_file_line_and_column(write_file: WriteFile, text: str, expected: str) -> None:
+    path = write_file("waivers.yaml", text)
     with pytest.raises(InputError) as exc:
         load_waivers([path])
     rendered = [p.render() for p in exc.value.problems]
     assert any(r.startswith(str(path)) and expected in r for r in rendered), rendered
 
 
-def test_bad_waiver_file_exits_65_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, GOOD.replace("    approved_by: CAB-2026-11\n", ""))
+def test_bad_waiver_file_exits_65_on_the_command_line(write_file: WriteFile, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_file("waivers.yaml", GOOD.replace("    approved_by: CAB-2026-11\n", ""))
     assert main(["evaluate", "examples/mixed-dedup-hazard.json", "--waivers", str(path)]) == 65
     assert f"{path}:2:5" in capsys.readouterr().err
 
 
-def test_end_to_end_a_waived_critical_no_longer_blocks_until_it_expires(tmp_path: Path) -> None:
+def test_end_to_end_a_waived_critical_no_longer_blocks_until_it_expires(write_file: WriteFile) -> None:
     doc = factory.mixed_dedup_hazard()
-    waivers = load_waivers([write(tmp_path, GOOD)])
+    waivers = load_waivers([write_file("waivers.yaml", GOOD)])
     before, _ = evaluate_facts(doc, PACK, CATALOGS, phase="mixed", target_os="2016", waivers=waivers,
                                today=dt.date(2026, 11, 30))
     after, _ = evaluate_facts(doc, PACK, CATALOGS, phase="mixed", target_os="2016", waivers=waivers,
@@ -148,8 +143,8 @@ def test_end_to_end_a_waived_critical_no_longer_blocks_until_it_expires(tmp_path
     assert after["waivers"]["expired"][0]["id"] == "W-1"
 
 
-def test_pack_carries_waivers_from_the_command_line_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, GOOD.replace("2026-12-01", "2999-01-01"))
+def test_pack_carries_waivers_from_the_command_line_options(write_file: WriteFile, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_file("waivers.yaml", GOOD.replace("2026-12-01", "2999-01-01"))
     code = main(["evaluate", "examples/mixed-dedup-hazard.json", "--waivers", str(path), "--format", "json"])
     assert code != 2
     assert '"status": "waived"' in capsys.readouterr().out

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import textwrap
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from factory import WriteFile
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
@@ -15,26 +15,18 @@ from scanner.lab import NodeEndpoint, Scenario, parse_scenario
 COLLECTOR = "# rollready-collector-version: 1\n$CollectorVersion = '1'\nWrite-Output '{}'\n"
 PASSWORD = "rollready-lab"
 
-SMALL = textwrap.dedent(
-    """\
-    name: small
-    description: two nodes for protocol tests
-    cluster:
-      name: LABCLU
-      functional_level: 8
-      nodes:
-        - {name: N1, state: Up}
-        - {name: N2, state: Up}
-    node_defaults:
-      os: {caption: Microsoft Windows Server 2012 R2 Standard, version: 6.3.9600, build: 9600, ubr: 19000, release: 2012R2}
-      hotfixes: [{id: KB5001382}]
-    nodes:
-      - name: N1
-      - name: N2
-        facts:
-          os: {ubr: 20000}
-    """
-)
+def scenario_text(name: str, description: str, cluster: str, members: Sequence[str], nodes: str) -> str:
+    """A small lab scenario of 2012 R2 nodes as YAML text (tests edit it as text, and count its lines):
+    `members` all Up in the cluster's member list, `nodes` the scenario's `nodes:` entries as written."""
+    listed = "".join(f"    - {{name: {member}, state: Up}}\n" for member in members)
+    return (f"name: {name}\ndescription: {description}\ncluster:\n  name: {cluster}\n  functional_level: 8\n"
+            f"  nodes:\n{listed}node_defaults:\n"
+            "  os: {caption: Microsoft Windows Server 2012 R2 Standard, version: 6.3.9600, build: 9600, ubr: 19000, "
+            "release: 2012R2}\n  hotfixes: [{id: KB5001382}]\nnodes:\n" + nodes)
+
+
+SMALL = scenario_text("small", "two nodes for protocol tests", "LABCLU", ["N1", "N2"],
+                      "  - name: N1\n  - name: N2\n    facts:\n      os: {ubr: 20000}\n")
 
 
 def small_scenario(faults: dict[str, Any] | None = None) -> Scenario:
@@ -71,10 +63,6 @@ def run_script(ep: NodeEndpoint, script: str = COLLECTOR, **kwargs: Any) -> Powe
 
 
 @pytest.fixture
-def scenario_file(tmp_path: Path):
-    def write(text: str, name: str = "scenario.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return write
+def scenario_file(write_file: WriteFile):
+    """scenario_file(text, name="scenario.yaml"): write_file for scenarios."""
+    return lambda text, name="scenario.yaml": write_file(name, text)
