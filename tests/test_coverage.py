@@ -5,12 +5,12 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import factory
 import pytest
 
-import factory
 from scanner import exitcodes, paths
 from scanner.cli import main
-from scanner.coverage import NodeIdentity, coverage, name_key
+from scanner.coverage import NodeIdentity, cluster_conflicts, conflict_line, coverage, name_key
 from scanner.errors import InputError
 from scanner.facts.outputs import facts_from_outputs
 from scanner.report.machine import to_csv, to_junit
@@ -103,6 +103,17 @@ def test_nodes_of_two_clusters_are_never_merged() -> None:
         facts_from_outputs(outputs, {"tool_version": "x", "collected_at": "2026-11-20T00:00:00Z", "method": "offline"})
     message = err.value.problems[0].render()
     assert "different clusters" in message and "NODE9 reports OTHERCLUSTER" in message and "\n" not in message
+
+
+def test_cluster_conflicts_with_and_without_the_inventory_name() -> None:
+    """Server text: a name that is no string or no name (an address) says nothing and never crashes."""
+    reported = [("N1", "FS1"), ("N2", "fs1.corp.example"), ("N3", "OTHER"), ("N4", None), ("N5", 7), ("N6", "10.0.0.9")]
+    assert cluster_conflicts("FS1", reported) == [("N3", "OTHER")]
+    assert cluster_conflicts(None, reported) == [("N1", "FS1"), ("N3", "OTHER")]
+    assert cluster_conflicts(None, reported[:2]) == [] and cluster_conflicts("FS1", reported[:2]) == []
+    assert conflict_line("FS2", [("N1", "FS1"), ("N2", "FS1")]) == (
+        "N1 reports cluster FS1; N2 reports cluster FS1, not FS2: fix the inventory (a cluster's history is never "
+        "merged with another's)")
 
 
 def test_cluster_names_compare_like_node_names() -> None:

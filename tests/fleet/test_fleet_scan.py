@@ -111,18 +111,24 @@ def test_a_cluster_whose_nodes_report_another_cluster_is_one_row_and_the_others_
 
 
 def test_a_mismatched_cluster_is_yielded_as_a_value_and_the_others_are_collected():
-    """Two inventory clusters on one lab whose nodes all report COLLCLU: one is right, one is not."""
-    with start_lab(scenario()).running() as lab:
-        base = lab_cluster(lab)
-        clusters = [replace(base, name="PRODCLU"), replace(base, name="collclu")]  # names compare like node names
+    """Inventory clusters on two labs (COLLCLU, OTHERCLU): one named right, one named wrong, and one
+    without a name of its own (`--node`) whose nodes report both clusters."""
+    other = scenario()
+    other = replace(other, cluster={**other.cluster, "name": "OTHERCLU"})
+    with start_lab(scenario()).running() as lab, start_lab(other).running() as lab2:
+        base, base2 = lab_cluster(lab), lab_cluster(lab2)
+        clusters = [replace(base, name="PRODCLU"), replace(base, name="collclu"),  # names compare like node names
+                    replace(base, name="adhoc", named=False, nodes=(base.nodes[0], base2.nodes[1]))]
         done = list(scan_fleet(clusters, ScanMeta(method="lab", inventory="fleet.yaml"),
                                CollectOptions(resolver=resolver(), parallel=3)))
     by_name = {d.cluster: d for d in done}
-    bad, good = by_name["PRODCLU"], by_name["collclu"]
-    assert isinstance(bad, ClusterMismatch) and isinstance(good, ScanResult)
+    bad, good, mixed = by_name["PRODCLU"], by_name["collclu"], by_name["adhoc"]
+    assert isinstance(bad, ClusterMismatch) and isinstance(good, ScanResult) and isinstance(mixed, ClusterMismatch)
     assert bad.conflicts == (("N1", "COLLCLU"), ("N2", "COLLCLU"), ("N3", "COLLCLU")) and len(bad.results) == 3
     assert bad.error().problems[0].render() == f"fleet.yaml: {bad.line}"
     assert good.facts["cluster"]["name"] == "COLLCLU" and len(good.facts["nodes"]) == 3
+    assert mixed.conflicts == (("N1", "COLLCLU"), ("N2", "OTHERCLU"))
+    assert "different clusters (N1 reports COLLCLU, N2 reports OTHERCLU)" in mixed.line
 
 
 @pytest.mark.slow
