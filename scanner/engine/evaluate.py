@@ -14,7 +14,7 @@ from scanner.engine.messages import environment, render
 from scanner.engine.scopes import SCOPES, Subject
 from scanner.engine.verdict import SEVERITY_TABLE
 from scanner.facts.view import FactsView
-from scanner.model import Finding, Status
+from scanner.model import Evidence, Finding, Status
 
 
 def applicable(rule: Rule, phase: str) -> bool:
@@ -130,7 +130,11 @@ def rule_runner(rule: Rule, params: dict[str, Any], catalogs: dict[str, Catalog]
         ctx = Context({}, catalogs, now)
         for subject, values in subjects:
             # One context per rule, readied for each subject: a context per finding cost a tenth of a run.
-            ctx.values, ctx.evidence, ctx.offenders = values, [], []
+            # Offenders and catalogs are rarely noted: their containers are renewed only once used.
+            evidence: list[Evidence] = []
+            ctx.values, ctx.evidence = values, evidence
+            if ctx.offenders:
+                ctx.offenders = []
             if ctx.catalogs_used:
                 ctx.catalogs_used = set()
             if subject.missing is not None:
@@ -146,7 +150,7 @@ def rule_runner(rule: Rule, params: dict[str, Any], catalogs: dict[str, Catalog]
                 continue
             if result == TRUE and not ctx.catalogs_used:  # a pass: no message, no detail
                 append(Finding(rule_id, title, severity, "pass", scope, subject.id, area, subject.node, "",
-                               remediation, references, tuple(ctx.evidence), blocking, None, None, None, None))
+                               remediation, references, tuple(evidence), blocking, None, None, None, None))
             else:
                 append(finding(subject, values, ctx, _STATUS_OF[result], None, None))
         return out

@@ -95,6 +95,25 @@ def test_evidence_read_through_a_loop_names_the_element() -> None:
     assert [(e.fact, e.actual) for e in c.evidence] == [("n.b", 1), ("o[N1].b", 14393), ("n.b", 1), ("o[N2].b", 9600)]
 
 
+def test_nested_loops_name_each_element_and_unbind_their_labels() -> None:
+    """An inner loop's evidence names its own element and the outer one it reads; a `count` inside
+    leaves its own variable unnamed (as before); nothing stays bound after the loops, even on error."""
+    volumes = [{"path": "E:", "owners": [{"name": "N1", "b": 1}], "disks": [{"id": "d1"}, {"id": "d2"}]}]
+    c = ctx(n={"volumes": volumes, "b": 1})
+    cond = {"every": "n.volumes", "as": "v", "that": {"all": [
+        {"some": "v.owners", "as": "o", "that": {"all": [{"fact": "o.b", "equals": 1}, {"fact": "v.path", "equals": "E:"},
+                                                          {"fact": "n.b", "exists": True}]}},
+        {"count": "v.disks", "as": "k", "that": {"fact": "k.id", "matches": "^d"}, "eq": 2}]}}
+    assert evaluate(cond, c) == TRUE
+    assert [e.fact for e in c.evidence] == ["o[N1].b", "v[E:].path", "n.b", "k.id", "k.id", "count(v.disks)"]
+    assert c.labels == {} and set(c.values) == {"n", "params"}
+    broken = {"every": "n.volumes", "as": "v", "that": {"fact": "v.path", "version_ge": "x.y"}}
+    c = ctx(n={"volumes": volumes})
+    with pytest.raises(EvalError):
+        evaluate(broken, c)
+    assert c.labels == {} and "v" not in c.values
+
+
 def test_quantifier_over_uncollected_collection_is_unknown() -> None:
     cond = {"every": "v.owners", "as": "o", "that": {"fact": "o.b", "ge": 1}}
     assert evaluate(cond, ctx(v={"owners": None})) == UNKNOWN

@@ -101,7 +101,7 @@ class FactTest(Leaf):
         evidence = ctx.evidence
         if actual is MISSING or expected is MISSING:
             if len(evidence) < MAX_EVIDENCE:
-                evidence.append(Evidence(self.path, shown(actual), self.op, shown(expected), UNKNOWN))
+                evidence.append(Evidence(ctx.fact_name(self.path), shown(actual), self.op, shown(expected), UNKNOWN))
             return UNKNOWN
         try:
             if self.reads == "value":
@@ -113,13 +113,14 @@ class FactTest(Leaf):
         except UnreadableDate:
             # A server's date in a form nobody could read: unknown, like a date not collected.
             if len(evidence) < MAX_EVIDENCE:
-                evidence.append(Evidence(self.path, actual, self.op, expected, UNKNOWN))
+                evidence.append(Evidence(ctx.fact_name(self.path), actual, self.op, expected, UNKNOWN))
             return UNKNOWN
         except (TypeError, ValueError, re.error):
             raise self.cannot(actual, expected) from None
         result = TRUE if ok else FALSE
         if len(evidence) < MAX_EVIDENCE:
-            evidence.append(new_evidence((self.path, actual, self.op, expected, result)))
+            fact = ctx.fact_name(self.path) if ctx.labels else self.path  # most tests run outside any loop
+            evidence.append(new_evidence((fact, actual, self.op, expected, result)))
         return result
 
     def cannot(self, actual: Any, expected: Any) -> EvalError:
@@ -137,7 +138,7 @@ class LiteralTest(FactTest):
         evidence = ctx.evidence
         if actual is MISSING:
             if len(evidence) < MAX_EVIDENCE:
-                evidence.append(new_evidence((self.path, None, self.op, self.value, UNKNOWN)))
+                evidence.append(new_evidence((ctx.fact_name(self.path), None, self.op, self.value, UNKNOWN)))
             return UNKNOWN
         try:
             ok = self.test(actual, self.prepared)
@@ -145,7 +146,8 @@ class LiteralTest(FactTest):
             raise self.cannot(actual, self.value) from None
         result = TRUE if ok else FALSE
         if len(evidence) < MAX_EVIDENCE:
-            evidence.append(new_evidence((self.path, actual, self.op, self.value, result)))
+            fact = ctx.fact_name(self.path) if ctx.labels else self.path  # most tests run outside any loop
+            evidence.append(new_evidence((fact, actual, self.op, self.value, result)))
         return result
 
 

@@ -97,6 +97,13 @@ def fact_date(value: Any) -> datetime:
 def age_days(now: datetime, value: Any) -> float:
     """Days from a date fact to the scan time. A date more than a day after the scan cannot be true
     (a hotfix "installed" on 9999-12-31): unknown, never "recent" (engine/contradictions.py names it)."""
+    if type(value) is str:  # the facts' form: cached, every node reads the same few dates at one scan time
+        return _age(now, value)
+    return _age.__wrapped__(now, value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _age(now: datetime, value: Any) -> float:
     age = (now - fact_date(value)).total_seconds() / 86400
     if age < -1:
         raise UnreadableDate(str(value)[:60])

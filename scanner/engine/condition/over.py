@@ -104,29 +104,28 @@ class Quantifier(Over):
             ctx.note(Evidence(self.path, None, self.kind, None, UNKNOWN))
             return UNKNOWN
         that, name, breaks, offenders = self.that, self.name, self.breaks, ctx.offenders
-        values = ctx.values
-        saved = values.get(name, MISSING)
+        values, labels = ctx.values, ctx.labels
+        saved, saved_label = values.get(name, MISSING), labels.get(name)
         saw_true = saw_false = saw_unknown = False
         try:
-            evidence = ctx.evidence
             for item in items:  # every element, so each one's evidence and offenders are noted
                 values[name] = item
-                start = len(evidence)
+                labels[name] = label = _label(item)  # evidence read through `name` names the element
                 r = that.evaluate(ctx)
-                if len(evidence) > start:
-                    name_the_item(evidence, start, name, item)
                 if r == TRUE:
                     saw_true = True
                 elif r == FALSE:
                     saw_false = True
                 else:
                     saw_unknown = True
-                if r == breaks:
-                    label = _label(item)
-                    if label not in offenders:
-                        offenders.append(label)
+                if r == breaks and label not in offenders:
+                    offenders.append(label)
         finally:
             unbind(values, name, saved)
+            if saved_label is None:
+                labels.pop(name, None)
+            else:
+                labels[name] = saved_label
         if self.kind == "every":
             return FALSE if saw_false else UNKNOWN if saw_unknown else TRUE
         some: Tri = TRUE if saw_true else UNKNOWN if saw_unknown else FALSE
@@ -309,21 +308,15 @@ class Same(Over):
         return self.where.catalog_refs() if self.where is not None else iter(())
 
 
-def name_the_item(evidence: list[Evidence], start: int, name: str, item: Any) -> None:
-    """Evidence read through a loop variable names the element it was read on: `candidate.os.build`
-    twice says nothing, `candidate[NODE2].os.build` and `candidate[NODE3].os.build` say which node."""
-    prefix = name + "."
-    for i in range(start, len(evidence)):
-        e = evidence[i]
-        if e.fact == name or e.fact.startswith(prefix):
-            evidence[i] = e._replace(fact=f"{name}[{_label(item)}]{e.fact[len(name):]}")
+_LABEL_KEYS = ("name", "id", "path", "device_name")
 
 
 def _label(item: Any) -> str:
     if isinstance(item, dict):
-        for key in ("name", "id", "path", "device_name"):
-            if isinstance(item.get(key), str):
-                return item[key]
+        for key in _LABEL_KEYS:
+            value = item.get(key)
+            if isinstance(value, str):
+                return value
     return str(item)[:80]
 
 
