@@ -49,6 +49,21 @@ def compile_path(path: str) -> Resolver:
 
         return two
 
+    if len(keys) == 3:  # `node.os.version`: the next most common
+        first, second, third = keys
+
+        def three(values: dict[str, Any]) -> Any:
+            current = values.get(first)
+            if type(current) is dict:
+                current = current.get(second)
+                if type(current) is dict:
+                    value = current.get(third)
+                    return MISSING if value is None else value
+                return MISSING if current is None else _get(current, third)
+            return MISSING if current is None else plain(values)
+
+        return three
+
     def plain(values: dict[str, Any]) -> Any:
         current: Any = values
         for key in keys:
