@@ -40,12 +40,30 @@ def blocks(severity: Severity) -> bool:
     return SEVERITY_TABLE[severity].blocks
 
 
-def counts(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
+def _sort(findings: Iterable[Finding]) -> tuple[dict[str, dict[str, int]], list[Finding], list[Finding], list[Finding]]:
+    """One pass over the findings: counts by status and severity, blocking failures, blocking
+    undecided findings, and the other counted problems (four passes were a tenth of the engine's time
+    at 200,000 findings)."""
+    c: dict[str, dict[str, int]] = {}
+    blocking_fails: list[Finding] = []
+    undecided: list[Finding] = []
+    others: list[Finding] = []
     for f in findings:
-        by_sev = out.setdefault(f.status, {})
-        by_sev[f.severity] = by_sev.get(f.severity, 0) + 1
-    return out
+        status, severity = f.status, f.severity
+        by_sev = c.get(status)
+        if by_sev is None:
+            by_sev = c[status] = {}
+        by_sev[severity] = by_sev.get(severity, 0) + 1
+        if status == "pass" or status == "not_applicable":
+            continue
+        fail = status == "fail"
+        if not fail and status not in UNDECIDED:
+            continue
+        if f.blocking:
+            (blocking_fails if fail else undecided).append(f)
+        if SEVERITY_TABLE[severity].counts and not (fail and f.blocking):
+            others.append(f)
+    return c, blocking_fails, undecided, others
 
 
 def _names(items: Sequence[str], limit: int = 3) -> str:
@@ -61,12 +79,8 @@ def decide(findings: Sequence[Finding], collection_problems: Sequence[str] = (),
 
     `not_scanned` are cluster members the scan did not cover (not repeated in `collection_problems`);
     they are named first in the reason."""
-    c = counts(findings)
-    blocking_fails = [f for f in findings if f.status == "fail" and f.blocking]
-    undecided = [f for f in findings if f.status in UNDECIDED and f.blocking]
-    others = sorted((f for f in findings if f.status in ("fail", *UNDECIDED) and SEVERITY_TABLE[f.severity].counts
-                     and not (f.status == "fail" and f.blocking)),
-                    key=lambda f: SEVERITIES.index(f.severity))
+    c, blocking_fails, undecided, others = _sort(findings)
+    others.sort(key=lambda f: SEVERITIES.index(f.severity))
     if blocking_fails:
         first = blocking_fails[0]
         more = f" and {len(blocking_fails) - 1} more blocking failure(s)" if len(blocking_fails) > 1 else ""
