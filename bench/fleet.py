@@ -74,8 +74,8 @@ def scan(mode: str, inventory_file: str, out: str, parallel: int) -> int:
     else:
         outcomes = list(scan_fleet_and_report(clusters, Path(out), options, rules=rules, resolver=resolver).clusters)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    nodes = sum(len(o.scan.facts["nodes"]) for o in outcomes)
-    collected = sum(1 for o in outcomes for n in o.scan.facts["nodes"] if n.get("reachable"))
+    nodes = sum(len(o.facts["nodes"]) for o in outcomes)
+    collected = sum(1 for o in outcomes for n in o.facts["nodes"] if n.get("reachable"))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall": wall, "cpu": cpu, "nodes": nodes, "collected": collected, "rss_mb": rss_mb}))
     return 0

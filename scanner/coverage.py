@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scanner.facts.model import FactsDoc, NodeFacts
+
 MemberStatus = Literal["scanned", "unreachable", "not_in_scan"]
 
 
@@ -54,7 +56,7 @@ class NodeIdentity:
         return key is not None and key in self.keys
 
     @classmethod
-    def of(cls, node: dict[str, Any]) -> NodeIdentity:
+    def of(cls, node: NodeFacts) -> NodeIdentity:
         return cls(node["name"], node.get("inventory_name"))
 
 
@@ -105,7 +107,7 @@ class Coverage:
         }
 
 
-def coverage(doc: dict[str, Any]) -> Coverage:
+def coverage(doc: FactsDoc) -> Coverage:
     """Match the cluster's member list with the facts' nodes, each member at most once."""
     cluster = doc["cluster"]
     nodes = [(NodeIdentity.of(n), bool(n.get("reachable"))) for n in doc["nodes"]]

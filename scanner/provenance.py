@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # reports read TLS_TEXT without loading the inventory code
+    from scanner.facts.model import ScanSection
     from scanner.inventory import Cluster, Transport
 
 TlsState = Literal["verified", "ca_bundle", "disabled", "not_used"]
@@ -123,7 +124,7 @@ def run_provenance(command_line: Sequence[str]) -> dict[str, Any]:
     return {"host": host_name(), "os_user": os_user(), "command_line": redact_command_line(command_line)}
 
 
-def result_provenance(facts_scan: dict[str, Any], *, command_line: Sequence[str]) -> dict[str, Any]:
+def result_provenance(facts_scan: ScanSection, *, command_line: Sequence[str]) -> dict[str, Any]:
     """The result's `provenance`: the collection record (null for facts that carry none, such as
     offline collector outputs or examples) and who evaluated them, where, how."""
     collection = facts_scan.get("provenance")

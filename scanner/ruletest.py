@@ -30,6 +30,7 @@ from scanner.engine.waivers import Selector, Waiver
 from scanner.errors import InputError, Problem
 from scanner.exception_files import dates_to_text
 from scanner.facts.document import check_facts
+from scanner.facts.model import FactsDoc
 from scanner.model import Finding
 from scanner.schemas import validator
 from scanner.yamlmarks import Located, read_located, schema_problems
@@ -115,26 +116,24 @@ def load_cases(files: Sequence[str | Path], pack: RulePack) -> list[Case]:
 def _base(name: str, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if name not in cache:
         doc = read_located(str(BASES_DIR / f"{name}.yaml"))
-        cache[name] = check_facts(doc.data, file=doc.file)
+        check_facts(doc.data, file=doc.file)
+        cache[name] = doc.data  # kept as a plain dict: cases edit copies of it by path
     return copy.deepcopy(cache[name])
 
 
-def build_facts(case: Case, cache: dict[str, dict[str, Any]], phase: str) -> dict[str, Any]:
+def build_facts(case: Case, cache: dict[str, dict[str, Any]], phase: str) -> FactsDoc:
     """The base with the case's changes applied, schema-checked."""
     doc = _base(case.raw.get("base", phase), cache)
     for path, value in (case.raw.get("set") or {}).items():
         _assign(doc, path, copy.deepcopy(value), case)
     for path in case.raw.get("unset") or []:
         _assign(doc, path, _UNSET, case)
-    problems = []
     try:
-        check_facts(doc)
+        return check_facts(doc)
     except InputError as exc:
         problems = [f"{p.pointer}: {p.message}" for p in exc.problems]
-    if problems:
-        raise InputError([Problem("the case makes the facts invalid: " + "; ".join(problems[:3]), file=case.file,
-                                  line=case.line, rule_id=case.rule)])
-    return doc
+    raise InputError([Problem("the case makes the facts invalid: " + "; ".join(problems[:3]), file=case.file,
+                              line=case.line, rule_id=case.rule)])
 
 
 _UNSET = object()

@@ -16,6 +16,7 @@ from typing import Any
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
 from scanner.facts.document import check_facts, parse_json_file
+from scanner.facts.model import FactsDoc
 from scanner.provenance import run_provenance
 from scanner.report.diff import Side, check_diff, diff
 from scanner.report.diff_render import render_html, render_pdf, render_text
@@ -73,7 +74,7 @@ def load_side(label: str, path: str, facts_path: str | None) -> tuple[Side, dict
     if not is_result(doc):
         if facts_path:
             raise UsageError(f"--{label}-facts only goes with a result document, and {path} is a facts document")
-        facts: dict[str, Any] | None = check_facts(doc, file=path)  # None below when no facts file is found
+        facts: FactsDoc | None = check_facts(doc, file=path)  # None below when no facts file is found
         return Side(label, None, facts, {"facts": path}, {"facts": sha256_hex(raw)}), {f"{label}-facts.json": raw}
     result = check_result(doc, file=path)
     files, digests, blobs = {"result": path}, {"result": sha256_hex(raw)}, {f"{label}-findings.json": raw}

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from scanner.collect.offline import facts_from_files
+from scanner.facts.model import FactsDoc
+from scanner.facts.view import FactsView
 from scanner.inert import inert
 from scanner.plan import build_plan, render_html, render_pdf, render_runbook
 from scanner.report.writer import PdfUnavailable, write_all
@@ -33,12 +34,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_plan(doc: dict[str, Any], target_os: str, out: Path, *, source: str, pdf: bool = True) -> None:
+def write_plan(doc: FactsDoc, target_os: str, out: Path, *, source: str, pdf: bool = True,
+               view: FactsView | None = None) -> None:
     """Build the plan and write plan.html, runbook.ps1 and (unless pdf=False) plan.pdf into out.
+    `view`: the scan's cluster view of `doc` (`scan --plan`), so it is not built again.
 
     PlanRefused (every reason, one line each) when no safe plan exists; PdfUnavailable after the
     other two files are written when WeasyPrint's libraries are missing."""
-    plan = build_plan(doc, target_os, source=source)
+    plan = build_plan(doc, target_os, source=source, view=view)
     now = format_utc(utc_now())
     collected = str((doc.get("scan") or {}).get("collected_at") or "?")
     files = [(out / "plan.html", render_html(plan, doc, now).encode("utf-8")),

@@ -181,7 +181,7 @@ def _plan_for(outcome: ScanOutcome, folder: Path, target_os: str) -> None:
     from scanner.errors import RollreadyError
 
     try:
-        write_plan(outcome.scan.facts, target_os, folder / "plan", source=str(folder / "facts.json"))
+        write_plan(outcome.facts, target_os, folder / "plan", source=str(folder / "facts.json"), view=outcome.view)
     except RollreadyError as exc:
         print_warning(f"no upgrade plan for {folder}: {exc}")
 
@@ -190,7 +190,7 @@ def print_summary(outcome: ScanOutcome, cluster: str) -> None:
     """The verdict, the nodes that could not be collected, and where everything went."""
     verdict = outcome.result["verdict"]
     print(inert(f"{cluster}: {verdict['status']} — {verdict['reason']}"))
-    for node in outcome.scan.facts["nodes"]:
+    for node in outcome.scan.facts["nodes"]:  # as collected
         if not node.get("reachable"):
             err = (node.get("errors") or [{"section": "?", "message": "not collected"}])[0]
             print(f"  {inert(node['name'])}: not collected ({inert(err['section'])}: {inert(err['message'])})")
@@ -238,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
 
         def do_scan(run_dir: Path, store: HistoryStore | None) -> RunOutcome:
             done = scan_and_report(clusters[0], run_dir, options, resolver=resolver, history=store)
-            return RunOutcome(done.result, done.scan.facts, done.facts_bytes, done.paths.get("html"))
+            return RunOutcome(done.result, done.facts, done.facts_bytes, done.paths.get("html"))
 
         return run_from_args(args, do_scan)
     out = Path(args.out)

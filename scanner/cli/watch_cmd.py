@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     dedup = set(args.dedup)
     if args.facts:
         scanned = build_view(load_facts(args.facts))
-        dedup |= {v["name"] for v in scanned.volumes or [] if (v.get("dedup") or {}).get("enabled")}
+        dedup |= {v["name"] for v in scanned.volumes or [] if (found := v.get("dedup")) and found.get("enabled")}
     if not dedup:
         print("rollready: note: no deduplicated volume known (give --facts from the last scan, or --dedup); "
               "only node state and mixed-mode age are watched", file=sys.stderr)

@@ -15,6 +15,7 @@ from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
 from scanner.facts.document import check_facts, parse_json_file, schema_problems
+from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
 from scanner.times import format_utc, utc_now
 
@@ -58,15 +59,14 @@ def load_collector_outputs(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     return outputs
 
 
-def facts_from_files(files: Sequence[str | Path]) -> tuple[dict[str, Any], bytes]:
+def facts_from_files(files: Sequence[str | Path]) -> tuple[FactsDoc, bytes]:
     """One facts document, or collector outputs (one per node, from collector.ps1 run by hand)
     merged into one. Returns the document and the bytes its digest is taken over."""
     first = parse_json_file(files[0])
     if len(files) == 1 and not is_collector_output(first):
-        check_facts(first, file=str(files[0]))
-        return first, Path(files[0]).read_bytes()
+        return check_facts(first, file=str(files[0])), Path(files[0]).read_bytes()
     outputs = load_collector_outputs(files)
-    scan = {"tool_version": __version__, "method": "offline",
+    scan: ScanInput = {"tool_version": __version__, "method": "offline",
             "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")
             or format_utc(utc_now())}
     merged = check_facts(facts_from_outputs(outputs, scan), file=str(files[0]))

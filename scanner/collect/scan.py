@@ -26,6 +26,7 @@ from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node
 from scanner.coverage import cluster_conflicts, conflict_line
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
+from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
 from scanner.inventory import Cluster, NodeTarget
 from scanner.provenance import collection_provenance, os_user
@@ -53,7 +54,7 @@ class ScanMeta:
 
 @dataclass(frozen=True)
 class ScanResult:
-    facts: dict[str, Any]
+    facts: FactsDoc  # as collected: the pipeline never edits it (scanner/pipeline/cluster.py)
     results: tuple[NodeResult, ...]  # in inventory order; interrupted nodes are absent
     partial: bool
     cluster: str  # the inventory's name for the cluster (the facts carry what the nodes report)
@@ -220,7 +221,7 @@ def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results
     if conflicts:
         return ClusterMismatch(cluster.name, tuple(conflicts), conflict_line(expected, conflicts), ordered, partial,
                                meta.inventory)
-    scan = {
+    scan: ScanInput = {
         "tool_version": __version__,
         "collected_at": collected_at,
         "method": meta.method,

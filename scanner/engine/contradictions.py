@@ -13,9 +13,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from scanner.facts.view import FactsView
+from scanner.facts.view import FactsView, node_release
 from scanner.times import parse_utc
-from scanner.versions import release_of_build
 
 CLOCK_SKEW = timedelta(days=1)  # a node's clock may run a little ahead of the scanner's
 DATE_KEYS = ("installed_on", "install_date", "last_boot", "signature_updated", "release_date", "collected_at")
@@ -25,17 +24,13 @@ def contradictions(view: FactsView, levels: Mapping[str, int], now: datetime) ->
     return _level_above_members(view, levels) + _dates_after_scan(view, now)
 
 
-def _member_release(node: dict[str, Any]) -> str | None:
-    return (node.get("os") or {}).get("release") or release_of_build((node.get("membership") or {}).get("build_number"))
-
-
 def _level_above_members(view: FactsView, levels: Mapping[str, int]) -> list[str]:
     level = view.cluster.get("functional_level")
     if not isinstance(level, int):
         return []
     below: dict[tuple[str, int], list[str]] = {}  # (release, its level) -> members on it
     for node in view.nodes:
-        release = _member_release(node)
+        release = node_release(node)
         supported = levels.get(release) if release else None
         if release and supported is not None and level > supported:
             below.setdefault((release, supported), []).append(node["name"])

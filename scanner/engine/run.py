@@ -17,7 +17,8 @@ from scanner.engine.verdict import decide
 from scanner.engine.waivers import Waiver, apply_waivers
 from scanner.errors import InputError, Problem
 from scanner.facts.document import collection_gaps
-from scanner.facts.view import FactsView, build_view
+from scanner.facts.model import FactsDoc
+from scanner.facts.view import FactsView, view_of
 from scanner.model import RESULT_SCHEMA_VERSION, SEVERITIES, STATUSES, Finding
 from scanner.times import format_utc, parse_time, utc_now
 from scanner.versions import RELEASES
@@ -38,7 +39,7 @@ def scan_params(view: FactsView, phase: str | None, target_os: str | None, sourc
     }
 
 
-def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
+def evaluate_facts(doc: FactsDoc, pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
                    target_os: str | None = None, source_os: str | None = None, now: datetime | None = None,
                    facts_sha256: str | None = None, waivers: Sequence[Waiver] | None = None,
                    attestations: Sequence[Attestation] | None = None,
@@ -51,20 +52,18 @@ def evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Cata
     `today`, which defaults to the real UTC date: an approval is valid on calendar days, and
     re-evaluating old facts must not revive an expired waiver. `view`: the cluster view of `doc` when
     the caller has built it already (built once per run)."""
-    if view is not None and view.doc is not doc:
-        raise ValueError("the view was built from another facts document")
     with paused_gc():  # see evaluate_pack: the result document is as many small objects again
         return _evaluate_facts(doc, pack, catalogs, phase=phase, target_os=target_os, source_os=source_os,
                                now=now, facts_sha256=facts_sha256, waivers=waivers, attestations=attestations,
                                today=today, rules_phase=rules_phase, view=view)
 
 
-def _evaluate_facts(doc: dict[str, Any], pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
+def _evaluate_facts(doc: FactsDoc, pack: RulePack, catalogs: dict[str, Catalog], *, phase: str | None,
                     target_os: str | None, source_os: str | None, now: datetime | None, facts_sha256: str | None,
                     waivers: Sequence[Waiver] | None, attestations: Sequence[Attestation] | None,
                     today: date | None, rules_phase: str | None,
                     view: FactsView | None) -> tuple[dict[str, Any], list[Finding]]:
-    view = view or build_view(doc)
+    view = view_of(doc, view)  # built with the GC paused, like the findings (a view is many small dicts)
     levels = functional_levels(catalogs)
     declared = phase or view.scan.get("phase")
     reading = observed_phase(view, target_os or view.scan.get("target_os"), levels)

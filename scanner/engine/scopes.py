@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from scanner.facts.view import FactsView
+from scanner.facts.view import FactsView, Flattened
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _volumes(view: FactsView) -> list[Subject]:
     return [Subject(v["name"], v.get("owner_node"), {"volume": v}) for v in view.volumes]
 
 
-def _per_node(key: str, var: str, label: Callable[[dict[str, Any]], str]) -> Callable[[FactsView], list[Subject]]:
+def _per_node(key: Flattened, var: str, label: Callable[[dict[str, Any]], str]) -> Callable[[FactsView], list[Subject]]:
     def subjects(view: FactsView) -> list[Subject]:
         nodes = {n["name"]: n for n in view.nodes}
         items: list[dict[str, Any]] = getattr(view, key)
@@ -46,7 +46,7 @@ def _per_node(key: str, var: str, label: Callable[[dict[str, Any]], str]) -> Cal
     return subjects
 
 
-def _cluster_list(key: str, var: str) -> Callable[[FactsView], list[Subject]]:
+def _cluster_list(key: Literal["groups", "resources", "csvs"], var: str) -> Callable[[FactsView], list[Subject]]:
     def subjects(view: FactsView) -> list[Subject]:
         items = view.cluster.get(key)
         if items is None:

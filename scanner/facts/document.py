@@ -9,10 +9,11 @@ import codecs
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from scanner import paths
 from scanner.errors import InputError, Problem
+from scanner.facts.model import FactsDoc
 from scanner.schemas import size_problems, violations
 
 SCHEMA_VERSION = "1"
@@ -87,7 +88,7 @@ def parse_json_file(path: str | Path) -> Any:
         raise InputError([Problem("JSON nested too deeply to read", file=str(p))]) from None
 
 
-def check_facts(doc: Any, *, file: str | None = None) -> dict[str, Any]:
+def check_facts(doc: Any, *, file: str | None = None) -> FactsDoc:
     """Validate a facts document (every violation reported) plus what a schema cannot say."""
     problems = schema_problems(doc, file=file)
     if not problems:
@@ -102,23 +103,27 @@ def check_facts(doc: Any, *, file: str | None = None) -> dict[str, Any]:
     return doc
 
 
-def load_facts(path: str | Path) -> dict[str, Any]:
+def load_facts(path: str | Path) -> FactsDoc:
     return check_facts(parse_json_file(path), file=str(path))
 
 
 # Node sections every rule pack may read. Null means "could not be collected" (schema), so a null
 # section is a gap in the evidence even when no rule of this pack reads it.
-NODE_SECTIONS = ("os", "hotfixes", "drivers", "bios", "system", "processor", "defender", "filters", "products",
-                 "features", "services", "wmi", "cluster_node_state", "cluster_registry", "ntfs_disable_8dot3",
-                 "odx_mode", "dedup_installed", "volumes", "shares")
-CLUSTER_SECTIONS = ("functional_level", "nodes", "quorum", "groups", "resources", "csvs")
+NodeSection = Literal["os", "hotfixes", "drivers", "bios", "system", "processor", "defender", "filters", "products",
+                      "features", "services", "wmi", "cluster_node_state", "cluster_registry", "ntfs_disable_8dot3",
+                      "odx_mode", "dedup_installed", "volumes", "shares"]
+ClusterSection = Literal["functional_level", "nodes", "quorum", "groups", "resources", "csvs"]
 # Sections newer collectors add: absent in fact files from older collectors (their rules are then
 # unknown), a gap when present and null.
-NODE_SECTIONS_ADDED = ("pending_reboot", "cluster_events", "hyperv", "lbfo_teams")
-CLUSTER_SECTIONS_ADDED = ("networks", "network_interfaces", "cau", "storage")
+NodeSectionAdded = Literal["pending_reboot", "cluster_events", "hyperv", "lbfo_teams"]
+ClusterSectionAdded = Literal["networks", "network_interfaces", "cau", "storage"]
+NODE_SECTIONS: tuple[NodeSection, ...] = get_args(NodeSection)
+CLUSTER_SECTIONS: tuple[ClusterSection, ...] = get_args(ClusterSection)
+NODE_SECTIONS_ADDED: tuple[NodeSectionAdded, ...] = get_args(NodeSectionAdded)
+CLUSTER_SECTIONS_ADDED: tuple[ClusterSectionAdded, ...] = get_args(ClusterSectionAdded)
 
 
-def collection_gaps(doc: dict[str, Any]) -> list[str]:
+def collection_gaps(doc: FactsDoc) -> list[str]:
     """What the scan could not collect, one line each. Any gap keeps the verdict from GO."""
     gaps = []
     if doc["scan"].get("partial"):
@@ -137,7 +142,8 @@ def collection_gaps(doc: dict[str, Any]) -> list[str]:
     for node in doc["nodes"]:
         name = node["name"]
         if not node.get("reachable"):
-            reason = (node.get("errors") or [{"message": "not reachable"}])[0]["message"]
+            errors = node.get("errors")
+            reason = errors[0]["message"] if errors else "not reachable"
             gaps.append(f"{name}: {reason}")
             continue
         reported = set()

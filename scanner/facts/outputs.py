@@ -6,11 +6,12 @@ the highest build (checked once per scan) and every node's CSV state rows.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from scanner.coverage import cluster_conflicts, conflict_line
 from scanner.errors import InputError, Problem
 from scanner.facts.document import SCHEMA_VERSION, node_name_for, schema_problems
+from scanner.facts.model import ClusterFacts, CsvState, FactsDoc, NodeFacts, ScanInput
 
 
 def node_output_problems(doc: Any) -> list[Problem]:
@@ -39,14 +40,15 @@ def is_collector_output(doc: Any) -> bool:
     return isinstance(doc, dict) and "collector_version" in doc
 
 
-def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> dict[str, Any]:
+def facts_from_outputs(outputs: list[dict[str, Any]], scan: ScanInput) -> FactsDoc:
     """Merge per-node collector outputs (or unreachable-node stubs) into one facts document.
 
-    The cluster-wide view comes from the reachable node with the highest OS build: it is the one
+    Each output has passed its own check (node_output_problems), its cluster view aside. The
+    cluster-wide view comes from the reachable node with the highest OS build: it is the one
     Microsoft says to manage a mixed-mode cluster from, and it sees the newest properties.
     """
-    nodes = []
-    views = []
+    nodes: list[NodeFacts] = []
+    views: list[tuple[int, str, dict[str, Any]]] = []  # (build, node, view): views are not checked yet
     for out in outputs:
         if is_collector_output(out):
             node = copy.deepcopy(out["node"])
@@ -54,8 +56,8 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> d
             nodes.append(node)
             if out.get("cluster"):
                 views.append((_build_of(node), node["name"], out["cluster"]))
-        else:
-            nodes.append(copy.deepcopy(out))
+        else:  # an unreachable node's stub, {name, reachable: false, errors} (contracts §2)
+            nodes.append(cast(NodeFacts, copy.deepcopy(out)))
     # views are not schema-checked yet (only the one kept will be): a name may be anything
     conflicts = cluster_conflicts(None, [(node_name, view.get("name")) for _, node_name, view in views])
     if conflicts:
@@ -63,8 +65,9 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> d
     views.sort(key=lambda v: (v[0], len(v[2]) - _count(v[2].get("errors"))), reverse=True)
     by_name = {n["name"]: n for n in nodes}
     chosen = _first_valid_view(views, by_name)
+    cluster: ClusterFacts
     if chosen is not None:
-        cluster = copy.deepcopy(views[chosen][2])
+        cluster = cast(ClusterFacts, copy.deepcopy(views[chosen][2]))  # it has just passed the cluster schema
         cluster["collected_from"] = views[chosen][1]
         # The other views lend only their CSV state rows: those are checked, not the whole view.
         _merge_csv_states(cluster, [(name, v) for i, (_, name, v) in enumerate(views)
@@ -73,7 +76,8 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: dict[str, Any]) -> d
         cluster = {"name": scan.get("cluster_name") or "unknown", "collected_from": None,
                    "errors": [{"section": "cluster", "message": "no node returned a valid cluster view"
                                if views else "no node returned the cluster view"}]}
-    meta = {k: v for k, v in scan.items() if k != "cluster_name"}
+    meta = scan.copy()
+    meta.pop("cluster_name", None)
     return {"schema_version": SCHEMA_VERSION, "scan": meta, "cluster": cluster, "nodes": nodes}
 
 
@@ -87,12 +91,12 @@ def _csv_state_rank(state: str | None) -> int:
     return next((rank for prefix, rank in _CSV_STATE_RANK if state.startswith(prefix)), 4)
 
 
-def worst_csv_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def worst_csv_row(rows: list[CsvState]) -> CsvState:
     """The Get-ClusterSharedVolumeState row in the worst state (an unknown state counts as worst)."""
     return max(rows, key=lambda r: _csv_state_rank(r.get("state_info")))
 
 
-def _merge_csv_states(cluster: dict[str, Any], views: list[tuple[str, dict[str, Any]]]) -> None:
+def _merge_csv_states(cluster: ClusterFacts, views: list[tuple[str, dict[str, Any]]]) -> None:
     """Every node's CSV state rows in the chosen view (C5), and each CSV's state = its worst row.
 
     Each node is authoritative for its own row; rows a node reports for others fill the gaps. A view
@@ -101,7 +105,7 @@ def _merge_csv_states(cluster: dict[str, Any], views: list[tuple[str, dict[str, 
     csvs = cluster.get("csvs")
     if not csvs:
         return
-    rows: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}  # csv -> node -> (authority, row)
+    rows: dict[str, dict[str, tuple[int, CsvState]]] = {}  # csv -> node -> (authority, row)
     for source, view in views:
         for csv in view.get("csvs") or []:
             per_node = rows.setdefault(csv["name"].lower(), {})
@@ -114,7 +118,7 @@ def _merge_csv_states(cluster: dict[str, Any], views: list[tuple[str, dict[str, 
                 authority = 1 if row["node"].lower() == source.lower() else 0
                 held = per_node.get(row["node"].lower())
                 if held is None or authority > held[0]:
-                    per_node[row["node"].lower()] = (authority, dict(row))
+                    per_node[row["node"].lower()] = (authority, row.copy())
     for csv in csvs:
         merged = [row for _, row in sorted(rows.get(csv["name"].lower(), {}).values(), key=lambda r: r[1]["node"].lower())]
         if not merged:
@@ -130,7 +134,7 @@ def _count(items: Any) -> int:
     return len(items) if isinstance(items, list) else 0
 
 
-def _first_valid_view(views: list[tuple[int, str, dict[str, Any]]], nodes: dict[str, dict[str, Any]]) -> int | None:
+def _first_valid_view(views: list[tuple[int, str, dict[str, Any]]], nodes: dict[str, NodeFacts]) -> int | None:
     """The position of the first view (in preference order) that passes the schema.
 
     Only the view kept is checked whole, normally once per scan (each node returns the whole
@@ -144,11 +148,11 @@ def _first_valid_view(views: list[tuple[int, str, dict[str, Any]]], nodes: dict[
     return None
 
 
-def _csvs_checked(source: str, view: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> bool:
+def _csvs_checked(source: str, view: dict[str, Any], nodes: dict[str, NodeFacts]) -> bool:
     return _view_checked(source, {"name": "csvs", "csvs": view.get("csvs")}, view, nodes)
 
 
-def _view_checked(source: str, part: dict[str, Any], view: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> bool:
+def _view_checked(source: str, part: dict[str, Any], view: dict[str, Any], nodes: dict[str, NodeFacts]) -> bool:
     """Whether `part` (of the view from `source`) passes the cluster schema; if not, a gap on that node."""
     problems = schema_problems(part, ref="cluster")
     if problems:
@@ -158,7 +162,7 @@ def _view_checked(source: str, part: dict[str, Any], view: dict[str, Any], nodes
     return not problems
 
 
-def _build_of(node: dict[str, Any]) -> int:
+def _build_of(node: NodeFacts) -> int:
     os_ = node.get("os") or {}
     build = os_.get("build")
     return build if isinstance(build, int) else -1

@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
-from scanner.facts.view import FactsView, build_view
+from scanner.facts.model import FactsDoc
+from scanner.facts.view import FactsView, build_view, view_of
 from scanner.history.db import StorageError
 from scanner.times import format_utc, parse_time, parse_utc, utc_now
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 Source = Literal["history", "install_date", "this_scan"]
 
 
-def facts_mixed_mode(facts: dict[str, Any]) -> bool | None:
+def facts_mixed_mode(facts: FactsDoc) -> bool | None:
     """The engine's own answer (scanner.facts.view: nodes on different releases, Get-ClusterNode builds
     standing in for nodes that could not be reached), so the clock and the rules never disagree."""
     return build_view(facts).cluster["mixed_mode"]
@@ -46,7 +47,7 @@ class MixedModeHistory(Protocol):
     def first_mixed_mode_seen(self, cluster: str) -> datetime | None: ...
 
 
-def mixed_mode_clock(facts: dict[str, Any], store: MixedModeHistory | None,
+def mixed_mode_clock(facts: FactsDoc, store: MixedModeHistory | None,
                      now: datetime | None = None, *, view: FactsView | None = None) -> MixedModeClock:
     """Start and age of the mixed-mode window this scan is in; age counted at the scan time.
 
@@ -56,7 +57,7 @@ def mixed_mode_clock(facts: dict[str, Any], store: MixedModeHistory | None,
     With neither, the window starts with this scan. `view`: the run's cluster view, when the caller
     has built it already (scanner/pipeline), so it is built once per run.
     """
-    mixed = view.cluster["mixed_mode"] if view is not None else facts_mixed_mode(facts)
+    mixed = view_of(facts, view).cluster["mixed_mode"]
     if not mixed:
         return MixedModeClock(mixed=mixed)
     scan_time = parse_time((facts.get("scan") or {}).get("collected_at")) or now or utc_now()
@@ -79,15 +80,16 @@ def mixed_mode_clock(facts: dict[str, Any], store: MixedModeHistory | None,
     return MixedModeClock(mixed=True, since=since, age_days=round(age, 2), source=source)
 
 
-def _newest_build_install_date(facts: dict[str, Any]) -> datetime | None:
-    nodes = [n for n in facts.get("nodes") or [] if n.get("reachable") and isinstance((n.get("os") or {}).get("build"), int)]
-    if not nodes:
+def _newest_build_install_date(facts: FactsDoc) -> datetime | None:
+    reached = [os_ for n in facts.get("nodes") or [] if n.get("reachable") and (os_ := n.get("os"))]
+    builds = [(b, os_) for os_ in reached if isinstance(b := os_.get("build"), int)]
+    if not builds:
         return None
-    newest = max(n["os"]["build"] for n in nodes)
+    newest = max(b for b, _ in builds)
     dates: list[datetime] = []
-    for node in nodes:
-        text = node["os"].get("install_date")
-        if node["os"]["build"] == newest and text:
+    for build, os_ in builds:
+        text = os_.get("install_date")
+        if build == newest and text:
             try:
                 dates.append(parse_utc(text))
             except ValueError:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError, Problem, UsageError
+from scanner.facts.model import FactsDoc
 from scanner.history.db import Database, Row, StorageError, connect
 from scanner.history.migrations import migrate
 from scanner.history.mixed_mode import facts_mixed_mode
@@ -150,7 +151,7 @@ class HistoryStore:
 
     # -- recording ---------------------------------------------------------------------------
 
-    def record(self, result: dict[str, Any], facts: dict[str, Any], facts_sha256: str,
+    def record(self, result: dict[str, Any], facts: FactsDoc, facts_sha256: str,
                report_dir: str | os.PathLike[str] | None = None) -> int:
         """Record one scan (result document + facts document); returns the new run id."""
         run = _run_row(result, facts, facts_sha256, report_dir)
@@ -289,7 +290,7 @@ class HistoryStore:
 
 # -- rows from documents ---------------------------------------------------------------------
 
-def _run_row(result: dict[str, Any], facts: dict[str, Any], facts_sha256: str,
+def _run_row(result: dict[str, Any], facts: FactsDoc, facts_sha256: str,
              report_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
     scan = {**(facts.get("scan") or {}), **(result.get("scan") or {})}
     cluster = (result.get("cluster") or {}).get("name") or (facts.get("cluster") or {}).get("name")
@@ -331,7 +332,7 @@ def _finding_row(f: dict[str, Any]) -> tuple[Any, ...]:
             f.get("severity", "info"), f.get("title") or "", f.get("message") or "")
 
 
-def _node_rows(result: dict[str, Any], facts: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _node_rows(result: dict[str, Any], facts: FactsDoc) -> list[tuple[Any, ...]]:
     """Node OS builds from the facts; the result's node summary where the facts have none."""
     rows: dict[str, tuple[Any, ...]] = {}
     for node in (result.get("cluster") or {}).get("nodes") or []:

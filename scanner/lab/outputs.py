@@ -27,6 +27,7 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.collect.sections import CollectorParams, Section, default_params, resolve_section, sections
+from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs
 from scanner.lab.scenario import NodeSpec, Scenario
 from scanner.lab.shapes import cluster_view, shape_hotfixes
@@ -186,14 +187,14 @@ def unreachable_stub(spec: NodeSpec, reason: str) -> dict[str, Any]:
     return {"name": spec.name, "reachable": False, "errors": [{"section": spec.faults.failure_section, "message": reason}]}
 
 
-def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str | None = None) -> dict[str, Any]:
+def scenario_facts(scenario: Scenario, phase: str | None = None, target_os: str | None = None) -> FactsDoc:
     """The facts document scanning this scenario would give, built without the network."""
     outputs: list[dict[str, Any]] = []
     for spec in scenario.nodes:
         reason = spec.faults.transport_failure
         outputs.append(unreachable_stub(spec, reason) if reason else collector_output(scenario, spec))
     expected = scenario.expected
-    scan = {
+    scan: ScanInput = {
         "tool_version": __version__,
         "collected_at": format_utc(utc_now()),
         "method": "lab",

@@ -17,7 +17,8 @@ from scanner.atomic import write_atomic
 from scanner.collect.scan import ScanResult, scan_cluster
 from scanner.credentials import CredentialResolver
 from scanner.engine.run import evaluate_facts
-from scanner.facts.view import build_view
+from scanner.facts.model import FactsDoc
+from scanner.facts.view import FactsView, build_view
 from scanner.history import HistoryStore, mixed_mode_clock
 from scanner.inventory import Cluster
 from scanner.pipeline.options import ScanOptions
@@ -31,12 +32,20 @@ FILES = {"facts": "facts.json", "findings": "findings.json", "html": "report.htm
 @dataclass(frozen=True)
 class ScanOutcome:
     """A scanned cluster: what was collected, the result document, the exact facts bytes evaluated
-    and the files written (a report not asked for is absent from paths)."""
+    and the files written (a report not asked for is absent from paths). `view` is the cluster view
+    built once for this scan, over the facts document written and evaluated (`facts`)."""
 
     scan: ScanResult
     result: dict[str, Any]
     facts_bytes: bytes
     paths: dict[str, Path]
+    view: FactsView
+
+    @property
+    def facts(self) -> FactsDoc:
+        """The facts document written to facts.json and evaluated: the collected one, with the
+        mixed-mode clock's `scan.mixed_mode_since`."""
+        return self.view.doc
 
     @property
     def partial(self) -> bool:
@@ -47,7 +56,7 @@ class ScanOutcome:
         return int(self.result["verdict"]["exit_code"])
 
 
-def facts_bytes(facts: dict[str, Any]) -> bytes:
+def facts_bytes(facts: FactsDoc) -> bytes:
     """The one serialisation of a facts document written to facts.json (its digest is the result's)."""
     return (json.dumps(facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -69,24 +78,28 @@ def scan_and_report(cluster: Cluster, out: Path, options: ScanOptions | None = N
 
 def report_scanned(scanned: ScanResult, out: Path, options: ScanOptions, rules: LoadedRules,
                    history: HistoryStore | None) -> ScanOutcome:
-    """The steps after collection: the mixed-mode clock into the facts, facts.json, evaluation, reports."""
-    view = build_view(scanned.facts)  # once per run: the clock and the evaluation share it
-    scanned.facts["scan"]["mixed_mode_since"] = mixed_mode_clock(scanned.facts, history, view=view).since_iso
-    raw = facts_bytes(scanned.facts)
+    """The steps after collection: the mixed-mode clock dates the facts, facts.json, evaluation, reports.
+
+    The cluster view is built once per scan: the clock reads it, and the evaluation (and `scan --plan`)
+    read the same view over the dated document. The collected document (`scanned.facts`) is not edited."""
+    collected = build_view(scanned.facts)
+    view = collected.with_mixed_mode_since(mixed_mode_clock(scanned.facts, history, view=collected).since_iso)
+    facts = view.doc
+    raw = facts_bytes(facts)
     wanted = {"facts", "findings"} | {k for k in ("html", "pdf") if getattr(options.reports, k)}
     paths = {key: out / name for key, name in FILES.items() if key in wanted}
     write_atomic(paths["facts"], raw)
     meta = options.meta
-    result, _ = evaluate_facts(scanned.facts, rules.pack, rules.catalogs, phase=meta.phase, target_os=meta.target_os,
+    result, _ = evaluate_facts(facts, rules.pack, rules.catalogs, phase=meta.phase, target_os=meta.target_os,
                                source_os=meta.source_os, facts_sha256=hashlib.sha256(raw).hexdigest(), view=view)
-    result["provenance"] = result_provenance(scanned.facts["scan"], command_line=meta.command_line)
+    result["provenance"] = result_provenance(facts["scan"], command_line=meta.command_line)
     write_reports(result, raw, html=paths.get("html"), pdf=paths.get("pdf"), json=paths["findings"],
                   pdfa=options.reports.pdfa, sign=options.reports.sign)
-    return ScanOutcome(scanned, result, raw, paths)
+    return ScanOutcome(scanned, result, raw, paths, view)
 
 
 def record(store: HistoryStore, outcome: ScanOutcome, report_dir: str | Path) -> int | None:
     """Record a complete scan in the history; an interrupted (partial) one is not recorded."""
     if outcome.partial:
         return None
-    return store.record(outcome.result, outcome.scan.facts, outcome.result["facts_sha256"], str(report_dir))
+    return store.record(outcome.result, outcome.facts, outcome.result["facts_sha256"], str(report_dir))

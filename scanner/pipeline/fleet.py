@@ -17,7 +17,7 @@ from typing import Any
 
 from scanner.collect.scan import ClusterMismatch, scan_fleet
 from scanner.credentials import CredentialResolver
-from scanner.history import HistoryStore, facts_mixed_mode
+from scanner.history import HistoryStore
 from scanner.inventory import Cluster
 from scanner.pipeline.cluster import ScanOutcome, report_scanned
 from scanner.pipeline.options import ScanOptions
@@ -83,7 +83,7 @@ def scan_fleet_and_report(clusters: Sequence[Cluster], out: Path, options: ScanO
             mismatched[scanned.cluster] = scanned
             continue
         outcome = report_scanned(scanned, out / folders[scanned.cluster], options, rules, history)
-        done[scanned.cluster] = (outcome, facts_mixed_mode(scanned.facts))
+        done[scanned.cluster] = (outcome, outcome.view.cluster["mixed_mode"])
     rows = []
     for cluster in clusters:
         if cluster.name in mismatched:

@@ -8,10 +8,10 @@ the newer release fail back to an older node. docs/plan.md cites the source of e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from scanner.errors import InputError, Problem
-from scanner.facts.view import FactsView, build_view
+from scanner.facts.model import ClusterFacts, ClusterMember, FactsDoc
+from scanner.facts.view import FactsView, view_of
 from scanner.plan import steps as S
 from scanner.plan.model import DedupVolume, NodeChoice, Plan, Step
 from scanner.versions import RELEASES, release_of, release_of_build
@@ -23,9 +23,10 @@ class PlanRefused(InputError):
     """The facts do not allow a safe plan; every reason is one Problem (exit 65)."""
 
 
-def build_plan(doc: dict[str, Any], target_os: str, *, source: str | None = None) -> Plan:
-    """The plan for this cluster, or PlanRefused naming every reason it cannot be made safely."""
-    view = build_view(doc)
+def build_plan(doc: FactsDoc, target_os: str, *, source: str | None = None, view: FactsView | None = None) -> Plan:
+    """The plan for this cluster, or PlanRefused naming every reason it cannot be made safely. `view`:
+    the cluster view of `doc` when the caller has built it already (`scan --plan`: once per scan)."""
+    view = view_of(doc, view)
     cluster = view.cluster
     members = cluster.get("nodes") or []
     releases = {n["name"].lower(): _release(view, n) for n in members}
@@ -55,14 +56,14 @@ def build_plan(doc: dict[str, Any], target_os: str, *, source: str | None = None
                 quorum=_quorum_text(cluster), notes=_notes(dedup))
 
 
-def _release(view: FactsView, member: dict[str, Any]) -> str | None:
+def _release(view: FactsView, member: ClusterMember) -> str | None:
     """A member's release from its own facts, else from Get-ClusterNode's build (an unreached node)."""
-    node = next((n for n in view.nodes if n["name"].lower() == member["name"].lower()), None)
-    os_facts = (node or {}).get("os") or {}
+    node = view.node_of(member)
+    os_facts = (node.get("os") if node is not None else None) or {}
     return os_facts.get("release") or release_of(os_facts.get("version")) or release_of_build(member.get("build_number"))
 
 
-def _refusals(view: FactsView, members: Sequence[dict[str, Any]], releases: dict[str, str | None],
+def _refusals(view: FactsView, members: Sequence[ClusterMember], releases: dict[str, str | None],
               target: str) -> list[str]:
     reasons = []
     cluster = view.cluster
@@ -95,7 +96,7 @@ def _refusals(view: FactsView, members: Sequence[dict[str, Any]], releases: dict
     return reasons
 
 
-def _quorum_refusal(cluster: dict[str, Any], members: Sequence[dict[str, Any]]) -> list[str]:
+def _quorum_refusal(cluster: ClusterFacts, members: Sequence[ClusterMember]) -> list[str]:
     """With one node drained the remaining votes must still be a majority."""
     votes = sum(1 for n in members if n.get("node_weight", 1) != 0)
     quorum = cluster.get("quorum")
@@ -112,7 +113,8 @@ def _quorum_refusal(cluster: dict[str, Any], members: Sequence[dict[str, Any]]) 
 def _dedup_volumes(view: FactsView, releases: dict[str, str | None], target: str) -> tuple[DedupVolume, ...]:
     out = []
     for vol in view.volumes or []:
-        if not (vol.get("dedup") or {}).get("enabled"):
+        dedup = vol.get("dedup")
+        if not (dedup and dedup.get("enabled")):
             continue
         label = " ".join(str(p) for p in (vol.get("path"), f"({vol['label']})" if vol.get("label") else None) if p)
         owners = tuple(o["name"] for o in vol.get("possible_owners") or [])
@@ -123,7 +125,7 @@ def _dedup_volumes(view: FactsView, releases: dict[str, str | None], target: str
     return tuple(out)
 
 
-def _node_order(view: FactsView, older: Sequence[dict[str, Any]], releases: dict[str, str | None],
+def _node_order(view: FactsView, older: Sequence[ClusterMember], releases: dict[str, str | None],
                 dedup: Sequence[DedupVolume]) -> list[NodeChoice]:
     """Fewest roles and nothing quorum-critical first; the owners of deduplicated volumes last."""
     groups = view.cluster.get("groups") or []
@@ -149,7 +151,7 @@ def _has_hyperv(view: FactsView) -> bool:
     return any("Hyper-V" in (n.get("features") or []) for n in view.nodes)
 
 
-def _quorum_text(cluster: dict[str, Any]) -> str:
+def _quorum_text(cluster: ClusterFacts) -> str:
     quorum = cluster.get("quorum") or {}
     witness = quorum.get("resource")
     return f"{quorum.get('type') or '?'}" + (f" with witness {witness}" if witness else ", no witness")

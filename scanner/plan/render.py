@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from scanner import __version__
+from scanner.facts.model import FactsDoc
 from scanner.plan.model import Plan
 from scanner.report import html as html_mod
 from scanner.report.writer import pdf_layout
 
 
-def plan_context(plan: Plan, facts: dict[str, Any], generated_at: str, medium: str) -> dict[str, Any]:
+def plan_context(plan: Plan, facts: FactsDoc, generated_at: str, medium: str) -> dict[str, Any]:
     scan = facts.get("scan") or {}
     prov = scan.get("provenance") or {}
     basis = [
@@ -29,9 +30,9 @@ def plan_context(plan: Plan, facts: dict[str, Any], generated_at: str, medium: s
             "title": f"Upgrade plan: {plan.cluster} ({plan.source_os} → {plan.target_os})"}
 
 
-def render_html(plan: Plan, facts: dict[str, Any], generated_at: str, *, medium: str = "screen") -> str:
+def render_html(plan: Plan, facts: FactsDoc, generated_at: str, *, medium: str = "screen") -> str:
     return html_mod.render("plan.html.j2", plan_context(plan, facts, generated_at, medium))
 
 
-def render_pdf(plan: Plan, facts: dict[str, Any], generated_at: str) -> bytes:
+def render_pdf(plan: Plan, facts: FactsDoc, generated_at: str) -> bytes:
     return pdf_layout()(render_html(plan, facts, generated_at, medium="print"), attachments=[], pdfa=True)

@@ -7,12 +7,14 @@ under `unavailable`, never guessed.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scanner import __version__
 from scanner.compare import BUCKETS, Finding, compare_findings
 from scanner.errors import InputError, Problem
+from scanner.facts.model import ClusterVolume, FactsDoc, NodeFacts
 from scanner.facts.view import build_view
 from scanner.schemas import violations
 from scanner.times import format_utc, parse_time, utc_now
@@ -29,7 +31,7 @@ class Side:
 
     label: str  # "before" or "after"
     result: dict[str, Any] | None
-    facts: dict[str, Any] | None
+    facts: FactsDoc | None
     files: dict[str, str]  # kind ("result", "facts") -> path
     digests: dict[str, str]  # kind -> SHA-256 of the file's bytes
 
@@ -80,8 +82,9 @@ def check_diff(doc: Any) -> dict[str, Any]:
 
 
 def _side_summary(side: Side) -> dict[str, Any]:
-    doc = side.result or side.facts or {}
-    scan = (side.result or {}).get("scan") or (side.facts or {}).get("scan") or {}
+    doc: Mapping[str, Any] = side.result or side.facts or {}
+    facts: Mapping[str, Any] = side.facts or {}
+    scan = (side.result or {}).get("scan") or facts.get("scan") or {}
     return {
         "files": side.files,
         "sha256": side.digests,
@@ -158,18 +161,19 @@ def _nodes(before: Side, after: Side) -> list[dict[str, Any]]:
     return rows
 
 
-def _by_node(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _by_node(facts: FactsDoc) -> dict[str, NodeFacts]:
     return {n["name"].lower(): n for n in facts["nodes"]}
 
 
-def _traces(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def _traces(before: FactsDoc, after: FactsDoc) -> list[dict[str, Any]]:
     """HKLM\\Cluster values that changed; `appeared` when absent or false before (informational only)."""
     b, a = _by_node(before), _by_node(after)
     rows = []
     for key in sorted(set(b) | set(a)):
-        rb = (b.get(key) or {}).get("cluster_registry")
-        ra = (a.get(key) or {}).get("cluster_registry")
-        name = (a.get(key) or b.get(key) or {})["name"]
+        node_b, node_a = b.get(key), a.get(key)
+        rb = node_b.get("cluster_registry") if node_b else None
+        ra = node_a.get("cluster_registry") if node_a else None
+        name = (node_a or node_b or {"name": key})["name"]  # key comes from one of them
         if ra is None:
             if rb is not None:
                 rows.append({"node": name, "value": "*", "before": "collected", "after": "not collected",
@@ -184,9 +188,9 @@ def _traces(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any
     return rows
 
 
-def _patches(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def _patches(before: FactsDoc, after: FactsDoc) -> list[dict[str, Any]]:
     b, a = _by_node(before), _by_node(after)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key in sorted(set(b) & set(a)):
         hb, ha = b[key].get("hotfixes"), a[key].get("hotfixes")
         if hb is None or ha is None:
@@ -200,18 +204,20 @@ def _patches(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, An
     return rows
 
 
-def _dedup_volumes(facts: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+def _dedup_volumes(facts: FactsDoc) -> dict[str, ClusterVolume] | None:
     volumes = build_view(facts).volumes
     if volumes is None:
         return None
-    return {v["name"].lower(): v for v in volumes if (v.get("dedup") or {}).get("enabled")}
+    return {v["name"].lower(): v for v in volumes if (dedup := v.get("dedup")) and dedup.get("enabled")}
 
 
-def _release(owner: dict[str, Any] | None) -> str | None:
-    return ((owner or {}).get("os") or {}).get("release")
+def _release(volume: ClusterVolume | None) -> str | None:
+    """The release of a volume's owner node."""
+    owner = volume["owner"] if volume else None
+    return ((owner["os"] if owner else None) or {}).get("release")
 
 
-def _dedup_moves(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]] | None:
+def _dedup_moves(before: FactsDoc, after: FactsDoc) -> list[dict[str, Any]] | None:
     """Deduplicated volumes whose owner changed; `to_older_os` marks the corrupting direction."""
     b, a = _dedup_volumes(before), _dedup_volumes(after)
     if b is None or a is None:
@@ -219,12 +225,12 @@ def _dedup_moves(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str
     rows = []
     for key in sorted(set(b) | set(a)):
         vb, va = b.get(key), a.get(key)
-        ob, oa = (vb or {}).get("owner_node"), (va or {}).get("owner_node")
+        ob, oa = vb["owner_node"] if vb else None, va["owner_node"] if va else None
         if vb and va and (ob or "").lower() == (oa or "").lower():
             continue
-        rb, ra = _release((vb or {}).get("owner")), _release((va or {}).get("owner"))
+        rb, ra = _release(vb), _release(va)
         older = bool(rb and ra and RELEASE_ORDER.index(ra) < RELEASE_ORDER.index(rb))
-        rows.append({"volume": (va or vb or {})["name"], "before_owner": ob, "after_owner": oa,
+        rows.append({"volume": (va or vb or {"name": key})["name"], "before_owner": ob, "after_owner": oa,
                      "before_release": rb, "after_release": ra, "to_older_os": older})
     return rows
 

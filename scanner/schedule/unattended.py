@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from scanner import exitcodes, notices
 from scanner.atomic import write_atomic
 from scanner.errors import RollreadyError
+from scanner.facts.model import FactsDoc
 from scanner.history import HistoryStore
 from scanner.history.store import RECOVERY_HINT, StorageError
 from scanner.inert import inert
@@ -54,12 +55,12 @@ class RunOutcome(NamedTuple):
     """What a scan hands back: result document, facts document, the exact facts bytes written."""
 
     result: dict[str, Any]
-    facts: dict[str, Any]
+    facts: FactsDoc
     facts_bytes: bytes
     report: Path | None = None  # the main report; default: the first of REPORT_NAMES in the run folder
 
 
-DoScan = Callable[[Path, "HistoryStore | None"], "RunOutcome | tuple[dict[str, Any], dict[str, Any], bytes]"]
+DoScan = Callable[[Path, "HistoryStore | None"], "RunOutcome | tuple[dict[str, Any], FactsDoc, bytes]"]
 
 
 # -- lock --------------------------------------------------------------------------------------

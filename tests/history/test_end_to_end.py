@@ -66,7 +66,7 @@ def test_two_unattended_runs_against_the_lab_leave_history_and_drift(tmp_path, c
         cluster = load_inventory(inventory).select(None)
         meta = ScanMeta(method="lab", phase="mixed", target_os="2016", inventory=str(inventory))
         outcome = scan_and_report(cluster, run_dir, ScanOptions(meta=meta), resolver=resolver)
-        return outcome.result, outcome.scan.facts, outcome.paths["facts"].read_bytes(), outcome.paths["html"]
+        return outcome.result, outcome.facts, outcome.paths["facts"].read_bytes(), outcome.paths["html"]
 
     for name in SCENARIOS:
         running = _serve(name, inventory)
