@@ -102,6 +102,32 @@ def test_mixed_mode_uses_get_clusternode_builds_for_unreached_nodes() -> None:
     assert build_view(doc).cluster["mixed_mode"] is False
 
 
+
+def test_a_node_is_matched_with_its_member_entry_once_by_either_name() -> None:
+    doc = factory.facts([factory.node("NODE1"), factory.node("NODE2")])
+    # NODE2 unreached: the facts know it by the inventory's FQDN; a second node carries NODE1's key again
+    doc["nodes"][1] = {"name": "node2.corp.example", "reachable": False,
+                       "errors": [{"section": "connection", "message": "x"}]}
+    doc["nodes"].append({**factory.node("node1.other.example"), "inventory_name": "10.0.0.1"})
+    view = build_view(doc)
+    members = {m["name"]: m for m in doc["cluster"]["nodes"]}
+    by_name = {n["name"]: n for n in view.nodes}
+    assert by_name["NODE1"]["membership"] is members["NODE1"]
+    assert by_name["node2.corp.example"]["membership"] is members["NODE2"]
+    assert by_name["node1.other.example"]["membership"] is None  # NODE1's entry is matched once
+    assert view.node_of(members["NODE2"]) is by_name["node2.corp.example"]
+    assert [m.node for m in view.coverage.members or ()] == ["NODE1", "node2.corp.example"]
+
+
+def test_dating_the_mixed_mode_window_leaves_the_collected_document_alone() -> None:
+    doc = factory.facts([factory.node("NODE1", "2016"), factory.node("NODE2")])
+    collected = json.dumps(doc, sort_keys=True)
+    view = build_view(doc)
+    dated = view.with_mixed_mode_since("2026-11-03T02:00:00Z")
+    assert json.dumps(doc, sort_keys=True) == collected
+    assert dated.scan["mixed_mode_since"] == "2026-11-03T02:00:00Z" and dated.doc is not doc
+    assert dated.cluster is view.cluster and dated.doc["nodes"] is doc["nodes"]  # the joins are not rebuilt
+
 def _output(node: dict, cluster: dict) -> dict:
     return {"collector_version": "1", "node": node, "cluster": cluster}
 
