@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # reports read TLS_TEXT without loading the inventory code
-    from scanner.facts.model import ScanSection
+    from scanner.facts.model import CollectionProvenance, Connection, ScanSection
     from scanner.inventory import Cluster, Transport
 
 TlsState = Literal["verified", "ca_bundle", "disabled", "not_used"]
@@ -67,9 +67,9 @@ def tls_state(transport: Transport) -> TlsState:
     return "ca_bundle" if isinstance(transport.cert_validation, str) else "verified"
 
 
-def connections(cluster: Cluster) -> list[dict[str, Any]]:
+def connections(cluster: Cluster) -> list[Connection]:
     """One entry per distinct way the cluster's nodes were reached (usually exactly one)."""
-    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    seen: dict[tuple[Any, ...], Connection] = {}
     for node in cluster.nodes:
         t = node.transport
         key = (node.credentials.username, t.auth, t.scheme, tls_state(t))
@@ -106,7 +106,7 @@ def file_sha256(path: str | None) -> str | None:
 
 
 def collection_provenance(cluster: Cluster, *, command_line: Sequence[str], inventory: str | None,
-                          collector_version: str, collector_text: str) -> dict[str, Any]:
+                          collector_version: str, collector_text: str) -> CollectionProvenance:
     """The facts' `scan.provenance`: written once, when the nodes are collected."""
     return {
         "scanner_host": host_name(),
@@ -119,6 +119,11 @@ def collection_provenance(cluster: Cluster, *, command_line: Sequence[str], inve
     }
 
 
+def collected_by(record: CollectionProvenance | dict[str, Any]) -> str:
+    """"user on host" of a collection record, as the plan and the diff name who collected the facts."""
+    return f"{record.get('os_user') or '?'} on {record.get('scanner_host') or '?'}"
+
+
 def run_provenance(command_line: Sequence[str]) -> dict[str, Any]:
     """This run: host, OS user and the redacted command line (a diff, an evaluation)."""
     return {"host": host_name(), "os_user": os_user(), "command_line": redact_command_line(command_line)}
@@ -128,7 +133,7 @@ def result_provenance(facts_scan: ScanSection, *, command_line: Sequence[str]) -
     """The result's `provenance`: the collection record (null for facts that carry none, such as
     offline collector outputs or examples) and who evaluated them, where, how."""
     collection = facts_scan.get("provenance")
-    tls = [c["tls"] for c in (collection or {}).get("connections", [])]
+    tls = [c["tls"] for c in collection["connections"]] if collection else []
     return {
         "collection": collection,
         "evaluation": run_provenance(command_line),

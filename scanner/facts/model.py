@@ -34,6 +34,28 @@ class _ScanKeys(TypedDict):
     method: str
 
 
+class Connection(TypedDict):
+    """One way a cluster's nodes were reached (scanner/provenance.py connections)."""
+
+    cluster: str
+    account: str | None
+    auth: str
+    scheme: str
+    tls: str
+    nodes: list[str]
+
+
+class CollectionProvenance(TypedDict):
+    """`scan.provenance`: who collected the facts, from where, how (scanner/provenance.py)."""
+
+    scanner_host: str | None
+    os_user: str | None
+    command_line: list[str]
+    collector: dict[str, str]
+    inventory_sha256: str | None
+    connections: list[Connection]
+
+
 class ScanSection(_ScanKeys, total=False):
     """`scan`: how and when the facts were collected, and what the operator declared."""
 
@@ -44,7 +66,7 @@ class ScanSection(_ScanKeys, total=False):
     inventory: str | None
     partial: bool
     mixed_mode_since: str | None  # set by the mixed-mode clock (scanner/history/mixed_mode.py)
-    provenance: dict[str, Any] | None  # scanner/provenance.py; null for offline or example facts
+    provenance: CollectionProvenance | None  # null for offline or example facts
 
 
 class ScanInput(ScanSection, total=False):

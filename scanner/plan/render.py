@@ -6,18 +6,19 @@ from typing import Any
 from scanner import __version__
 from scanner.facts.model import FactsDoc
 from scanner.plan.model import Plan
+from scanner.provenance import collected_by
 from scanner.report import html as html_mod
 from scanner.report.writer import pdf_layout
 
 
 def plan_context(plan: Plan, facts: FactsDoc, generated_at: str, medium: str) -> dict[str, Any]:
     scan = facts.get("scan") or {}
-    prov = scan.get("provenance") or {}
+    prov = scan.get("provenance")
     basis = [
         ("Cluster", plan.cluster),
         ("Upgrade", f"Windows Server {plan.source_os} → {plan.target_os}"),
         ("Facts collected (UTC)", scan.get("collected_at") or "?"),
-        ("Facts collected by", prov.get("host") or scan.get("operator") or "?"),
+        ("Facts collected by", collected_by(prov) if prov else scan.get("operator") or "not recorded"),
         ("Quorum", plan.quorum),
         ("Storage Spaces Direct", "yes" if plan.s2d else "no"),
         ("Hyper-V roles", "yes" if plan.hyperv else "no"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner.provenance import collected_by
 from scanner.report import html as html_mod
 from scanner.report.audit import connection_text
 from scanner.report.context import STATUS_LABEL
@@ -127,7 +128,7 @@ def side_rows(d: dict[str, Any]) -> list[tuple[str, str, str]]:
         if not coll:
             return "not recorded"
         conns = "; ".join(connection_text(c) for c in coll.get("connections") or [])
-        return f"{coll.get('os_user') or '?'} on {coll.get('scanner_host') or '?'}: {conns}"
+        return f"{collected_by(coll)}: {conns}"
 
     rows = [("Phase", b["phase"] or "not recorded", a["phase"] or "not recorded"),
             ("Collected (UTC)", b["collected_at"] or "not recorded", a["collected_at"] or "not recorded"),

@@ -13,6 +13,7 @@ from scanner import exitcodes
 from scanner.cli import main
 from scanner.paths import EXAMPLES_DIR
 from scanner.plan import PlanRefused, build_plan, render_runbook
+from scanner.plan.render import plan_context
 
 PRE = json.loads((EXAMPLES_DIR / "pre-healthy-2012r2.json").read_text())
 MIXED = json.loads((EXAMPLES_DIR / "mixed-dedup-hazard.json").read_text())
@@ -194,3 +195,17 @@ def test_scan_with_plan_writes_the_plan_beside_the_reports(tmp_path, monkeypatch
     verdict = json.loads((tmp_path / "skip" / "findings.json").read_text())["verdict"]
     assert code == verdict["exit_code"]
     assert "no upgrade plan for" in capsys.readouterr().err and not (tmp_path / "skip" / "plan").exists()
+
+
+def test_plan_names_who_collected_the_facts_from_the_collection_record():
+    """The basis table reads the facts' collection record (scanner_host, os_user), as the diff does;
+    facts without one (an example, an offline output) fall back to the declared operator."""
+    doc = facts()
+    plan = build_plan(doc, "2016")
+    doc["scan"]["provenance"] = {"scanner_host": "jump.example", "os_user": "auditor", "command_line": [],
+                                 "collector": {}, "inventory_sha256": None, "connections": []}
+    basis = dict(plan_context(plan, doc, "2026-12-01T00:00:00Z", "screen")["basis"])
+    assert basis["Facts collected by"] == "auditor on jump.example"
+    doc["scan"]["provenance"] = None
+    doc["scan"]["operator"] = "ops-team"
+    assert dict(plan_context(plan, doc, "2026-12-01T00:00:00Z", "screen")["basis"])["Facts collected by"] == "ops-team"
