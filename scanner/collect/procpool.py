@@ -17,7 +17,9 @@ requests in flight as the thread pool does.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
+import marshal
 import math
 import multiprocessing
 import os
@@ -25,8 +27,9 @@ import queue
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from scanner.collect.winrm import NodeResult
 from scanner.credentials import Credentials
@@ -117,6 +120,8 @@ class ProcessPool(Generic[K]):
                         started(keys[index])
                         continue
                     done.add(index)
+                    if isinstance(payload, _Marshalled):
+                        payload = payload.result()
                     if isinstance(payload, NodeResult):
                         finished(keys[index], payload)
                     out.put((keys[index], payload))
@@ -142,6 +147,29 @@ class ProcessPool(Generic[K]):
             process.join(timeout=5)
 
 
+class _Marshalled(NamedTuple):
+    """A NodeResult crossing the pipe with its output as marshal bytes.
+
+    The pipe pickles what it sends, and pickle keeps a memo of every object of the 200 KB output:
+    1.7 ms of CPU per node to pickle in the worker and unpickle here, against 1.2 ms with marshal,
+    which writes the JSON-shaped values (dict, list, str, int, float, bool, None) as they are. Both
+    ends are the same interpreter (forked), as marshal requires."""
+
+    shell: NodeResult  # the result with an empty output
+    output: bytes
+
+    @classmethod
+    def of(cls, result: object) -> object:
+        """result, marshalled when it is a NodeResult whose output marshal can write."""
+        if isinstance(result, NodeResult):
+            with contextlib.suppress(ValueError):
+                return cls(replace(result, output={}), marshal.dumps(result.output))
+        return result
+
+    def result(self) -> NodeResult:
+        return replace(self.shell, output=marshal.loads(self.output))
+
+
 def _worker(items: list[tuple[Any, NodeTarget]], next_index: Any, collect: Collector,
             credentials: Mapping[Any, Credentials], threads: int, writer: Connection) -> None:
     """In the forked process: `threads` threads take items from the shared counter until none is left."""
@@ -165,7 +193,7 @@ def _worker(items: list[tuple[Any, NodeTarget]], next_index: Any, collect: Colle
                 result: object = collect(node, credentials[key])
             except Exception as exc:  # a bug: handed to the parent, which re-raises it
                 result = RuntimeError(f"{type(exc).__name__}: {exc}")
-            send(("finished", index, result))
+            send(("finished", index, _Marshalled.of(result)))
 
     pool = [threading.Thread(target=run, daemon=True) for _ in range(threads)]
     for thread in pool:

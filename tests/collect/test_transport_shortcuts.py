@@ -137,3 +137,34 @@ def test_one_tls_context_verifies_every_node_and_an_unknown_ca_is_still_refused(
         assert collect_with(str(bundle)).reachable
         assert collect_with(False).reachable and contexts[-1].verify_mode == ssl.CERT_NONE
         assert contexts[-1] is not shared and shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
+
+
+OUTPUT = {"collector_version": "1", "node": {"name": "N1", "drivers": [{"size": 2**70, "ratio": 0.1, "ok": True,
+                                                                          "name": "ünïcödé \ud800", "gone": None}]}}
+
+
+def _rich(node: Any, credentials: Any) -> NodeResult:
+    if node == 1:  # a value marshal cannot write still arrives (pickled)
+        return NodeResult("odd", {"name": "odd", "when": frozenset_of_objects()}, 2, 5)
+    return NodeResult("N1", OUTPUT, 3, 1234)
+
+
+class Token:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token)
+
+    def __hash__(self) -> int:
+        return 1
+
+
+def frozenset_of_objects() -> frozenset[Token]:
+    return frozenset({Token()})
+
+
+def test_results_cross_the_pipe_unchanged() -> None:
+    """Outputs travel as marshal bytes; the result the caller gets equals the worker's."""
+    with ProcessPool([(0, 0), (1, 1)], _rich, {0: None, 1: None}, parallel=2, processes=1) as pool:  # type: ignore[list-item]
+        out = pool.results(lambda key: None, lambda key, result: None, threading.Event())
+        got = dict(out.get(timeout=30) for _ in range(2))
+    assert got[0] == NodeResult("N1", OUTPUT, 3, 1234)
+    assert got[1] == NodeResult("odd", {"name": "odd", "when": frozenset_of_objects()}, 2, 5)
