@@ -238,3 +238,24 @@ def test_no_valid_cluster_view_leaves_the_cluster_uncollected() -> None:
     check_facts(doc)
     assert doc["cluster"]["errors"] == [{"section": "cluster", "message": "no node returned a valid cluster view"}]
     assert len([g for g in collection_gaps(doc) if " cluster: cluster view /nodes" in g]) == 3
+
+
+def test_outputs_handed_over_give_the_document_copied_ones_give() -> None:
+    """A scan hands its freshly decoded outputs over (no copy); the document is the same, and
+    without handed_over the caller's outputs are left exactly as they were."""
+    import copy
+
+    def outputs() -> list[dict[str, object]]:
+        good = factory.facts()["cluster"]
+        made: list[dict[str, object]] = _outputs_with_views([dict(good, functional_level="nine"), copy.deepcopy(good),
+                                                             copy.deepcopy(good)])
+        made.append({"name": "NODE4", "reachable": False, "errors": [{"section": "connection", "message": "refused"}]})
+        return made
+
+    scan = {"tool_version": "0", "collected_at": factory.COLLECTED_AT, "method": "offline"}
+    kept = outputs()
+    before = json.dumps(kept, sort_keys=True)
+    copied = facts_from_outputs(kept, scan)
+    assert json.dumps(kept, sort_keys=True) == before
+    assert facts_from_outputs(outputs(), scan, handed_over=True) == copied
+    assert copied["cluster"]["collected_from"] == "NODE2" and copied["nodes"][0]["errors"][-1]["section"] == "cluster"

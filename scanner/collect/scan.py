@@ -235,7 +235,8 @@ def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results
         "provenance": collection_provenance(cluster, command_line=meta.command_line, inventory=meta.inventory,
                                             collector_version=COLLECTOR_VERSION, collector_text=collector_script()),
     }
-    return ScanResult(facts_from_outputs(outputs, scan), ordered, partial, cluster.name)
+    facts = facts_from_outputs(outputs, scan, handed_over=True)  # the results' outputs: decoded for this scan
+    return ScanResult(facts, ordered, partial, cluster.name)
 
 
 def with_inventory_name(output: dict[str, Any], inventory_name: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ the highest build (checked once per scan) and every node's CSV state rows.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any, cast
 
 from scanner.coverage import cluster_conflicts, conflict_line
@@ -40,24 +41,31 @@ def is_collector_output(doc: Any) -> bool:
     return isinstance(doc, dict) and "collector_version" in doc
 
 
-def facts_from_outputs(outputs: list[dict[str, Any]], scan: ScanInput) -> FactsDoc:
+def facts_from_outputs(outputs: list[dict[str, Any]], scan: ScanInput, *,
+                       handed_over: bool = False) -> FactsDoc:
     """Merge per-node collector outputs (or unreachable-node stubs) into one facts document.
 
     Each output has passed its own check (node_output_problems), its cluster view aside. The
     cluster-wide view comes from the reachable node with the highest OS build: it is the one
     Microsoft says to manage a mixed-mode cluster from, and it sees the newest properties.
+
+    The document does not share values with `outputs`, unless the caller hands them over
+    (handed_over: it will not change them afterwards): a scan's freshly decoded outputs then become
+    the document's values as they are, and may be changed by this merge (copying 64 realistic nodes
+    cost the scanner 1.3 ms of CPU per node).
     """
+    own: Callable[[Any], Any] = (lambda value: value) if handed_over else copy.deepcopy
     nodes: list[NodeFacts] = []
     views: list[tuple[int, str, dict[str, Any]]] = []  # (build, node, view): views are not checked yet
     for out in outputs:
         if is_collector_output(out):
-            node = copy.deepcopy(out["node"])
+            node = own(out["node"])
             node.setdefault("collector_version", out["collector_version"])
             nodes.append(node)
             if out.get("cluster"):
                 views.append((_build_of(node), node["name"], out["cluster"]))
         else:  # an unreachable node's stub, {name, reachable: false, errors} (contracts §2)
-            nodes.append(cast(NodeFacts, copy.deepcopy(out)))
+            nodes.append(cast(NodeFacts, own(out)))
     # views are not schema-checked yet (only the one kept will be): a name may be anything
     conflicts = cluster_conflicts(None, [(node_name, view.get("name")) for _, node_name, view in views])
     if conflicts:
@@ -67,7 +75,7 @@ def facts_from_outputs(outputs: list[dict[str, Any]], scan: ScanInput) -> FactsD
     chosen = _first_valid_view(views, by_name)
     cluster: ClusterFacts
     if chosen is not None:
-        cluster = cast(ClusterFacts, copy.deepcopy(views[chosen][2]))  # it has just passed the cluster schema
+        cluster = cast(ClusterFacts, own(views[chosen][2]))  # it has just passed the cluster schema
         cluster["collected_from"] = views[chosen][1]
         # The other views lend only their CSV state rows: those are checked, not the whole view.
         _merge_csv_states(cluster, [(name, v) for i, (_, name, v) in enumerate(views)
