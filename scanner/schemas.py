@@ -166,3 +166,39 @@ def size_problems(doc: Any, *, max_string: int, max_items: int, max_depth: int =
             continue
         problems.append(Problem(reason, file=file, pointer=pointer(path), node=node_of(path) if node_of else None))
     return problems
+
+
+@functools.cache
+def _bounded(name: str, ref: str | None, max_string: int, max_items: int, max_depth: int) -> Any:
+    """schemas/NAME (or its $defs/ref) and the size bounds of size_problems in one compiled
+    validator, or None if it cannot be built.
+
+    The bounds become schema keywords: level d of the document is checked by $defs/_bound_d
+    (maxLength, maxItems, maxProperties, and the next level for every item and property), and the
+    level past max_depth admits no array or object, so jsonschema-rs checks in native code what the
+    Python walk of size_problems checks for every value."""
+    root = schema(name)
+    levels = {f"_bound_{d}": {"maxLength": max_string, "maxItems": max_items, "maxProperties": max_items,
+                              "items": {"$ref": f"#/$defs/_bound_{d + 1}"},
+                              "additionalProperties": {"$ref": f"#/$defs/_bound_{d + 1}"}}
+              for d in range(max_depth)}
+    levels[f"_bound_{max_depth}"] = {"maxLength": max_string, "not": {"type": ["array", "object"]}}
+    # The schema's own keywords (or its $ref) beside the bounds; its "#/$defs/..." references resolve
+    # in the merged $defs.
+    own = {k: v for k, v in root.items() if k not in ("$defs", "$id")} if ref is None else {"$ref": f"#/$defs/{ref}"}
+    target = {"allOf": [own, {"$ref": "#/$defs/_bound_0"}], "$defs": {**root.get("$defs", {}), **levels}}
+    return _compiled(target, root.get("$id"))
+
+
+def within_bounds_and_valid(doc: Any, name: str, *, ref: str | None = None, max_string: int, max_items: int,
+                            max_depth: int = MAX_DEPTH) -> bool:
+    """Whether doc keeps the size bounds (size_problems) and passes schemas/NAME (or $defs/ref), decided
+    in one native pass. False also when it cannot be decided there: the caller then runs
+    size_problems and violations for the located problems, as it would without this check."""
+    fast = _bounded(name, ref, max_string, max_items, max_depth)
+    if fast is None:
+        return False
+    try:
+        return bool(fast.is_valid(doc))
+    except (ValueError, TypeError, OverflowError):  # a value the compiled validator cannot convert
+        return False

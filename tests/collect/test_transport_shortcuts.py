@@ -168,3 +168,50 @@ def test_results_cross_the_pipe_unchanged() -> None:
         got = dict(out.get(timeout=30) for _ in range(2))
     assert got[0] == NodeResult("N1", OUTPUT, 3, 1234)
     assert got[1] == NodeResult("odd", {"name": "odd", "when": frozenset_of_objects()}, 2, 5)
+
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("doc", [
+    {"ok": 1}, "x" * 32_768, "x" * 32_769, {"long": ["é" * 32_769]},
+    {"many": list(range(100_000))}, {"many": list(range(100_001))}, {str(i): i for i in range(100_001)},
+    _nested(63), _nested(64), _nested(65), [{"a": _nested(61)}], [{"a": _nested(62)}], [{"a": _nested(63)}],
+], ids=lambda doc: type(doc).__name__)
+def test_the_native_bounds_agree_with_the_python_walk(monkeypatch: pytest.MonkeyPatch, doc: Any) -> None:
+    """The size bounds as schema keywords accept exactly what size_problems accepts (a schema that
+    accepts anything, so only the bounds decide)."""
+    from scanner import schemas
+
+    real = schemas.schema
+    monkeypatch.setattr(schemas, "schema", lambda name: {} if name == "any.json" else real(name))
+    bounds = {"max_string": 32_768, "max_items": 100_000}
+    assert schemas.within_bounds_and_valid(doc, "any.json", **bounds) is (not schemas.size_problems(doc, **bounds))
+
+
+@pytest.mark.parametrize("change", ["none", "long description", "too long", "wrong type"])
+def test_a_node_output_is_recognised_valid_in_one_pass_exactly_when_it_is(change: str) -> None:
+    import factory
+
+    from scanner.facts.document import MAX_FACT_ITEMS, MAX_FACT_STRING
+    from scanner.schemas import is_valid, size_problems, within_bounds_and_valid
+
+    node = factory.node("NODE1")
+    doc = {"collector_version": "1", "node": node, "cluster": None}
+    hotfix = {"id": "KB1", "description": "Update", "installed_on": "2026-10-01"}
+    node["hotfixes"] = [hotfix]
+    if change == "long description":
+        hotfix["description"] = "d" * MAX_FACT_STRING
+    elif change == "too long":
+        hotfix["description"] = "d" * (MAX_FACT_STRING + 1)
+    elif change == "wrong type":
+        hotfix["id"] = 7
+    bounds = {"max_string": MAX_FACT_STRING, "max_items": MAX_FACT_ITEMS}
+    expected = not size_problems(doc, **bounds) and is_valid(doc, "facts.schema.json", ref="collector_output")
+    assert expected is (change in ("none", "long description"))
+    assert within_bounds_and_valid(doc, "facts.schema.json", ref="collector_output", **bounds) is expected
