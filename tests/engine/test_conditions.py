@@ -203,3 +203,28 @@ def test_facts_read_lists_paths() -> None:
 def test_catalog_lookup_names_must_be_strings() -> None:
     bad = {"fact": "a.b", "equals": {"catalog": [], "key": "x", "field": "f"}}
     assert any("a catalog lookup is" in text for _, text in check_condition(bad, ()))
+
+
+@pytest.mark.parametrize("path", ["n.b", "n.os.build", "n.wmi.cl.ok", "n.a.b.c.d", "n.list.length", "n.s.x",
+                                  "n.none.x", "n.zero", "n.false", "n.os.none", "absent.x", "n.os.build.deeper"])
+def test_tight_path_resolvers_answer_as_the_general_walk(path: str) -> None:
+    """Two-, three- and four-key paths subscript and fall back to the general walk on anything else
+    (absent keys, nulls, a list's length, a string on the way): the same answer either way."""
+    from scanner.engine.condition.paths import compile_path, path_parts, resolve_parts
+
+    values = {"n": {"b": 1, "os": {"build": 14393, "none": None}, "wmi": {"cl": {"ok": False}},
+                    "a": {"b": {"c": {"d": "deep"}}}, "list": [1, 2, 3], "s": "text", "none": None, "zero": 0,
+                    "false": False}}
+    assert compile_path(path)(values) == resolve_parts(path_parts(path), values)
+
+
+def test_contains_and_version_fast_paths_keep_their_answers() -> None:
+    c = ctx(n={"features": [1, True, None, "Failover-Clustering"], "mixed": [True, 2], "v": "10.0.14393.2828",
+               "bad": "not a version"})
+    assert evaluate({"fact": "n.features", "contains": "FAILOVER-clustering"}, c) == TRUE
+    assert evaluate({"fact": "n.features", "contains": "dedup"}, c) == FALSE
+    assert evaluate({"fact": "n.mixed", "contains": True}, c) == TRUE and evaluate({"fact": "n.mixed", "contains": 1}, c) == FALSE
+    assert evaluate({"fact": "n.v", "version_ge": "10.0.14393.2828"}, c) == TRUE
+    assert evaluate({"fact": "n.v", "version_lt": "10.0.14393.2828"}, c) == FALSE
+    with pytest.raises(EvalError):
+        evaluate({"fact": "n.bad", "version_ge": "10.0"}, c)

@@ -21,7 +21,7 @@ from scanner.model import Evidence
 class Leaf(Condition):
     """What every fact test shares: the path, its resolver, the operator and its argument."""
 
-    __slots__ = ("path", "resolve", "op", "argument")
+    __slots__ = ("path", "resolve", "op", "argument", "head", "rest")
     heads = ("fact",)
 
     def __init__(self, path: str, op: Operator, argument: Operand):
@@ -29,6 +29,10 @@ class Leaf(Condition):
         self.resolve = compile_path(path)
         self.op = op.name
         self.argument = argument
+        head, dot, rest = path.partition(".")
+        # The name a loop may bind and the rest of the path: LiteralTest names its evidence as
+        # Context.fact_name does, with the path split here once (a test inside a loop runs per element).
+        self.head, self.rest = head, dot + rest
 
     @classmethod
     def parse(cls, raw: dict[str, Any], where: Where, problems: Problems) -> Condition | None:
@@ -119,7 +123,7 @@ class FactTest(Leaf):
             raise self.cannot(actual, expected) from None
         result = TRUE if ok else FALSE
         if len(evidence) < MAX_EVIDENCE:
-            fact = ctx.fact_name(self.path) if ctx.labels else self.path  # most tests run outside any loop
+            fact = ctx.fact_name(self.path) if ctx.labels else self.path
             evidence.append(new_evidence((fact, actual, self.op, expected, result)))
         return result
 
@@ -146,7 +150,11 @@ class LiteralTest(FactTest):
             raise self.cannot(actual, self.value) from None
         result = TRUE if ok else FALSE
         if len(evidence) < MAX_EVIDENCE:
-            fact = ctx.fact_name(self.path) if ctx.labels else self.path  # most tests run outside any loop
+            labels = ctx.labels  # most tests run outside any loop; inside one: Context.fact_name, inlined
+            if labels and (label := labels.get(self.head)) is not None:
+                fact = f"{self.head}[{label}]{self.rest}"
+            else:
+                fact = self.path
             evidence.append(new_evidence((fact, actual, self.op, self.value, result)))
         return result
 

@@ -56,13 +56,26 @@ def _numeric(compare: Callable[[float, float], bool]) -> Test:
 
 def _version(want: Callable[[int], bool]) -> Test:
     def op(actual: Any, expected: Any) -> bool:
+        if type(actual) is str and type(expected) is tuple:  # a version string against a literal (prepared at load)
+            order = _order(actual, expected)
+            if order is None:
+                raise TypeError
+            return want(order)
         a = parse_version(actual)
-        b = expected if type(expected) is tuple else parse_version(expected)  # tuple: prepared at load
+        b = expected if type(expected) is tuple else parse_version(expected)
         if a is None or b is None:
             raise TypeError
         return want(compare_versions(a, b))
 
     return op
+
+
+@functools.lru_cache(maxsize=65536)
+def _order(actual: str, expected: tuple[int, ...]) -> int | None:
+    """compare_versions of a version string and a parsed literal; None when the string is not a
+    version. Cached: every node of a scan compares the same few versions with the same literals."""
+    a = parse_version(actual)
+    return None if a is None else compare_versions(a, expected)
 
 
 def _parsed_version(value: Any) -> Any:
@@ -116,6 +129,8 @@ def _dated(compare: Callable[[datetime, datetime], bool]) -> Test:
 
 
 def _matches(actual: Any, pattern: Any) -> bool:
+    if type(actual) is str and type(pattern) is not str:  # the usual case: a string, a pattern compiled at load
+        return pattern.search(actual) is not None
     if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
         raise TypeError
     if not isinstance(pattern, str):  # compiled at load (Operator.prepare)
@@ -125,6 +140,12 @@ def _matches(actual: Any, pattern: Any) -> bool:
 
 def _contains(actual: Any, expected: Any) -> bool:
     if isinstance(actual, list):
+        if isinstance(expected, str):  # a name in a list of names: `same` inlined, the argument folded once
+            folded = expected.casefold()
+            for item in actual:
+                if item.casefold() == folded if isinstance(item, str) else same(item, expected):
+                    return True
+            return False
         return any(same(item, expected) for item in actual)
     if isinstance(actual, str) and isinstance(expected, str):
         return expected.lower() in actual.lower()

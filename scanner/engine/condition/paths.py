@@ -32,37 +32,11 @@ def path_parts(path: str) -> Parts:
 
 
 def compile_path(path: str) -> Resolver:
-    """A resolver for one path; plain dotted paths (the common case) get a tight loop."""
+    """A resolver for one path; plain dotted paths (the common case) get a tight one."""
     parts = path_parts(path)
     if any(star for _, star in parts):
         return lambda values: resolve_parts(parts, values)
     keys = tuple(key for key, _ in parts)
-    if len(keys) == 2:  # `node.x`, `volume.y`: most leaves of a real pack
-        first, second = keys
-
-        def two(values: dict[str, Any]) -> Any:
-            current = values.get(first)
-            if type(current) is dict:
-                value = current.get(second)
-                return MISSING if value is None else value
-            return MISSING if current is None else _get(current, second)
-
-        return two
-
-    if len(keys) == 3:  # `node.os.version`: the next most common
-        first, second, third = keys
-
-        def three(values: dict[str, Any]) -> Any:
-            current = values.get(first)
-            if type(current) is dict:
-                current = current.get(second)
-                if type(current) is dict:
-                    value = current.get(third)
-                    return MISSING if value is None else value
-                return MISSING if current is None else _get(current, third)
-            return MISSING if current is None else plain(values)
-
-        return three
 
     def plain(values: dict[str, Any]) -> Any:
         current: Any = values
@@ -77,6 +51,42 @@ def compile_path(path: str) -> Resolver:
                     return MISSING
         return current
 
+    # Most reads find a dict holding the key at every step: subscripting answers those in a few
+    # bytecodes. Anything else raises (an absent key, a null on the way, a list's `length`, a string)
+    # and is answered by `plain`, which says what every path means.
+    if len(keys) == 2:  # `node.x`, `volume.y`, `d.signed`: most leaves of a real pack
+        first, second = keys
+
+        def two(values: dict[str, Any]) -> Any:
+            try:
+                value = values[first][second]
+            except (KeyError, TypeError):
+                return plain(values)
+            return MISSING if value is None else value
+
+        return two
+    if len(keys) == 3:  # `node.os.version`
+        first, second, third = keys
+
+        def three(values: dict[str, Any]) -> Any:
+            try:
+                value = values[first][second][third]
+            except (KeyError, TypeError):
+                return plain(values)
+            return MISSING if value is None else value
+
+        return three
+    if len(keys) == 4:  # `node.wmi.mscluster.ok`
+        first, second, third, fourth = keys
+
+        def four(values: dict[str, Any]) -> Any:
+            try:
+                value = values[first][second][third][fourth]
+            except (KeyError, TypeError):
+                return plain(values)
+            return MISSING if value is None else value
+
+        return four
     return plain
 
 
