@@ -22,7 +22,7 @@ from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
 from scanner.collect.procpool import ProcessPool, process_count
 from scanner.collect.progress import DisplayFactory, NodeKey, NoDisplay
-from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, unreachable
+from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, prepare, unreachable
 from scanner.coverage import cluster_conflicts, conflict_line
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
@@ -157,6 +157,8 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
 
     processes = process_count(len(items)) if options.processes is None else options.processes
     # Forked before the display (or anything else) starts a thread.
+    if processes > 1:
+        prepare(node for _, node in items)  # once here, inherited by every worker
     pool = ProcessPool(items, bounded, credentials, parallel=parallel, processes=processes) if processes > 1 else None
 
     with pool or contextlib.nullcontext(), \

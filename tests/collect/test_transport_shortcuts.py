@@ -215,3 +215,29 @@ def test_a_node_output_is_recognised_valid_in_one_pass_exactly_when_it_is(change
     expected = not size_problems(doc, **bounds) and is_valid(doc, "facts.schema.json", ref="collector_output")
     assert expected is (change in ("none", "long description"))
     assert within_bounds_and_valid(doc, "facts.schema.json", ref="collector_output", **bounds) is expected
+
+
+def test_forked_workers_inherit_the_tls_context_instead_of_loading_the_bundle(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A scan with worker processes loads each CA bundle once, in the scanning process, before it
+    forks (prepare); the workers verify through the inherited context."""
+    import os
+
+    from scanner.collect import winrm
+    from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
+
+    loads = tmp_path / "loads"
+    load = ssl.SSLContext.load_verify_locations
+
+    def spy(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        with loads.open("a") as out:  # the workers are other processes: they report through a file
+            out.write(f"{os.getpid()}\n")
+        load(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", spy)
+    monkeypatch.setattr(winrm, "_TLS_CONTEXTS", {})
+    with start_lab(scenario(), tls=True).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+        result = scan_cluster(cluster, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), processes=2))
+    assert all(r.reachable for r in result.results)
+    assert loads.read_text().split() == [str(os.getpid())]
