@@ -20,6 +20,9 @@ IO_CALLS = ("open", "read_located", "load_located", "safe_load", "load_all", "re
             "write_text", "write_bytes", "glob", "rglob", "iterdir", "scandir", "listdir")
 
 
+MAX_MODULE_LINES = 450
+
+
 def _modules(root: Path) -> list[Path]:
     return sorted(root.rglob("*.py"))
 
@@ -110,6 +113,13 @@ def test_only_the_cli_reads_the_terminal() -> None:
 def test_the_engine_reads_no_file() -> None:
     offenders = {str(p.relative_to(SCANNER)): hits for p in _modules(ENGINE) for hits in [does_io(p.read_text())] if hits}
     assert offenders == {}
+
+
+def test_no_module_is_over_450_lines() -> None:
+    """A module past 450 lines holds more than one job (issue #15); split it by responsibility."""
+    long = {str(p.relative_to(SCANNER.parent)): n for root in ("scanner", "tests", "bench")
+            for p in _modules(SCANNER.parent / root) if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert long == {}
 
 
 @pytest.mark.parametrize(("source", "check", "expected"), [

@@ -1,6 +1,6 @@
 """The per-node work rollready saves pypsrp and requests gives what their own code paths give.
 
-Each shortcut of scanner/collect/winrm.py (and the process pool's) is checked against the path it
+Each shortcut of scanner/collect/transport.py and protocol.py (and the process pool's) is checked against the path it
 replaces: same request on the wire, same envelope room, same strings, same process state.
 """
 from __future__ import annotations
@@ -17,7 +17,9 @@ from pypsrp.serializer import Serializer
 from pypsrp.wsman import WSMan, _TransportHTTP
 
 from scanner.collect.procpool import ProcessPool
-from scanner.collect.winrm import NodeResult, _Serializer, _Transport, _WSMan, collect_node
+from scanner.collect.protocol import _Serializer
+from scanner.collect.transport import NodeWSMan, _Transport
+from scanner.collect.winrm import NodeResult, collect_node
 from scanner.lab.tls import make_certificates
 from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
 
@@ -43,7 +45,7 @@ def _wire(request: Any) -> tuple[Any, ...]:
 @pytest.mark.parametrize("ssl", [False, True])
 def test_a_request_from_the_template_is_the_one_pypsrp_prepares(monkeypatch: pytest.MonkeyPatch, ssl: bool) -> None:
     sent = _sent(monkeypatch)
-    wsman = _WSMan("n1.example", port=5986 if ssl else 5985, ssl=ssl, auth="basic", username="LAB\\admin",
+    wsman = NodeWSMan("n1.example", port=5986 if ssl else 5985, ssl=ssl, auth="basic", username="LAB\\admin",
                    password="secret", encryption="auto" if ssl else "never")
     transport = wsman.transport
     assert isinstance(transport, _Transport)
@@ -59,10 +61,10 @@ def test_a_request_from_the_template_is_the_one_pypsrp_prepares(monkeypatch: pyt
 def test_auth_that_acts_per_request_keeps_pypsrps_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """NTLM (message encryption over HTTP) and a server that set a cookie are left to pypsrp."""
     sent = _sent(monkeypatch)
-    ntlm = _WSMan("n1.example", port=5986, ssl=True, auth="ntlm", username="LAB\\admin", password="secret")
+    ntlm = NodeWSMan("n1.example", port=5986, ssl=True, auth="ntlm", username="LAB\\admin", password="secret")
     ntlm.transport.send(b"<x/>")
     assert ntlm.transport._template is None and len(sent) == 1
-    basic = _WSMan("n1.example", port=5986, ssl=True, auth="basic", username="u", password="p")
+    basic = NodeWSMan("n1.example", port=5986, ssl=True, auth="basic", username="u", password="p")
     basic.transport.session = basic.transport._build_session()
     basic.transport.session.cookies.set("lb", "node-a")
     basic.transport.send(b"<x/>")
@@ -73,7 +75,7 @@ def test_auth_that_acts_per_request_keeps_pypsrps_path(monkeypatch: pytest.Monke
 @pytest.mark.parametrize(("ssl", "operation_timeout", "size"), [(False, 20, 153600), (True, 600, 512000)])
 def test_the_envelope_room_kept_per_process_is_pypsrps(server: str, ssl: bool, operation_timeout: int,
                                                        size: int) -> None:
-    wsman = _WSMan(server, ssl=ssl, auth="basic", username="u", password="p", encryption="never",
+    wsman = NodeWSMan(server, ssl=ssl, auth="basic", username="u", password="p", encryption="never",
                    operation_timeout=operation_timeout)
     assert wsman._calc_envelope_size(size) == WSMan._calc_envelope_size(wsman, size)  # pypsrp's, computed afresh
     wsman.update_max_payload_size(size)
@@ -223,7 +225,7 @@ def test_forked_workers_inherit_the_tls_context_instead_of_loading_the_bundle(
     forks (prepare); the workers verify through the inherited context."""
     import os
 
-    from scanner.collect import winrm
+    from scanner.collect import transport
     from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
 
     loads = tmp_path / "loads"
@@ -235,7 +237,7 @@ def test_forked_workers_inherit_the_tls_context_instead_of_loading_the_bundle(
         load(self, *args, **kwargs)
 
     monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", spy)
-    monkeypatch.setattr(winrm, "_TLS_CONTEXTS", {})
+    monkeypatch.setattr(transport, "TLS_CONTEXTS", {})
     with start_lab(scenario(), tls=True).running() as lab:
         cluster = lab_cluster(lab, **FAST)
         result = scan_cluster(cluster, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), processes=2))

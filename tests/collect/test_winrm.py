@@ -191,7 +191,7 @@ def test_the_cached_script_serialises_byte_for_byte_like_pypsrp() -> None:
     from pypsrp.complex_objects import Command
     from pypsrp.serializer import Serializer
 
-    from scanner.collect.winrm import _clixml_string
+    from scanner.collect.protocol import clixml_string
 
     script = collector_script()
 
@@ -199,7 +199,7 @@ def test_the_cached_script_serialises_byte_for_byte_like_pypsrp() -> None:
         command = Command(text_or_element, protocol_version="2.3", is_script=True, use_local_scope=None)
         return ET.tostring(Serializer().serialize(command))
 
-    assert wire(_clixml_string(script)) == wire(script)
+    assert wire(clixml_string(script)) == wire(script)
     assert b"rollready-collector-version: 1" in wire(script)
 
 
