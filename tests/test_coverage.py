@@ -10,8 +10,8 @@ import pytest
 
 from scanner import exitcodes, paths
 from scanner.cli import main
-from scanner.coverage import NodeIdentity, cluster_conflicts, conflict_line, coverage, name_key
 from scanner.errors import InputError
+from scanner.facts.coverage import NodeIdentity, cluster_conflicts, conflict_line, coverage, name_key
 from scanner.facts.outputs import facts_from_outputs
 from scanner.report.machine import to_csv, to_junit
 

@@ -23,9 +23,9 @@ from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
 from scanner.collect.procpool import ProcessPool, process_count
 from scanner.collect.progress import DisplayFactory, NodeKey, NoDisplay
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, prepare, unreachable
-from scanner.coverage import cluster_conflicts, conflict_line
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
+from scanner.facts.coverage import cluster_conflicts, conflict_line
 from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
 from scanner.inventory import Cluster, NodeTarget
@@ -242,7 +242,7 @@ def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results
 
 
 def with_inventory_name(output: dict[str, Any], inventory_name: str) -> dict[str, Any]:
-    """Keep the inventory's name for the node beside the computer name it reports (scanner/coverage.py)."""
+    """Keep the inventory's name for the node beside the computer name it reports (scanner/facts/coverage.py)."""
     if not is_collector_output(output) or output["node"].get("name") == inventory_name:
         return output
     return {**output, "node": {**output["node"], "inventory_name": inventory_name}}

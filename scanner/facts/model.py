@@ -262,7 +262,7 @@ class HyperVFacts(TypedDict, total=False):
 
 
 class _NodeKeys(TypedDict):
-    name: str  # the computer name once reached, else the inventory's name (scanner/coverage.py)
+    name: str  # the computer name once reached, else the inventory's name (scanner/facts/coverage.py)
     reachable: bool
     errors: list[SectionError]
 

@@ -9,8 +9,8 @@ import copy
 from collections.abc import Callable
 from typing import Any, cast
 
-from scanner.coverage import cluster_conflicts, conflict_line
 from scanner.errors import InputError, Problem
+from scanner.facts.coverage import cluster_conflicts, conflict_line
 from scanner.facts.document import SCHEMA_VERSION, node_name_for, schema_problems
 from scanner.facts.model import ClusterFacts, CsvState, FactsDoc, NodeFacts, ScanInput
 

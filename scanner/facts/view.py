@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any, Literal
 
-from scanner.coverage import Coverage, NodeIdentity, coverage, name_key
+from scanner.facts.coverage import Coverage, NodeIdentity, coverage, name_key
 from scanner.facts.model import (
     ClusterFacts,
     ClusterMember,
@@ -56,7 +56,7 @@ class FactsView:
         return self.doc["scan"]
 
     def node_of(self, member: ClusterMember) -> NodeView | None:
-        """The scanned node a member of the cluster's member list was matched with (scanner/coverage.py),
+        """The scanned node a member of the cluster's member list was matched with (scanner/facts/coverage.py),
         None when it was not scanned."""
         return self._by_member.get(member["name"])
 
@@ -120,7 +120,7 @@ def view_of(doc: FactsDoc, view: FactsView | None) -> FactsView:
 
 def _memberships(cov: Coverage, listed: Sequence[ClusterMember]) -> dict[str, ClusterMember]:
     """Each scanned node's entry in the cluster's member list, as coverage matched them: a node's names
-    (computer name and inventory name) are matched with the member list once, in scanner/coverage.py."""
+    (computer name and inventory name) are matched with the member list once, in scanner/facts/coverage.py."""
     out: dict[str, ClusterMember] = {}
     for member, entry in zip(cov.members or (), listed):
         if member.node is not None:
