@@ -315,7 +315,8 @@ def _pass_evidence(findings: list[dict[str, Any]]) -> list[tuple[RuleGroup, list
                 line = lines.get(key)
                 if line is None:
                     line = lines[key] = PassLine(e["fact"], e["op"], e["expected"], e["actual"], [])
-                line.subjects.append(f["subject"])
+                if not line.subjects or line.subjects[-1] != f["subject"]:  # a rule may read a fact twice
+                    line.subjects.append(f["subject"])
         out.append((g, list(lines.values())))
     return out
 

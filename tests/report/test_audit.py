@@ -136,6 +136,23 @@ def test_passes_have_evidence_lines_naming_their_node(audited) -> None:
     assert f'<b class="evn">{node_fail["node"]}</b>' in failing
 
 
+def test_a_fact_read_twice_names_its_subject_once(audited) -> None:
+    """CLU-023 reads every member's features in two branches (all have it, or none has): its
+    evidence holds each line twice, and the merged line must name the cluster once, not "on
+    FSCLUSTER1, FSCLUSTER1"."""
+    import re
+
+    result, raw, _ = audited
+    twice = [f for f in result["findings"] if f["status"] == "pass"
+             and len({(e["fact"], e["op"]) for e in f["evidence"]}) < len(f["evidence"])]
+    assert twice, "the example no longer has a passing rule that reads a fact twice"
+    html = render_html(result, raw)
+    passed = html[html.index('id="passed"'):html.index('id="rules"')]
+    for named in re.findall(r'<span class="on">on ([^<]*)</span>', passed):
+        subjects = named.split(", ")
+        assert len(subjects) == len(set(subjects)), named
+
+
 def test_headline_states_the_problem_not_the_requirement(audited) -> None:
     result, _, _ = audited
     reason = result["verdict"]["reason"]
