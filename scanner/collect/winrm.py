@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 # would print those tracebacks on stderr. rollready reports the error once, as a node error.
 logging.getLogger("pypsrp").addHandler(logging.NullHandler())
 
-SECTIONS = ("connection", "auth", "timeout", "protocol")
 MAX_MESSAGE = 500
 
 
