@@ -243,3 +243,47 @@ def test_forked_workers_inherit_the_tls_context_instead_of_loading_the_bundle(
         result = scan_cluster(cluster, ScanMeta(method="lab"), CollectOptions(resolver=resolver(), processes=2))
     assert all(r.reachable for r in result.results)
     assert loads.read_text().split() == [str(os.getpid())]
+
+
+def test_the_shared_tls_context_refuses_a_certificate_for_another_host(tmp_path: Path) -> None:
+    """A certificate from the trusted CA, but for other names than the one connected to (here
+    127.0.0.1, while the certificate names localhost and node9.example), is refused through the
+    shared context: one context per bundle must not mean a chain check without the host name."""
+    import socket
+
+    import requests
+
+    certs = make_certificates(tmp_path, ["node9.example"])
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    handshakes: list[str] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                with certs.context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(65536)
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                    handshakes.append("completed")
+            except (ssl.SSLError, OSError) as exc:
+                handshakes.append(type(exc).__name__)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        wsman = NodeWSMan("127.0.0.1", port=port, ssl=True, auth="basic", username="u", password="p",
+                          cert_validation=str(certs.ca_file), encryption="never", connection_timeout=5,
+                          read_timeout=5)
+        transport = wsman.transport
+        transport.session = transport._build_session()
+        assert type(transport.session.adapters["https://"]).__name__ == "_SharedTLSAdapter"
+        with pytest.raises(requests.exceptions.SSLError, match="match|mismatch"):
+            transport.send(b"<x/>")
+    finally:
+        listener.close()
+        server.join(timeout=5)
+    assert "completed" not in handshakes
