@@ -72,8 +72,8 @@ class ProcessPool(Generic[K]):
         # Every object the workers inherit is moved out of the collector's generations across the
         # fork: a worker's collections then never walk them (each walk writes to the objects, so
         # the pages shared with this process would be copied: ~1 ms of CPU per node). Unfrozen
-        # again here unless something (the engine's paused_gc) had frozen objects already; gc.unfreeze
-        # cannot tell its objects from ours.
+        # again here unless something had frozen objects already (the engine's
+        # scanner/gcpause.paused_gc(freeze_after=True)); gc.unfreeze cannot tell its objects from ours.
         thawed = gc.get_freeze_count() == 0
         gc.freeze()
         try:

@@ -10,7 +10,7 @@ from scanner.canonical import canonical_json, sha256_hex
 from scanner.engine.attestations import Attestation, apply_attestations
 from scanner.engine.catalogs import Catalog
 from scanner.engine.contradictions import contradictions
-from scanner.engine.evaluate import evaluate_pack, paused_gc
+from scanner.engine.evaluate import evaluate_pack
 from scanner.engine.loader import RulePack
 from scanner.engine.phase import functional_levels, observed_phase
 from scanner.engine.verdict import decide
@@ -19,6 +19,7 @@ from scanner.errors import InputError, Problem
 from scanner.facts.document import collection_gaps
 from scanner.facts.model import FactsDoc
 from scanner.facts.view import FactsView, view_of
+from scanner.gcpause import paused_gc
 from scanner.model import RESULT_SCHEMA_VERSION, SEVERITIES, STATUSES, Finding
 from scanner.times import format_utc, parse_time, utc_now
 from scanner.versions import RELEASES
@@ -52,7 +53,7 @@ def evaluate_facts(doc: FactsDoc, pack: RulePack, catalogs: dict[str, Catalog], 
     `today`, which defaults to the real UTC date: an approval is valid on calendar days, and
     re-evaluating old facts must not revive an expired waiver. `view`: the cluster view of `doc` when
     the caller has built it already (built once per run)."""
-    with paused_gc():  # see evaluate_pack: the result document is as many small objects again
+    with paused_gc(freeze_after=True):  # see evaluate_pack: the result document is as many small objects again
         return _evaluate_facts(doc, pack, catalogs, phase=phase, target_os=target_os, source_os=source_os,
                                now=now, facts_sha256=facts_sha256, waivers=waivers, attestations=attestations,
                                today=today, rules_phase=rules_phase, view=view)

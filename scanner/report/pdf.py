@@ -4,13 +4,13 @@ Imported only when a PDF is asked for: loading WeasyPrint (pango, harfbuzz) cost
 """
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 import weasyprint
 from weasyprint.urls import URLFetcher
 
 from scanner.errors import RollreadyError
+from scanner.gcpause import paused_gc
 from scanner.report.glyphs import printable
 
 
@@ -39,14 +39,8 @@ def layout(html: str, **options: object) -> weasyprint.Document:
     and styles, and each collection it triggers walks all of them again (a fifth of the render CPU of
     a 24-page report). Reference counting still frees what layout drops; the cycles it leaves are
     collected once it is done (peak RSS at 1,000 nodes measured the same, see BENCHMARKS.md)."""
-    fetcher = _NoFetch()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return weasyprint.HTML(string=printable(html), url_fetcher=fetcher).render(**options)
-    finally:
-        if was_enabled:
-            gc.enable()
+    with paused_gc():  # boxes may form cycles: never frozen
+        return weasyprint.HTML(string=printable(html), url_fetcher=_NoFetch()).render(**options)
 
 
 def render_pdf(html: str, *, attachments: list[Attached], pdfa: bool) -> bytes:
