@@ -18,7 +18,6 @@ requests in flight as the thread pool does.
 from __future__ import annotations
 
 import contextlib
-import gc
 import marshal
 import math
 import multiprocessing
@@ -33,6 +32,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from scanner.collect.winrm import NodeResult
 from scanner.credentials import Credentials
+from scanner.gcpause import kept_frozen
 from scanner.inventory import NodeTarget
 
 K = TypeVar("K")  # how the caller names a node (its index, or cluster and node index in a fleet)
@@ -71,16 +71,10 @@ class ProcessPool(Generic[K]):
         threads = max(1, math.ceil(parallel / processes))
         # Every object the workers inherit is moved out of the collector's generations across the
         # fork: a worker's collections then never walk them (each walk writes to the objects, so
-        # the pages shared with this process would be copied: ~1 ms of CPU per node). Unfrozen
-        # again here unless something had frozen objects already (the engine's
-        # scanner/gcpause.paused_gc(freeze_after=True)); gc.unfreeze cannot tell its objects from ours.
-        thawed = gc.get_freeze_count() == 0
-        gc.freeze()
-        try:
+        # the pages shared with this process would be copied: ~1 ms of CPU per node).
+        with kept_frozen() as keep:
+            keep()
             self._fork(context, collect, credentials, threads, processes)
-        finally:
-            if thawed:
-                gc.unfreeze()
 
     def _fork(self, context: Any, collect: Collector, credentials: Mapping[K, Credentials], threads: int,
               processes: int) -> None:

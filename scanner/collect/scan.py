@@ -28,6 +28,7 @@ from scanner.errors import InputError, Problem
 from scanner.facts.coverage import cluster_conflicts, conflict_line
 from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
+from scanner.gcpause import kept_frozen
 from scanner.inventory import Cluster, NodeTarget
 from scanner.provenance import collection_provenance, os_user
 from scanner.times import format_utc, utc_now
@@ -161,20 +162,24 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
         prepare(node for _, node in items)  # once here, inherited by every worker
     pool = ProcessPool(items, bounded, credentials, parallel=parallel, processes=processes) if processes > 1 else None
 
-    with pool or contextlib.nullcontext(), \
+    with pool or contextlib.nullcontext(), kept_frozen() as keep, \
             (options.display or NoDisplay)([(c.name, [n.name for n in c.nodes]) for c in clusters]) as display:
+
+        def finished(key: NodeKey, result: NodeResult) -> None:
+            keep()  # the node's decoded output stays to the end: later collections leave it alone
+            display.finished(key, result)
 
         def one(key: NodeKey, node: NodeTarget) -> NodeResult:
             display.started(key)
             result = bounded(node, credentials[key])
-            display.finished(key, result)
+            finished(key, result)
             return result
 
         try:
             if pool is not None:
-                finished = pool.results(display.started, display.finished, stop)
+                finished_results = pool.results(display.started, finished, stop)
             else:
-                finished = _run_workers(items, one, parallel, stop)
+                finished_results = _run_workers(items, one, parallel, stop)
             for ci in sorted(ci for ci in pending if not clusters[ci].nodes):
                 pending.discard(ci)
                 yield build(ci, False)
@@ -182,7 +187,7 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
             give_up = None if scan_ends is None else scan_ends + CLEANUP_GRACE + 5
             try:
                 while pending:
-                    got = next_result(finished, until=give_up)
+                    got = next_result(finished_results, until=give_up)
                     if got is None:  # a collector function that ignored its deadline: do not wait for it
                         stop.set()
                         for ci in sorted(pending):

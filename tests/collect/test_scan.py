@@ -1,6 +1,7 @@
 """Cluster scans: parallel nodes, per-node errors in the facts, interruption keeps what was collected."""
 from __future__ import annotations
 
+import gc
 import threading
 from functools import partial
 
@@ -8,6 +9,7 @@ import pytest
 
 from scanner.cli.progress import Progress
 from scanner.collect.deadline import Deadlines
+from scanner.collect.progress import NodeKey, NoDisplay
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster
 from scanner.collect.winrm import NodeResult, unreachable
 from scanner.facts.document import check_facts, collection_gaps
@@ -183,3 +185,25 @@ def test_scan_deadline_names_nodes_that_never_started() -> None:
     assert started == ["N1"]
     assert nodes["N2"]["errors"] == [{"section": "timeout", "message": "not collected within the scan deadline of 1 s"}]
     assert nodes["N3"]["errors"][0]["section"] == "timeout"
+
+
+def test_each_output_is_kept_out_of_the_collectors_walks_and_nothing_stays_frozen() -> None:
+    """A node's decoded output lives until the facts are built: it leaves the garbage collector's
+    generations as it arrives (the full collections of a growing scan walked every output again),
+    and the scan ends with nothing frozen (scanner/gcpause.kept_frozen)."""
+    gc.unfreeze()
+    with start_lab(scenario()).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+    seen: list[bool] = []
+
+    class Watch(NoDisplay):
+        def finished(self, key: NodeKey, result: NodeResult) -> None:
+            generations = [o for g in range(3) for o in gc.get_objects(g)]
+            seen.append(not any(o is result.output for o in generations))
+
+    def collect(node, creds) -> NodeResult:
+        return NodeResult(node.name, unreachable(node.name, "connection", "fake"), 1, 0)
+
+    scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=2, collect=collect, display=Watch))
+    assert seen == [True, True, True]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
