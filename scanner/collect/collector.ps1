@@ -15,7 +15,8 @@
 #   that need a probe that did not answer are skipped with that reason.
 # * Output: exactly ONE string, the JSON document
 #   {"collector_version": "1", "node": {...}, "cluster": {...} | null}
-#   matching schemas/facts.schema.json#/$defs/collector_output.
+#   matching schemas/facts.schema.json#/$defs/collector_output; with -CompressOutput (the scanner's
+#   way) the same document gzip-compressed and base64-encoded behind 'rollready-gzip-base64:'.
 #
 # Run by hand (offline mode, as an administrator), writing UTF-8 whatever the console code page:
 #   powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "& .\collector.ps1 | Set-Content -Encoding UTF8 -Path $env:COMPUTERNAME.json"
@@ -23,7 +24,8 @@ param(
     [int] $WmiTimeoutSec = 30,
     [int] $SectionBudgetSec = 90,
     [int] $TotalBudgetSec = 480,
-    [int] $EventWindowDays = 30
+    [int] $EventWindowDays = 30,
+    [switch] $CompressOutput
 )
 
 $ErrorActionPreference = 'Stop'
@@ -1382,6 +1384,19 @@ if ($null -ne $work['cluster_head']) {
     $cluster = $null
 }
 
-# Exactly one output object: the JSON text.
+# Exactly one output object: the JSON text, or (-CompressOutput, how the scanner runs it over WinRM)
+# the same text as UTF-8, gzip-compressed and base64-encoded behind a prefix: a cluster view names
+# every node once per resource, ~20 times smaller compressed (scanner/collect/wire.py).
 $output = @{ collector_version = $CollectorVersion; node = $node; cluster = $cluster }
-ConvertTo-Json -InputObject $output -Depth 8 -Compress
+$json = ConvertTo-Json -InputObject $output -Depth 8 -Compress
+if ($CompressOutput) {
+    $bytes = [System.Text.Encoding]::UTF8.GetBytes($json)
+    $buffer = New-Object System.IO.MemoryStream
+    $gzip = New-Object System.IO.Compression.GZipStream -ArgumentList $buffer, ([System.IO.Compression.CompressionMode]::Compress)
+    $gzip.Write($bytes, 0, $bytes.Length)
+    $gzip.Close()
+    # ToArray still reads a closed MemoryStream; Close flushed the gzip trailer into it.
+    'rollready-gzip-base64:' + [System.Convert]::ToBase64String($buffer.ToArray())
+} else {
+    $json
+}

@@ -45,6 +45,7 @@ class CollectorParams:
     section_budget_s: int
     total_budget_s: int
     event_window_days: int
+    compress_output: bool = False  # the -CompressOutput switch (scanner/collect/wire.py)
 
     def with_parameters(self, sent: dict[str, object]) -> CollectorParams:
         def pick(name: str, current: int) -> int:
@@ -59,6 +60,7 @@ class CollectorParams:
             pick("SectionBudgetSec", self.section_budget_s),
             pick("TotalBudgetSec", self.total_budget_s),
             pick("EventWindowDays", self.event_window_days),
+            next((v is True for k, v in sent.items() if k.lower() == "compressoutput"), self.compress_output),
         )
 
 

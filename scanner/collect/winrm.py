@@ -31,6 +31,7 @@ from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import NodeDeadline
 from scanner.collect.protocol import CollectorPool, PowerShell, clixml_string
 from scanner.collect.transport import NodeWSMan, keep_resolved_proxies, tls_context
+from scanner.collect.wire import OutputEncodingError, unpack
 from scanner.credentials import Credentials
 from scanner.facts.document import MAX_FACT_ITEMS, MAX_FACT_STRING
 from scanner.facts.outputs import node_output_problems
@@ -150,7 +151,7 @@ def _run_collector(target: NodeTarget, credentials: Credentials, deadline: NodeD
     t = target.transport
     parameters: tuple[tuple[str, Any], ...] = ()
     if script is None:
-        script, parameters = collector_script(), (("WmiTimeoutSec", t.wmi_timeout),)
+        script, parameters = collector_script(), (("WmiTimeoutSec", t.wmi_timeout), ("CompressOutput", True))
     try:
         with NodeWSMan(target.host, **wsman_options(target, credentials)) as wsman:
             # Built now rather than on the first exchange, so that the deadline sees every connection.
@@ -257,8 +258,9 @@ def read_timeout(t: Transport) -> float:
 
 
 def parse_output(objects: list[Any], errors: list[str], failed: bool) -> dict[str, Any]:
-    """The collector's one output string, parsed and checked against the collector_output schema
-    (all but the cluster view, which facts_from_outputs checks once for the whole scan)."""
+    """The collector's one output string (JSON, or compressed: scanner/collect/wire.py), parsed and
+    checked against the collector_output schema (all but the cluster view, which facts_from_outputs
+    checks once for the whole scan)."""
     texts = [o for o in objects if isinstance(o, str)]
     if failed or not texts:
         reason = errors[0] if errors else f"{len(objects)} output objects and no JSON text"
@@ -266,7 +268,9 @@ def parse_output(objects: list[Any], errors: list[str], failed: bool) -> dict[st
     if len(objects) != 1:
         raise NodeFailure("protocol", f"collector printed {len(objects)} objects, expected one JSON string")
     try:
-        doc = json.loads(texts[0])
+        doc = json.loads(unpack(texts[0]))
+    except OutputEncodingError as exc:
+        raise NodeFailure("protocol", f"collector output: {exc}") from None
     except json.JSONDecodeError as exc:
         raise NodeFailure("protocol", f"collector output is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.collect.sections import default_params
+from scanner.collect.wire import pack
 from scanner.lab import auth as lab_auth
 from scanner.lab.outputs import collector_run
 from scanner.lab.scenario import NodeSpec, Scenario
@@ -108,8 +109,10 @@ class Lab:
         def document(parameters: dict[str, object]) -> tuple[str, float]:
             # The scenario as it is now: a replay (scanner.lab.evolve) may have moved it on since the start.
             current = self.scenario.node(spec.name)
-            run = collector_run(self.scenario, current, default_params().with_parameters(parameters))
-            return json.dumps(run.document, separators=(",", ":")), run.runtime_s * self.time_scale
+            params = default_params().with_parameters(parameters)
+            run = collector_run(self.scenario, current, params)
+            text = json.dumps(run.document, separators=(",", ":"))
+            return pack(text) if params.compress_output else text, run.runtime_s * self.time_scale
 
         service = WinRMService(
             machine=spec.name,

@@ -16,6 +16,7 @@ import pytest
 from pwsh_syntax import powershell_errors
 
 from scanner.collect import COLLECTOR_MARKER, COLLECTOR_VERSION, collector_script
+from scanner.collect.wire import PREFIX
 from scanner.paths import SCHEMAS_DIR
 
 SCRIPT = collector_script()
@@ -335,9 +336,26 @@ def test_hashtable_keys_are_schema_property_names() -> None:
 
 
 def test_single_json_output_at_the_end() -> None:
-    lines = [line for line in CODE.splitlines() if line.strip()]
-    assert re.fullmatch(r"ConvertTo-Json -InputObject \$output -Depth (\d+) -Compress", lines[-1].strip())
-    depth = int(re.search(r"-Depth (\d+)", lines[-1]).group(1))
+    """One string: the JSON text, or with -CompressOutput the framing scanner/collect/wire.py reads."""
+    lines = [line.strip() for line in CODE.splitlines() if line.strip()]
+    tail = lines[lines.index("$json = ConvertTo-Json -InputObject $output -Depth 8 -Compress"):]
+    assert tail == [
+        "$json = ConvertTo-Json -InputObject $output -Depth 8 -Compress",
+        "if ($CompressOutput) {",
+        "$bytes = [System.Text.Encoding]::UTF8.GetBytes($json)",
+        "$buffer = New-Object System.IO.MemoryStream",
+        "$gzip = New-Object System.IO.Compression.GZipStream -ArgumentList $buffer, "
+        "([System.IO.Compression.CompressionMode]::Compress)",
+        "$gzip.Write($bytes, 0, $bytes.Length)",
+        "$gzip.Close()",
+        "'" + "_" * len(PREFIX) + "' + [System.Convert]::ToBase64String($buffer.ToArray())",  # CODE blanks strings
+        "} else {",
+        "$json",
+        "}",
+    ]
+    assert f"\n    '{PREFIX}' + [System.Convert]::ToBase64String($buffer.ToArray())\n" in SCRIPT
+    assert re.search(r"^param\([^)]*\[switch\] \$CompressOutput\s*\)", SCRIPT, re.M)
+    depth = int(re.search(r"-Depth (\d+)", tail[0]).group(1))
     # collector_output > node > volumes > [item] > dedup > value is 5 levels of containers
     assert depth >= 6
     assert re.search(

@@ -131,7 +131,7 @@ def test_the_script_is_sent_unchanged(monkeypatch) -> None:
         result = collect_node(node, resolver().resolve(node.credentials, auth="basic", where="lab"))
     assert result.reachable
     assert sent["script"] == collector_script()
-    assert sent["params"] == {"WmiTimeoutSec": node.transport.wmi_timeout}
+    assert sent["params"] == {"WmiTimeoutSec": node.transport.wmi_timeout, "CompressOutput": True}
 
 
 def test_output_checks_name_the_json_pointer() -> None:
