@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 import requests
+from urllib3 import PoolManager
 
-from scanner.collect.transport import NodeWSMan, _NodeSession
+from scanner.collect.transport import NodeWSMan, _NodeAdapter, _NodeSession
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -110,3 +111,24 @@ def test_a_request_with_response_hooks_goes_through_requests_own_send(server: st
     assert hooked == [200] and calls == [server + "/plain"]
     _post(ours, server + "/plain")
     assert calls == [server + "/plain"]  # without hooks: not requests' own send
+
+
+def test_the_adapter_finds_the_nodes_connection_pool_once_per_key(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    looked_up: list[str] = []
+    original = PoolManager.connection_from_host
+
+    def spy(self: PoolManager, host: str | None, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(str(host))
+        return original(self, host, *args, **kwargs)
+
+    monkeypatch.setattr(PoolManager, "connection_from_host", spy)
+    ours, _ = _sessions()
+    assert type(ours.get_adapter(server)) is _NodeAdapter
+    bodies = [_post(ours, server + "/plain", f"<n{i}/>".encode()).content for i in range(3)]
+    assert bodies == [f"<s:Envelope><n{i}/></s:Envelope>".encode() for i in range(3)]
+    assert looked_up == ["127.0.0.1"]
+    _post(ours, server + "/echo-cookie")  # another URL: another key
+    assert looked_up == ["127.0.0.1"] * 2
+    ours.close()  # a closed adapter forgets its pools; a new exchange finds a new one
+    _post(ours, server + "/plain")
+    assert looked_up == ["127.0.0.1"] * 3
