@@ -16,7 +16,8 @@
 # * Output: exactly ONE string, the JSON document
 #   {"collector_version": "1", "node": {...}, "cluster": {...} | null}
 #   matching schemas/facts.schema.json#/$defs/collector_output; with -CompressOutput (the scanner's
-#   way) the same document gzip-compressed and base64-encoded behind 'rollready-gzip-base64:'.
+#   way) the same document gzip-compressed and base64-encoded behind 'rollready-gzip-base64:'
+#   (plain JSON if compressing fails).
 #
 # Run by hand (offline mode, as an administrator), writing UTF-8 whatever the console code page:
 #   powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "& .\collector.ps1 | Set-Content -Encoding UTF8 -Path $env:COMPUTERNAME.json"
@@ -1388,15 +1389,20 @@ if ($null -ne $work['cluster_head']) {
 # the same text as UTF-8, gzip-compressed and base64-encoded behind a prefix: a cluster view names
 # every node once per resource, ~20 times smaller compressed (scanner/collect/wire.py).
 $output = @{ collector_version = $CollectorVersion; node = $node; cluster = $cluster }
+# If compressing fails, the plain JSON goes out: the scanner reads both.
 $json = ConvertTo-Json -InputObject $output -Depth 8 -Compress
+$text = $json
 if ($CompressOutput) {
-    $bytes = [System.Text.Encoding]::UTF8.GetBytes($json)
-    $buffer = New-Object System.IO.MemoryStream
-    $gzip = New-Object System.IO.Compression.GZipStream -ArgumentList $buffer, ([System.IO.Compression.CompressionMode]::Compress)
-    $gzip.Write($bytes, 0, $bytes.Length)
-    $gzip.Close()
-    # ToArray still reads a closed MemoryStream; Close flushed the gzip trailer into it.
-    'rollready-gzip-base64:' + [System.Convert]::ToBase64String($buffer.ToArray())
-} else {
-    $json
+    try {
+        $bytes = [System.Text.Encoding]::UTF8.GetBytes($json)
+        $buffer = New-Object System.IO.MemoryStream
+        $gzip = New-Object System.IO.Compression.GZipStream -ArgumentList $buffer, ([System.IO.Compression.CompressionMode]::Compress)
+        $gzip.Write($bytes, 0, $bytes.Length)
+        $gzip.Close()
+        # ToArray still reads a closed MemoryStream; Close flushed the gzip trailer into it.
+        $text = 'rollready-gzip-base64:' + [System.Convert]::ToBase64String($buffer.ToArray())
+    } catch {
+        $text = $json
+    }
 }
+$text

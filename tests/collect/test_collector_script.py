@@ -341,19 +341,23 @@ def test_single_json_output_at_the_end() -> None:
     tail = lines[lines.index("$json = ConvertTo-Json -InputObject $output -Depth 8 -Compress"):]
     assert tail == [
         "$json = ConvertTo-Json -InputObject $output -Depth 8 -Compress",
+        "$text = $json",
         "if ($CompressOutput) {",
+        "try {",
         "$bytes = [System.Text.Encoding]::UTF8.GetBytes($json)",
         "$buffer = New-Object System.IO.MemoryStream",
         "$gzip = New-Object System.IO.Compression.GZipStream -ArgumentList $buffer, "
         "([System.IO.Compression.CompressionMode]::Compress)",
         "$gzip.Write($bytes, 0, $bytes.Length)",
         "$gzip.Close()",
-        "'" + "_" * len(PREFIX) + "' + [System.Convert]::ToBase64String($buffer.ToArray())",  # CODE blanks strings
-        "} else {",
-        "$json",
+        "$text = '" + "_" * len(PREFIX) + "' + [System.Convert]::ToBase64String($buffer.ToArray())",  # CODE blanks strings
+        "} catch {",
+        "$text = $json",  # a failure to compress sends the plain JSON, which the scanner reads too
         "}",
+        "}",
+        "$text",
     ]
-    assert f"\n    '{PREFIX}' + [System.Convert]::ToBase64String($buffer.ToArray())\n" in SCRIPT
+    assert f"\n        $text = '{PREFIX}' + [System.Convert]::ToBase64String($buffer.ToArray())\n" in SCRIPT
     assert re.search(r"^param\([^)]*\[switch\] \$CompressOutput\s*\)", SCRIPT, re.M)
     depth = int(re.search(r"-Depth (\d+)", tail[0]).group(1))
     # collector_output > node > volumes > [item] > dedup > value is 5 levels of containers
