@@ -15,7 +15,8 @@ default CA bundle plus the peer's CA, bench/replay.trust_store).
 Reports wall time per cluster size (median of --repeat runs), scan(64)/scan(1) (target <= 1.5 with
 --parallel 64) and HTTP exchanges per node (target: pypsrp's minimum for one runspace pool and one
 pipeline: create, receive pool state, command, receive output, delete = 5 with Basic auth).
-The CPU time of both processes is reported per node (the scanner's includes its worker processes).
+Each scan runs in a new process, as `rollready scan` does. The CPU time of both processes is reported per
+node (the scanner's includes its worker processes).
 --progress scans with the rich per-node display drawn on a pseudo-terminal, as in an interactive run.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import io
 import json
@@ -200,6 +202,17 @@ def run_once(nodes: int, setup: Setup) -> Run:
     return Run(elapsed, cpu, peer_cpu, exchanges, all(r.reachable for r in result.results))
 
 
+def fresh_run(nodes: int, args: argparse.Namespace) -> Run:
+    """run_once in a new process, as `rollready scan` runs: a scan repeated in one process reuses the
+    memory the previous scan freed, and would be measured without the page faults a real run pays."""
+    command = [sys.executable, __file__, "--run-once", str(nodes), "--peer", args.peer,
+               "--latency-ms", str(args.latency_ms), "--parallel", str(args.parallel),
+               *(["--tls"] if args.tls else []), *(["--progress"] if args.progress else []),
+               *(["--processes", str(args.processes)] if args.processes else [])]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    return Run(**json.loads(done.stdout.splitlines()[-1]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer", choices=["replay", "lab"], default="replay",
@@ -212,21 +225,26 @@ def main() -> int:
     parser.add_argument("--progress", action="store_true", help="draw the progress display on a pseudo-terminal")
     parser.add_argument("--processes", type=int, help="scanner processes (default: the scanner's choice per size)")
     parser.add_argument("--serve", type=int, metavar="NODES", help=argparse.SUPPRESS)
+    parser.add_argument("--run-once", type=int, metavar="NODES", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         return serve(args.peer, args.serve, args.latency_ms, args.tls, os.environ["BENCH_PASSWORD"])
     setup = Setup(args.peer, args.tls, args.latency_ms, args.parallel, args.progress, args.processes)
+    if args.run_once:
+        print(json.dumps(dataclasses.asdict(run_once(args.run_once, setup))))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     cpus = os.cpu_count() or 1
     print(f"peer {args.peer}, {'https' if args.tls else 'http'}, latency {args.latency_ms} ms per exchange, "
-          f"--parallel {args.parallel}, --processes {args.processes or 'auto'}, median of {args.repeat} runs, {cpus} CPUs, load average "
+          f"--parallel {args.parallel}, --processes {args.processes or 'auto'}, median of {args.repeat} runs (each in a "
+          f"new process), {cpus} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}{', progress display on a pseudo-terminal' if args.progress else ''}")
     print(f"{'nodes':>5}  {'wall s':>7}  {'runs':<30}  {'scanner CPU ms/node':>19}  {'peer CPU ms/node':>16}  "
           "exchanges/node")
     medians: dict[int, float] = {}
     cpu_ms: dict[int, tuple[float, float]] = {}  # per node: scanner, peer
     for size in sizes:
-        runs = [run_once(size, setup) for _ in range(args.repeat)]
+        runs = [fresh_run(size, args) for _ in range(args.repeat)]
         if not all(r.ok for r in runs):
             print(f"{size}: a node failed to collect", file=sys.stderr)
             return 1

@@ -33,11 +33,17 @@ def schema(name: str) -> dict[str, Any]:
 
 
 @functools.cache
+def _documents() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Every schema with an $id, by $id: what a $ref to another file resolves in (read once per process)."""
+    documents = [schema(file.name) for file in sorted(paths.SCHEMAS_DIR.glob("*.schema.json"))]
+    return tuple((doc["$id"], doc) for doc in documents if "$id" in doc)
+
+
+@functools.cache
 def _registry() -> Registry:
     from referencing import Registry, Resource
 
-    documents = [schema(file.name) for file in sorted(paths.SCHEMAS_DIR.glob("*.schema.json"))]
-    return Registry().with_resources((doc["$id"], Resource.from_contents(doc)) for doc in documents if "$id" in doc)
+    return Registry().with_resources((uri, Resource.from_contents(doc)) for uri, doc in _documents())
 
 
 class Checker:
@@ -78,9 +84,8 @@ def validator(name: str, ref: str | None = None) -> Checker:
 
 def _compiled(target: dict[str, Any], base_uri: str | None) -> jsonschema_rs.Draft202012Validator | None:
     """The compiled validator of target; None if it cannot be built (jsonschema then does it all)."""
-    documents = [schema(file.name) for file in sorted(paths.SCHEMAS_DIR.glob("*.schema.json"))]
     try:
-        registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents if "$id" in doc])
+        registry = jsonschema_rs.Registry(list(_documents()))
         return jsonschema_rs.Draft202012Validator(target, registry=registry, base_uri=base_uri)
     except (jsonschema_rs.ReferencingError, jsonschema_rs.ValidationError, ValueError):
         return None
