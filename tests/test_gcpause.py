@@ -55,6 +55,29 @@ def test_cyclic_garbage_frozen_with_the_kept_objects_is_freed_after_the_phase() 
     assert alive() is None
 
 
+def test_cyclic_garbage_frozen_with_kept_objects_is_freed_every_so_many_keeps() -> None:
+    """A long scan does not hold the garbage of all its nodes in flight until it ends."""
+    gc.unfreeze()
+
+    class Node:
+        pass
+
+    with kept_frozen(thaw_every=3) as keep:
+        cycle = Node()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        alive = weakref.ref(cycle)
+        keep()
+        del cycle
+        keep()
+        gc.collect()
+        assert alive() is not None
+        kept = [{"still": "here"}]
+        keep()  # the third: unfrozen, collected, frozen again
+        assert alive() is None
+        assert not _in_a_generation(kept) and gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_pause_restores_the_collector_and_an_inner_pause_leaves_it_to_the_outer() -> None:
     assert gc.isenabled()
     with paused_gc():
