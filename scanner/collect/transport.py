@@ -1,7 +1,9 @@
 """The HTTP layer under pypsrp for many nodes: pypsrp's WSMan and transport with the work they repeat
-per exchange done once (the request template, the envelope room, the proxy lookup) and one verifying
-SSL context per CA bundle and process. The protocol stays pypsrp's; scanner/collect/protocol.py holds
-the PSRP message layer and scanner/collect/winrm.py the per-node API above both."""
+per exchange done once (the request template, the envelope room, the proxy lookup, the connection
+pool lookup), requests' send without the steps only hooks, cookies and redirects need, and one
+verifying SSL context per CA bundle and process. The protocol stays pypsrp's;
+scanner/collect/protocol.py holds the PSRP message layer and scanner/collect/winrm.py the per-node
+API above both."""
 from __future__ import annotations
 
 import datetime
