@@ -5,6 +5,7 @@ every failing finding and everything that could not be checked is listed in full
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,9 @@ STATUS_SYMBOL = {
 VERDICT_CSS = {"GO": "go", "GO WITH WARNINGS": "warn", "NO-GO": "nogo", "INCOMPLETE": "incomplete"}
 CLUSTER_ROW = "(cluster-wide)"
 NAME_LIMIT = 200  # cluster and node names head pages and rows; only absurd ones are cut
+# Passing subjects are named up to this many in one line (a passed check's evidence, the matrix's alike
+# nodes); beyond, they are counted when the count is exact. Failing and unchecked ones are always named.
+NAMED = 16
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class MatrixRow:
     reachable: bool | None
     cells: list[Cell]
     alike: list[str] = field(default_factory=list)  # further nodes with this very row (OS, reachability, counts)
+    # the alike nodes are counted, not named: "every node not named elsewhere in the matrix" (_count_the_rest)
+    alike_counted: bool = False
 
 
 @dataclass
@@ -149,6 +155,7 @@ def build_context(
         "waiver_rows": audit.waiver_rows(result),
         "attestation_rows": audit.attestation_rows(result),
         "passes": _pass_evidence([f for f in findings if f["status"] == "pass"]),
+        "named": NAMED,
         "information": [f for f in findings if f["status"] == "info"],
         "total": len(findings),
     }
@@ -252,7 +259,21 @@ def _matrix(result: dict[str, Any]) -> dict[str, Any]:
         rows.append(row)
         if label != CLUSTER_ROW:
             same[key] = row
+    _count_the_rest(rows)
     return {"areas": areas, "rows": rows}
+
+
+CLEAN = frozenset({"pass", "not_applicable", "info", "empty"})  # nothing failed, waived or unchecked
+
+
+def _count_the_rest(rows: list[MatrixRow]) -> None:
+    """The longest list of alike nodes is counted instead of named ("the 998 nodes not named elsewhere
+    in this matrix": exact, since every node is named once, as a row or alike) when it would name more
+    than NAMED nodes and their row is clean. Nodes with a failing, waived or unchecked count are always
+    named."""
+    clean = [r for r in rows if len(r.alike) > NAMED and all(c.worst in CLEAN for c in r.cells)]
+    if clean:
+        max(clean, key=lambda r: len(r.alike)).alike_counted = True
 
 
 def _os_text(node: dict[str, Any]) -> str:
@@ -293,19 +314,30 @@ def _groups(findings: list[dict[str, Any]]) -> list[RuleGroup]:
 
 @dataclass
 class PassLine:
-    """One fact read by a passing rule, with the value it had and every subject that had that value."""
+    """One fact read by a passing rule, with the value it had and every subject that had that value.
+
+    A fact read through a loop variable for many elements (`member[N0001].state`, one per member) is one
+    line `member[*].state` with the elements listed. Past NAMED, subjects and elements are counted instead
+    of named (`on`, `each`): "all N", "the other N" (every one not on another line of the same fact) or
+    "N of the M"; the first two are exact, so the reader can tell any subject's value from the report."""
 
     fact: str
     op: str
     expected: Any
     actual: Any
     subjects: list[str]
+    elements: list[str] = field(default_factory=list)  # the loop's elements, when fact has a `[*]`
+    on: str = ""  # the subjects counted, when they are not named
+    each: str = ""  # the elements counted, when they are not named
+
+
+_ONE_LOOP = re.compile(r"^([^\[\]]+)\[([^\[\]]+)\]([^\[\]]*)$")  # head[label]rest, a single loop variable
 
 
 def _pass_evidence(findings: list[dict[str, Any]]) -> list[tuple[RuleGroup, list[PassLine]]]:
     """Passing findings by rule, their evidence merged where the values agree: a 64-node cluster whose
-    nodes all read os.build 14393 gives one line naming the 64 nodes, not 64 lines (pages are the cost).
-    A finding that recorded no fact gets a line of its own saying so."""
+    nodes all read os.build 14393 gives one line, not 64 (pages are the cost), saying "all 64 passing
+    nodes" instead of naming them. A finding that recorded no fact gets a line of its own."""
     out = []
     for g in _groups(findings):
         lines: dict[tuple[str, str, str, str], PassLine] = {}
@@ -317,8 +349,59 @@ def _pass_evidence(findings: list[dict[str, Any]]) -> list[tuple[RuleGroup, list
                     line = lines[key] = PassLine(e["fact"], e["op"], e["expected"], e["actual"], [])
                 if not line.subjects or line.subjects[-1] != f["subject"]:  # a rule may read a fact twice
                     line.subjects.append(f["subject"])
-        out.append((g, list(lines.values())))
+        noun = "passing nodes" if all(f["subject"] == f["node"] for f in g.rows) else "passing subjects"
+        merged = _merge_loops(list(lines.values()))
+        by_fact = _by_fact(merged)
+        passed = {f["subject"] for f in g.rows}
+        for same in by_fact:
+            for line, said in zip(same, _counted([line.subjects for line in same], passed, noun)):
+                line.on = said
+        for same in _by_fact([line for line in merged if line.elements]):
+            read = {e for line in same for e in line.elements}
+            for line, said in zip(same, _counted([line.elements for line in same], read, "read")):
+                line.each = said
+        out.append((g, [line for same in by_fact for line in sorted(same, key=lambda line: line.on.startswith("the other"))]))
     return out
+
+
+def _merge_loops(lines: list[PassLine]) -> list[PassLine]:
+    """Lines of a fact read through one loop variable, alike but for the element, as one `head[*]rest`
+    line listing the elements (a cluster rule reading every member's state: one line, not 1,000)."""
+    out: list[PassLine] = []
+    loops: dict[tuple[str, str, str, str, tuple[str, ...]], PassLine] = {}
+    for line in lines:
+        m = _ONE_LOOP.match(line.fact)
+        if not m:
+            out.append(line)
+            continue
+        key = (f"{m[1]}[*]{m[3]}", line.op, human(line.expected), human(line.actual), tuple(line.subjects))
+        loop = loops.get(key)
+        if loop is None:
+            loop = loops[key] = PassLine(key[0], line.op, line.expected, line.actual, line.subjects)
+            out.append(loop)
+        loop.elements.append(m[2])
+    return out
+
+
+def _by_fact(lines: list[PassLine]) -> list[list[PassLine]]:
+    """The lines of one rule grouped by what was read (fact, operator, expected), in first-seen order."""
+    groups: dict[tuple[str, str, str], list[PassLine]] = {}
+    for line in lines:
+        groups.setdefault((line.fact, line.op, human(line.expected)), []).append(line)
+    return list(groups.values())
+
+
+def _counted(names: list[list[str]], universe: set[str], noun: str) -> list[str]:
+    """For the names (subjects or elements) on each line of one fact, what the line says instead of
+    naming more than NAMED ("" where it names them): "all N" when they are the whole universe, "the other
+    N" for the largest when it is exactly what no other line names, else "N of the M"."""
+    said = [f"all {len(universe):,} {noun}" if len(n) > NAMED and set(n) == universe else "" for n in names]
+    if not any(said) and names:
+        largest = max(range(len(names)), key=lambda i: len(names[i]))
+        others = {n for i, ns in enumerate(names) if i != largest for n in ns}
+        if len(names[largest]) > NAMED and set(names[largest]) == universe - others:
+            said[largest] = f"the other {len(names[largest]):,} {noun}"
+    return [s or (f"{len(n):,} of the {len(universe):,} {noun}" if len(n) > NAMED else "") for s, n in zip(said, names)]
 
 
 def _by_severity(findings: Any) -> list[dict[str, Any]]:

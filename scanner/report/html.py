@@ -26,6 +26,12 @@ def _clip(value: Any, limit: int) -> Markup:
     return Markup(escape(soft_breaks(visible(clip(str(value), limit)))))
 
 
+def _names(values: Any, limit: int = 200) -> Markup:
+    """A list of names, each cut to limit, comma-separated: a list is never cut short as a whole, so
+    a failing or unchecked subject is never dropped from the report (only an absurd name is cut)."""
+    return Markup(", ").join(_clip(v, limit) for v in values)
+
+
 @functools.lru_cache(maxsize=None)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -36,7 +42,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(clip=_clip, value_text=value_text, human=human, one_line=one_line)
+    env.filters.update(clip=_clip, names=_names, value_text=value_text, human=human, one_line=one_line)
     return env
 
 
