@@ -44,28 +44,55 @@ def layout(html: str, **options: object) -> weasyprint.Document:
     then pushes it to the next page before breaking it anyway, which strands the heading and legend
     above it at the foot of a page. So when the first layout has such a row (or one nearly as tall:
     BIG_ROW), it is marked `tall` (print.css lets it break, and names it in the top margin of each page
-    it continues on) and the document is laid out again. Ordinary documents are laid out once.
+    it continues on) and the document is laid out again. Rows with a cell of more than SURELY_TALL
+    characters are marked before the first layout; documents without other tall rows are laid out once.
 
     The cyclic garbage collector is paused meanwhile: layout builds hundreds of thousands of boxes
     and styles, and each collection it triggers walks all of them again (a fifth of the render CPU of
     a 24-page report). Reference counting still frees what layout drops; the cycles it leaves are
     collected once it is done (peak RSS at 1,000 nodes measured the same, see BENCHMARKS.md)."""
     source = weasyprint.HTML(string=printable(html), url_fetcher=_NoFetch())
+    for row in source.etree_element.iter("tr"):  # surely tall: no need to lay out twice to find them
+        longest = max(row, key=_text_length, default=None)
+        if longest is not None and _text_length(longest) > SURELY_TALL:
+            _mark_tall(row, longest)
     with paused_gc():  # boxes may form cycles: never frozen
         document = source.render(**options)
-    tall = rows_over_a_page(document)
+    tall = [(row, longest) for row, longest in rows_over_a_page(document) if "tall" not in _classes(row)]
     if not tall:
         return document
     del document
     gc.collect()  # the first layout's box cycles, before the second builds as many
     for row, longest in tall:
-        row.set("class", f"{row.get('class') or ''} tall".strip())
-        if not row.get("data-cont"):
-            row.set("data-cont", _first_cell_text(row))
-        # Where the row ends: after its longest cell, which clears the running "continued" name.
-        ElementTree.SubElement(longest, "div", {"class": "row-end"})
+        _mark_tall(row, longest)
     with paused_gc():
         return source.render(**options)
+
+
+# A row taller than this share of a page may break too: kept whole, it would not fit on a fresh page
+# under its section's heading and legend (kept with the table's first row), leaving them on a page alone.
+BIG_ROW = 0.6
+# A cell with more characters than this is taller than BIG_ROW of a page in any column (no table
+# column is wider than ~80% of the page: at most ~110 characters a line of the smallest table text,
+# so over 50 lines): its row is marked before the first layout.
+SURELY_TALL = 6000
+
+
+def _text_length(element: Any) -> int:
+    return sum(len(text) for text in element.itertext())
+
+
+def _classes(element: Any) -> list[str]:
+    return str(element.get("class") or "").split()
+
+
+def _mark_tall(row: Any, longest: Any) -> None:
+    """Let row break across pages (print.css `tr.tall`), named on the pages it continues on."""
+    row.set("class", " ".join([*_classes(row), "tall"]))
+    if not row.get("data-cont"):
+        row.set("data-cont", _first_cell_text(row))
+    # Where the row ends: after its longest cell, which clears the running "continued" name.
+    ElementTree.SubElement(longest, "div", {"class": "row-end"})
 
 
 # A row taller than this share of a page may break too: kept whole, it would not fit on a fresh page

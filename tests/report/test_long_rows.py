@@ -59,6 +59,20 @@ def test_a_document_without_tall_rows_is_laid_out_once(monkeypatch) -> None:
     assert calls == [1]
 
 
+def test_a_row_with_a_cell_too_long_for_any_page_is_laid_out_once_and_still_breaks(monkeypatch, tmp_path) -> None:
+    import weasyprint
+
+    calls = []
+    real = weasyprint.HTML.render
+    monkeypatch.setattr(weasyprint.HTML, "render", lambda self, **kw: calls.append(1) or real(self, **kw))
+    names = ", ".join(f"NODE{i:04d}" for i in range(pdf.SURELY_TALL // 9 + 1))
+    html = (f'<style>{CSS}</style><body class="print"><h1>Heading</h1><table><tbody><tr data-cont="Owners">'
+            f'<td>Owners</td><td>{names}</td></tr><tr><td>Next</td><td>row</td></tr></tbody></table></body>')
+    pages = page_texts(pdf.layout(html).write_pdf(), tmp_path)
+    assert calls == [1]
+    assert len(pages) > 2 and "continued: Owners" in pages[1] and "NODE0000" in pages[0]
+
+
 @pytest.fixture(scope="module")
 def grown(tmp_path_factory) -> tuple[dict[str, Any], list[str]]:
     """A small report plus a passing cluster rule that read 300 facts (its row is about three pages)
