@@ -209,3 +209,16 @@ def test_plan_names_who_collected_the_facts_from_the_collection_record():
     doc["scan"]["provenance"] = None
     doc["scan"]["operator"] = "ops-team"
     assert dict(plan_context(plan, doc, "2026-12-01T00:00:00Z", "screen")["basis"])["Facts collected by"] == "ops-team"
+
+
+def test_the_basis_counts_the_nodes_of_a_large_cluster_which_node_order_names():
+    """A 1,000-node plan listed every name in one basis row (cut at 4,000 characters, taller than half
+    a page); past 16 it counts them, and the node order table names each."""
+    import dataclasses
+
+    plan = build_plan(facts(), "2016")
+    few = dict(plan_context(plan, PRE, "2026-12-01T00:00:00Z", "screen")["basis"])["Nodes to upgrade"]
+    assert few == ", ".join(c.name for c in plan.nodes)
+    many = dataclasses.replace(plan, nodes=tuple(plan.nodes) * 10)
+    basis = dict(plan_context(many, PRE, "2026-12-01T00:00:00Z", "screen")["basis"])
+    assert basis["Nodes to upgrade"] == f"{len(many.nodes)} nodes, each named under “Node order”"
