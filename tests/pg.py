@@ -11,11 +11,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.live import free_ports
 
 REQUIRED_ENV = "ROLLREADY_TEST_POSTGRES"  # `make test` sets it to "required": never skip there
 
@@ -83,16 +84,10 @@ def start_server() -> PostgresServer | str:
             return "running as root and there is no postgres account to run the server as"
         user = "postgres"
         os.chown(top, account.pw_uid, account.pw_gid)
-    server = PostgresServer(bindir, top / "data", _free_port(), user)
+    server = PostgresServer(bindir, top / "data", free_ports(), user)
     try:
         server.start()
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(top, ignore_errors=True)
         return f"PostgreSQL did not start: {' '.join(exc.cmd[:6])}: {exc.stderr.strip()[-400:]}"
     return server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -55,11 +55,14 @@ class Terminated(KeyboardInterrupt):
     (the scan's facts and reports, atomic writes removing their temp files) keeps it here too."""
 
 
-_TERMINATED = threading.Event()
+# The SIGTERMs received during main(). Not a threading.Event: a handler runs in the main thread between
+# two bytecodes, and Event.set() takes a lock; a second SIGTERM landing while the first handler is inside
+# set() would wait on that lock for ever. list.append takes no lock.
+_TERMINATED: list[int] = []
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    _TERMINATED.set()
+    _TERMINATED.append(signum)
     raise Terminated()
 
 
@@ -93,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exitcodes.INTERRUPTED
     # Whatever was kept after a SIGTERM (an interrupted scan's partial facts and reports, an unattended
     # run's folder), the exit says the process was stopped: 143.
-    return exitcodes.TERMINATED if _TERMINATED.is_set() else code
+    return exitcodes.TERMINATED if _TERMINATED else code
 
 
 def _main(argv: Sequence[str] | None) -> int:

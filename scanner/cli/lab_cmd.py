@@ -9,7 +9,7 @@ import argparse
 import os
 import signal
 import sys
-import threading
+import time
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -66,10 +66,13 @@ def run(args: argparse.Namespace) -> int:
 
     paths = [scenario_path(name) for name in args.scenarios]
     scenarios = fleet_scenarios([load_scenario(path) for path in paths])
-    stop = threading.Event()
+    # The signals that asked to stop. Not a threading.Event: the handler runs in the main thread between
+    # two bytecodes, possibly inside Event.wait() while it holds the Event's lock, and Event.set() takes
+    # that lock: the process then waited on itself for ever. list.append takes no lock.
+    stop: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        stop.append(signum)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -91,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
             served = ", ".join(f"{s.name} as {s.cluster['name']}" for s in scenarios)
             print(f"lab: serving {sum(len(lab.endpoints) for lab in labs)} node(s) of {served}; Ctrl-C stops{note}",
                   file=sys.stderr, flush=True)
-            while not stop.wait(0.5):
-                pass
+            while not stop:
+                time.sleep(0.5)  # a signal cuts it short only to run the handler: stopping takes at most this long
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -8,7 +8,6 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from scanner import exitcodes
 from scanner.cli import main
 from scanner.lab import PASSWORD_ENV
 from tests.collect.conftest import LAB_PASSWORD, scenario, start_lab
+from tests.live import PATIENCE_S, reaped, wait_for_line, wait_until
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "pre-healthy-2012r2.json"
 
@@ -36,14 +36,21 @@ def test_sigterm_during_a_scan_keeps_the_partial_facts_and_reports(tmp_path) -> 
         inv["clusters"][0]["transport"].update({"operation_timeout": 1, "read_timeout": 30})
         inventory.write_text(yaml.safe_dump(inv))
         out = tmp_path / "out"
-        proc = _rollready("scan", "-i", str(inventory), "--phase", "pre", "--target-os", "2016", "--out", str(out),
-                          "--no-pdfa")
-        time.sleep(6)  # N1 and N2 collected; N3 hangs
-        proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=60)
+
+        def mid_scan() -> bool:  # N1 and N2 collected (shell created and deleted); N3's shell open, hanging
+            exchanges, shells = {n: s["exchanges"] for n, s in lab.stats.items()}, lab.open_shells()
+            return all(exchanges[n] and not shells[n] for n in ("N1", "N2")) and shells["N3"] == 1
+
+        with reaped(_rollready("scan", "-i", str(inventory), "--phase", "pre", "--target-os", "2016",
+                               "--out", str(out), "--no-pdfa")) as proc:
+            wait_until(mid_scan, "N1 and N2 were collected and N3 was being collected", process=proc)
+            proc.send_signal(signal.SIGTERM)
+            stdout, stderr = proc.communicate(timeout=PATIENCE_S)
     assert proc.returncode == exitcodes.TERMINATED, stderr
     assert "Traceback" not in stderr
+    assert "scan interrupted: keeping the" in stderr
     assert "the scan was interrupted: these facts are partial" in stdout
+    assert "N3: not collected (interrupted" in stdout
     assert (out / "facts.json").exists() and (out / "findings.json").exists()
     assert '"partial": true' in (out / "facts.json").read_text()
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
@@ -51,12 +58,11 @@ def test_sigterm_during_a_scan_keeps_the_partial_facts_and_reports(tmp_path) -> 
 
 @pytest.mark.slow
 def test_sigterm_outside_a_scan_is_one_line_and_143(tmp_path) -> None:
-    proc = _rollready("lab", "serve", "healthy-2012r2")  # lab serve has its own clean stop: 0
-    assert proc.stderr is not None
-    while "serving" not in (line := proc.stderr.readline()):  # its handler is in place from here
-        assert line, "lab serve ended before serving"
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=30)
+    with reaped(_rollready("lab", "serve", "healthy-2012r2")) as proc:  # lab serve has its own clean stop: 0
+        assert proc.stderr is not None
+        wait_for_line(proc.stderr, "serving")  # its handler is in place from here
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=PATIENCE_S)
     assert proc.returncode == 0 and "Traceback" not in stderr
     code = subprocess.run([sys.executable, "-c", (
         "import os, signal, sys, threading\n"
@@ -67,7 +73,7 @@ def test_sigterm_outside_a_scan_is_one_line_and_143(tmp_path) -> None:
         "    threading.Event().wait(30)\n"
         "ev.run = hang\n"
         f"sys.exit(main(['evaluate', {str(EXAMPLE)!r}, '--phase', 'pre', '--target-os', '2016']))\n")],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True, text=True, timeout=PATIENCE_S)
     assert code.returncode == exitcodes.TERMINATED, code.stderr
     assert code.stderr.strip() == "rollready: interrupted"
 

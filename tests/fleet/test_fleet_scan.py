@@ -23,6 +23,7 @@ from scanner.report.fleet import VERDICT_ORDER
 from scanner.schemas import violations
 from tests.collect.conftest import lab_cluster, resolver, scenario, start_lab
 from tests.fleet.conftest import FLEET_PASSWORD, lab_fleet
+from tests.live import PATIENCE_S
 
 
 @pytest.mark.slow
@@ -151,13 +152,18 @@ def test_one_node_budget_for_the_whole_fleet():
     with start_lab(scenario()).running() as lab:
         base = lab_cluster(lab)
     clusters = [replace(base, name=f"C{i}", named=False) for i in range(3)]
-    lock, busy, peak = threading.Lock(), [0], [0]
+    lock, busy, peak, begun = threading.Lock(), [0], [0], [0]
+    first_two = threading.Barrier(2, timeout=PATIENCE_S)  # two in flight at once, however the threads are scheduled
 
     def collect(node, creds) -> NodeResult:
         with lock:
             busy[0] += 1
             peak[0] = max(peak[0], busy[0])
-        time.sleep(0.05)
+            begun[0] += 1
+            first = begun[0] <= 2
+        if first:
+            first_two.wait()
+        time.sleep(0.05)  # each node held a while: a third node in flight would be counted
         with lock:
             busy[0] -= 1
         return NodeResult(node.name, {"collector_version": "1", "node": {"name": node.name, "reachable": True,

@@ -1,7 +1,6 @@
 """scanner/schedule/notify.py: the notify command and mail through a relay (a local aiosmtpd)."""
 from __future__ import annotations
 
-import socket
 import sys
 from email import message_from_bytes
 
@@ -9,6 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from scanner.schedule.notify import Notification, Notifier, SmtpSettings, run_command, send_mail
+from tests.live import free_ports
 
 NOTE = Notification(cluster="FSCLUSTER1", verdict="NO-GO", previous_verdict="GO", exit_code=2,
                     report_path="/srv/rollready/20261125T020000Z/report.html",
@@ -24,16 +24,10 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def relay():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_ports())
     controller.start()
     try:
         yield inbox, controller.port
@@ -98,7 +92,7 @@ def test_notifier_mails_only_on_change_by_default(relay):
 
 
 def test_an_unreachable_relay_is_reported_not_raised():
-    settings = SmtpSettings(host="127.0.0.1", port=_free_port(), sender="a@x", recipients=("b@x",), timeout=5)
+    settings = SmtpSettings(host="127.0.0.1", port=free_ports(), sender="a@x", recipients=("b@x",), timeout=5)
     [failure] = send_mail(settings, NOTE)
     assert failure.startswith(f"mail via 127.0.0.1:{settings.port}:")
 

@@ -13,6 +13,7 @@ from pypsrp.wsman import WSMan
 
 from scanner import paths
 from tests.lab.conftest import COLLECTOR
+from tests.live import PATIENCE_S, wait_for_line
 
 
 def test_serve_prints_an_inventory_and_stops_on_ctrl_c(tmp_path):
@@ -23,7 +24,7 @@ def test_serve_prints_an_inventory_and_stops_on_ctrl_c(tmp_path):
         cwd=paths.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        ready = proc.stderr.readline()
+        [ready] = wait_for_line(proc.stderr, "lab: serving")
         assert ready.startswith("lab: serving 3 node(s) of node-unreachable"), ready
         cluster = yaml.safe_load(inventory_file.read_text(encoding="utf-8"))["clusters"][0]
         node = cluster["nodes"][0]
@@ -34,7 +35,7 @@ def test_serve_prints_an_inventory_and_stops_on_ctrl_c(tmp_path):
                 ps.add_script(COLLECTOR)
                 output = ps.invoke()
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=20)
+        stdout, stderr = proc.communicate(timeout=PATIENCE_S)
     finally:
         if proc.poll() is None:
             proc.kill()
