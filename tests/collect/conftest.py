@@ -47,9 +47,13 @@ def start_lab(sc: Scenario, **kwargs: Any) -> Lab:
 
 
 def lab_inventory_file(lab: Lab, tmp_path: Path, **transport: Any) -> Path:
-    """The running lab's inventory as a file for the CLI, with short test timeouts (overridable)."""
+    """The running lab's inventory as a file for the CLI, with short test timeouts (overridable).
+    read_timeout is the gap allowed between two bytes of an answer: the lab answers in the test's own
+    process, sharing its GIL with the scanner's threads, so under load a large node's answer is slow to
+    come; 5 s (operation_timeout + 4 s) left too little room. It only bounds a broken run: a stalled
+    node is ended by the node deadline (--node-timeout)."""
     inv = lab.inventory()
-    settings = {"connect_timeout": 5, "read_timeout": 5, "operation_timeout": 1, "retries": 1, **transport}
+    settings = {"connect_timeout": 5, "read_timeout": 30, "operation_timeout": 1, "retries": 1, **transport}
     for cluster in inv["clusters"]:
         cluster["transport"].update(settings)
     path = tmp_path / "inventory.yaml"

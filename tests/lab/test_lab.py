@@ -10,8 +10,7 @@ from pypsrp.client import Client
 from pypsrp.powershell import PowerShell, RunspacePool
 
 from scanner.facts import document as facts
-from scanner.lab import Lab
-from scanner.lab import parse_scenario
+from scanner.lab import Lab, parse_scenario
 from tests.lab.conftest import COLLECTOR, PASSWORD, SMALL, run_script, small_scenario, wsman_for
 from tests.live import free_ports
 
