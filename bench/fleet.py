@@ -69,13 +69,17 @@ def scan(mode: str, inventory_file: str, out: str, parallel: int) -> int:
     resolver = CredentialResolver(env={PASSWORD_ENV: PASSWORD})
     rules = load_rule_set(options.rules)
     started, cpu = time.perf_counter(), time.process_time()
+    counts: list[tuple[int, int]] = []  # per cluster: nodes, collected
+
+    def count(outcome: Any, folder: Path | None = None) -> None:
+        counts.append((len(outcome.facts["nodes"]), sum(1 for n in outcome.facts["nodes"] if n.get("reachable"))))
+
     if mode == "one":
-        outcomes = [scan_and_report(clusters[0], Path(out), options, rules=rules, resolver=resolver)]
+        count(scan_and_report(clusters[0], Path(out), options, rules=rules, resolver=resolver))
     else:
-        outcomes = list(scan_fleet_and_report(clusters, Path(out), options, rules=rules, resolver=resolver).clusters)
+        scan_fleet_and_report(clusters, Path(out), options, rules=rules, resolver=resolver, each=count)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    nodes = sum(len(o.facts["nodes"]) for o in outcomes)
-    collected = sum(1 for o in outcomes for n in o.facts["nodes"] if n.get("reachable"))
+    nodes, collected = sum(n for n, _ in counts), sum(c for _, c in counts)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall": wall, "cpu": cpu, "nodes": nodes, "collected": collected, "rss_mb": rss_mb}))
     return 0

@@ -246,25 +246,29 @@ def run(args: argparse.Namespace) -> int:
     store, unavailable = HistoryStore.open_for_scan(args.history)
     if unavailable:  # the history never blocks a scan
         print_warning(f"history not available, this scan is not recorded: {unavailable}; {RECOVERY_HINT}")
+    recording = store is not None
+
+    def finish(one: ScanOutcome, folder: Path) -> None:
+        """Each cluster as soon as its files are written: its history record, its plan (--plan)."""
+        nonlocal recording
+        if recording and store is not None:
+            try:
+                record(store, one, folder)
+            except StorageError as exc:
+                recording = False
+                print_warning(f"history not written, this scan is not recorded: {' '.join(str(exc).split())}; {RECOVERY_HINT}")
+        if getattr(args, "plan", False):
+            _plan_for(one, folder, args.target_os)
+
     try:
         if len(clusters) > 1:
-            fleet = scan_fleet_and_report(clusters, out, options, resolver=resolver, history=store)
-            done = list(zip(fleet.clusters, (out / folder for folder in fleet.folders)))
+            fleet = scan_fleet_and_report(clusters, out, options, resolver=resolver, history=store, each=finish)
         else:
             outcome = scan_and_report(clusters[0], out, options, resolver=resolver, history=store)
-            done = [(outcome, out)]
-        if store is not None:
-            try:
-                for one, folder in done:
-                    record(store, one, folder)
-            except StorageError as exc:
-                print_warning(f"history not written, this scan is not recorded: {' '.join(str(exc).split())}; {RECOVERY_HINT}")
+            finish(outcome, out)
     finally:
         if store is not None:
             store.close()
-    if getattr(args, "plan", False):
-        for one, folder in done:
-            _plan_for(one, folder, args.target_os)
     if len(clusters) > 1:
         print_fleet_summary(fleet, out)
         return exitcodes.INTERRUPTED if fleet.partial else fleet.exit_code

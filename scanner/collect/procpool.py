@@ -25,6 +25,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
@@ -43,6 +44,7 @@ Outcome = tuple[Any, "NodeResult | BaseException"]
 # receiving each result through a pipe, are ~2 ms of CPU per worker and ~0.2 ms per node.
 MIN_NODES_PER_PROCESS = 16
 POLL_S = 0.2  # how often the pump looks at the stop event
+GATE_POLL_S = 0.05  # how often a worker held by the window looks at it again
 
 
 def process_count(nodes: int, cpus: int | None = None) -> int:
@@ -63,10 +65,13 @@ class ProcessPool(Generic[K]):
     """
 
     def __init__(self, items: Sequence[tuple[K, NodeTarget]], collect: Collector,
-                 credentials: Mapping[K, Credentials], *, parallel: int, processes: int) -> None:
+                 credentials: Mapping[K, Credentials], *, parallel: int, processes: int,
+                 limit: int | None = None) -> None:
         context = multiprocessing.get_context("fork")
         self._items = list(items)
         self._next = context.Value("l", 0)  # index of the next item to take, shared by the workers
+        # items from this index wait until open_to() moves it (scanner/collect/window.py)
+        self._limit = context.Value("l", len(self._items) if limit is None else limit)
         self._workers: list[tuple[Any, Connection]] = []
         threads = max(1, math.ceil(parallel / processes))
         # Every object the workers inherit is moved out of the collector's generations across the
@@ -81,10 +86,14 @@ class ProcessPool(Generic[K]):
         for _ in range(processes):
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(target=_worker, name="rollready-scanner", daemon=True,
-                                      args=(self._items, self._next, collect, credentials, threads, writer))
+                                      args=(self._items, self._next, self._limit, collect, credentials, threads, writer))
             process.start()
             writer.close()  # the parent's copy: the reader then sees EOF when the worker is gone
             self._workers.append((process, reader))
+
+    def open_to(self, limit: int) -> None:
+        """Items below `limit` may start."""
+        self._limit.value = limit
 
     def results(self, started: Callable[[K], None], finished: Callable[[K, NodeResult], None],
                 stop: threading.Event) -> queue.Queue[Outcome]:
@@ -164,9 +173,10 @@ class _Marshalled(NamedTuple):
         return replace(self.shell, output=marshal.loads(self.output))
 
 
-def _worker(items: list[tuple[Any, NodeTarget]], next_index: Any, collect: Collector,
+def _worker(items: list[tuple[Any, NodeTarget]], next_index: Any, limit: Any, collect: Collector,
             credentials: Mapping[Any, Credentials], threads: int, writer: Connection) -> None:
-    """In the forked process: `threads` threads take items from the shared counter until none is left."""
+    """In the forked process: `threads` threads take items from the shared counter until none is
+    left, each starting once its index is below the shared limit (the parent ends the workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     lock = threading.Lock()
 
@@ -181,6 +191,8 @@ def _worker(items: list[tuple[Any, NodeTarget]], next_index: Any, collect: Colle
                 next_index.value += 1
             if index >= len(items):
                 return
+            while index >= limit.value:
+                time.sleep(GATE_POLL_S)
             key, node = items[index]
             send(("started", index, None))
             try:

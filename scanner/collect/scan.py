@@ -22,6 +22,7 @@ from scanner.collect import COLLECTOR_VERSION, collector_script
 from scanner.collect.deadline import CLEANUP_GRACE, Deadlines
 from scanner.collect.procpool import ProcessPool, process_count
 from scanner.collect.progress import DisplayFactory, NodeKey, NoDisplay
+from scanner.collect.window import StartWindow, ThreadGate
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, prepare, unreachable
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
@@ -156,11 +157,15 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
             node = replace(node, transport=replace(node.transport, node_timeout=budget))
         return collect(node, creds)
 
+    window = StartWindow([len(c.nodes) for c in clusters], parallel)
     processes = process_count(len(items)) if options.processes is None else options.processes
     # Forked before the display (or anything else) starts a thread.
     if processes > 1:
         prepare(node for _, node in items)  # once here, inherited by every worker
-    pool = ProcessPool(items, bounded, credentials, parallel=parallel, processes=processes) if processes > 1 else None
+    pool = ProcessPool(items, bounded, credentials, parallel=parallel, processes=processes,
+                       limit=window.limit) if processes > 1 else None
+    gate = ThreadGate(window.limit)
+    open_to = pool.open_to if pool is not None else gate.open_to
 
     with pool or contextlib.nullcontext(), kept_frozen() as keep, \
             (options.display or NoDisplay)([(c.name, [n.name for n in c.nodes]) for c in clusters]) as display:
@@ -179,10 +184,11 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
             if pool is not None:
                 finished_results = pool.results(display.started, finished, stop)
             else:
-                finished_results = _run_workers(items, one, parallel, stop)
+                finished_results = _run_workers(items, one, parallel, stop, gate)
             for ci in sorted(ci for ci in pending if not clusters[ci].nodes):
                 pending.discard(ci)
                 yield build(ci, False)
+                open_to(window.taken(ci))
             # Every node's own deadline ends by scan_ends; the slack covers its cleanup grace.
             give_up = None if scan_ends is None else scan_ends + CLEANUP_GRACE + 5
             try:
@@ -200,6 +206,8 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
                     if len(results[ci]) == len(clusters[ci].nodes):
                         pending.discard(ci)
                         yield build(ci, False)
+                        results[ci] = {}  # the consumer is done with it: the outputs are its to keep or drop
+                        open_to(window.taken(ci))
             except KeyboardInterrupt:
                 stop.set()
                 done = sum(len(r) for r in results)
@@ -254,24 +262,29 @@ def with_inventory_name(output: dict[str, Any], inventory_name: str) -> dict[str
 
 
 def _run_workers(items: list[tuple[NodeKey, NodeTarget]], one: Callable[[NodeKey, NodeTarget], NodeResult],
-                 parallel: int, stop: threading.Event) -> queue.Queue[tuple[NodeKey, NodeResult | BaseException]]:
-    """Start min(parallel, nodes) daemon workers; each result lands in the returned queue.
+                 parallel: int, stop: threading.Event,
+                 gate: ThreadGate) -> queue.Queue[tuple[NodeKey, NodeResult | BaseException]]:
+    """Start min(parallel, nodes) daemon workers; each result lands in the returned queue. An item
+    starts once the gate admits its index (scanner/collect/window.py).
 
     Daemon threads, not a ThreadPoolExecutor: the executor's exit handler joins running threads, so
     after a Ctrl-C the process would wait for every in-flight request to time out (and a second
     Ctrl-C would print a traceback). Abandoned requests only leave a read-only remote shell that the
     WinRM service closes on its idle timeout.
     """
-    todo: queue.Queue[tuple[NodeKey, NodeTarget]] = queue.Queue()
-    for item in items:
-        todo.put(item)
+    todo: queue.Queue[tuple[int, NodeKey, NodeTarget]] = queue.Queue()
+    for index, (key, node) in enumerate(items):
+        todo.put((index, key, node))
     finished: queue.Queue[tuple[NodeKey, NodeResult | BaseException]] = queue.Queue()
 
     def worker() -> None:
         while not stop.is_set():
             try:
-                key, node = todo.get_nowait()
+                index, key, node = todo.get_nowait()
             except queue.Empty:
+                return
+            gate.wait(index, stop)
+            if stop.is_set():
                 return
             try:
                 finished.put((key, one(key, node)))

@@ -4,13 +4,17 @@ OUT/fleet.json, OUT/fleet.html and OUT/fleet.pdf. A cluster whose nodes report a
 name is not evaluated and gets no folder, only its row (INCOMPLETE, with the one-line error): the
 other clusters go on as usual.
 
-    outcome = scan_fleet_and_report(clusters, out_dir, options, history=store)
+    outcome = scan_fleet_and_report(clusters, out_dir, options, history=store, each=record_it)
     outcome.exit_code          # the worst cluster verdict's
+
+Each cluster's outcome (facts, findings, view) goes to `each` once its files are written and is
+then let go: the fleet's facts are never all in memory at once (with scanner/collect/window.py
+bounding how far the collection runs ahead, a run holds a few clusters, not the fleet).
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,18 +35,15 @@ RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"
 
 @dataclass(frozen=True)
 class FleetOutcome:
-    """The outcome of every cluster evaluated and its folder (in the order asked for), the clusters not
-    evaluated because their nodes report another cluster, and the fleet document (a row for each)."""
+    """The folder of every cluster evaluated (in the order asked for), the clusters not evaluated
+    because their nodes report another cluster, and the fleet document (a row for each). The
+    clusters' own outcomes went to scan_fleet_and_report's `each`, one at a time."""
 
-    clusters: tuple[ScanOutcome, ...]
-    folders: tuple[str, ...]  # clusters[i]'s folder under OUT
+    folders: tuple[str, ...]  # the evaluated clusters' folders under OUT, in the order asked for
     mismatched: tuple[ClusterMismatch, ...]
     document: dict[str, Any]
     paths: dict[str, Path]
-
-    @property
-    def partial(self) -> bool:
-        return any(c.partial for c in self.clusters) or any(m.partial for m in self.mismatched)
+    partial: bool  # some cluster's facts are partial (the scan was interrupted)
 
     @property
     def exit_code(self) -> int:
@@ -69,41 +70,42 @@ def cluster_folders(clusters: Sequence[Cluster]) -> dict[str, str]:
 
 def scan_fleet_and_report(clusters: Sequence[Cluster], out: Path, options: ScanOptions | None = None, *,
                           rules: LoadedRules | None = None, resolver: CredentialResolver | None = None,
-                          history: HistoryStore | None = None) -> FleetOutcome:
+                          history: HistoryStore | None = None,
+                          each: Callable[[ScanOutcome, Path], None] | None = None) -> FleetOutcome:
     """Collect, evaluate and write every cluster, then the fleet files. The rules are loaded once
     (before any node is contacted); options.parallel is the node budget of the whole fleet.
-    Recording the runs is the caller's choice (pipeline.record per cluster)."""
+    each(outcome, folder) is called for every cluster evaluated, once its files are written
+    (recording the run in the history is the caller's choice: pipeline.record)."""
     options = options or ScanOptions()
     rules = rules or load_rule_set(options.rules)
     folders = cluster_folders(clusters)
-    done: dict[str, tuple[ScanOutcome, bool | None]] = {}
+    rows: dict[str, dict[str, Any]] = {}
     mismatched: dict[str, ClusterMismatch] = {}
+    partial = False
     for scanned in scan_fleet(clusters, options.meta, options.collection(resolver)):
         if isinstance(scanned, ClusterMismatch):
             mismatched[scanned.cluster] = scanned
+            partial = partial or scanned.partial
             continue
-        outcome = report_scanned(scanned, out / folders[scanned.cluster], options, rules, history)
-        done[scanned.cluster] = (outcome, outcome.view.cluster["mixed_mode"])
-    rows = []
-    for cluster in clusters:
-        if cluster.name in mismatched:
-            bad = mismatched[cluster.name]
-            rows.append(unevaluated_row(cluster.name, bad.line, nodes=len(cluster.nodes),
-                                        collected=sum(1 for r in bad.results if r.reachable), partial=bad.partial))
-            continue
-        outcome, mixed = done[cluster.name]
-        folder = folders[cluster.name]
+        folder = folders[scanned.cluster]
+        outcome = report_scanned(scanned, out / folder, options, rules, history)
         report = f"{folder}/{outcome.paths['html'].name}" if "html" in outcome.paths else None
-        rows.append(cluster_row(outcome.result, mixed_mode=mixed, report=report,
-                                findings=f"{folder}/{outcome.paths['findings'].name}", partial=outcome.partial))
-    evaluated = [c.name for c in clusters if c.name in done]
-    outcomes = tuple(done[name][0] for name in evaluated)
-    bad_ones = tuple(mismatched[c.name] for c in clusters if c.name in mismatched)
-    partial = any(o.partial for o in outcomes) or any(m.partial for m in bad_ones)
-    document = fleet_document(rows, source="scan", inventory=options.meta.inventory, partial=partial)
+        rows[scanned.cluster] = cluster_row(outcome.result, mixed_mode=outcome.view.cluster["mixed_mode"], report=report,
+                                            findings=f"{folder}/{outcome.paths['findings'].name}",
+                                            partial=outcome.partial)
+        partial = partial or outcome.partial
+        if each is not None:
+            each(outcome, out / folder)
+    document = fleet_document([rows[c.name] if c.name in rows else _unevaluated(c, mismatched[c.name]) for c in clusters],
+                              source="scan", inventory=options.meta.inventory, partial=partial)
     wanted = {"json"} | {k for k in ("html", "pdf") if getattr(options.reports, k)}
     paths = {key: out / name for key, name in FLEET_FILES.items() if key in wanted}
     write_fleet(document, json=paths["json"], html=paths.get("html"), pdf=paths.get("pdf"), pdfa=options.reports.pdfa,
                 sign=options.reports.sign)
-    return FleetOutcome(outcomes, tuple(folders[name] for name in evaluated), bad_ones, document, paths)
+    return FleetOutcome(tuple(folders[c.name] for c in clusters if c.name in rows),
+                        tuple(mismatched[c.name] for c in clusters if c.name in mismatched), document, paths, partial)
 
+
+def _unevaluated(cluster: Cluster, bad: ClusterMismatch) -> dict[str, Any]:
+    return unevaluated_row(cluster.name, bad.line, nodes=len(cluster.nodes),
+                           collected=sum(1 for r in bad.results if r.reachable), partial=bad.partial)

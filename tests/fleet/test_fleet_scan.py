@@ -187,3 +187,28 @@ def test_progress_groups_nodes_by_cluster(capsys):
     assert "ALPHA" in err and "BETA" in err
     assert "3 of 3 nodes, 1 not collected" in err and "2 of 2 nodes" in err
     assert "N3" in err and "connection" in err  # a failed node stays listed under its cluster
+
+
+def test_each_cluster_goes_to_the_caller_once_written_and_the_fleet_keeps_none(tmp_path, monkeypatch):
+    """The fleet's outcome holds folders and rows, not every cluster's facts and findings: each
+    cluster's outcome goes to `each` as soon as its files are written (the CLI records it then)."""
+    from scanner.credentials import CredentialResolver
+    from scanner.inventory import load_inventory
+    from scanner.pipeline import ReportOptions, ScanOptions, scan_fleet_and_report
+
+    inventory, out = tmp_path / "fleet.yaml", tmp_path / "out"
+    seen: list[tuple[str, str, bool, int]] = []
+
+    def each(outcome, folder) -> None:
+        seen.append((outcome.scan.cluster, folder.name, (folder / "findings.json").exists(), len(outcome.facts["nodes"])))
+
+    with lab_fleet(inventory):
+        clusters = load_inventory(inventory).clusters
+        fleet = scan_fleet_and_report(clusters, out, ScanOptions(meta=ScanMeta(method="lab", target_os="2016"),
+                                                                 reports=ReportOptions(html=False, pdf=False)),
+                                      resolver=CredentialResolver(env={PASSWORD_ENV: FLEET_PASSWORD}), each=each)
+    names = ["FSCLUSTER1", "FSCLUSTER1-2", "FSCLUSTER1-3"]
+    assert sorted(seen) == [(n, n, True, 3) for n in names]
+    assert fleet.folders == tuple(names) and not fleet.partial
+    assert [r["name"] for r in fleet.document["clusters"]] == names
+    assert not hasattr(fleet, "clusters")  # the clusters' outcomes are not kept
