@@ -4,7 +4,8 @@ Why from outside: pypsrp 0.9 has no overall deadline. `read_timeout` bounds only
 two bytes (a node that trickles one byte every few seconds is never cut), and
 `PowerShell.poll_invoke` treats the WS-Man OperationTimeout fault (2150858793) as "poll again" (a
 pipeline whose provider never answers is polled for ever). So every socket the node's `requests`
-session opens is tracked, and when the deadline passes a watchdog thread shuts them down: the read
+session opens is tracked, and when the deadline passes a watchdog thread (one per process, for
+every node) shuts them down: the read
 blocked in the worker thread fails at once, and any later attempt to connect raises
 `DeadlineExpired`. The worker may then ask for a short `cleanup()` window to stop the pipeline and
 delete the shell on a fresh connection (the server may still be listening); when that window ends,
@@ -17,6 +18,9 @@ connection's `connect()` is seen.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
+import os
 import socket
 import threading
 import time
@@ -56,15 +60,16 @@ class NodeDeadline:
         self._sockets: list[socket.socket] = []
         self._expired = threading.Event()
         self._cleaning = False
-        self._finished = threading.Event()  # the with-block ended: the watchdog stops
-        self._thread = threading.Thread(target=self._watch, name="rollready-deadline", daemon=True)
+        self.finished = False  # the with-block ended: the watchdog lets this deadline be
 
     def __enter__(self) -> NodeDeadline:
-        self._thread.start()
+        _WATCHDOG.add(self._ends, self._expire)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._finished.set()
+        with self._lock:
+            self.finished = True
+            self._sockets.clear()
 
     @property
     def expired(self) -> bool:
@@ -120,21 +125,69 @@ class NodeDeadline:
         if cut:
             _shutdown(sock)
 
-    def _watch(self) -> None:
-        if self._finished.wait(max(0.0, self._ends - time.monotonic())):
-            return
+    def _expire(self) -> None:
+        """The deadline passed: cut every connection, and again when the cleanup grace ends."""
         with self._lock:
+            if self.finished:
+                return
             self._expired.set()
             sockets = list(self._sockets)
         for sock in sockets:
             _shutdown(sock)
-        if self._finished.wait(self.grace):
-            return
+        _WATCHDOG.add(time.monotonic() + self.grace, self._end_grace)
+
+    def _end_grace(self) -> None:
         with self._lock:
+            if self.finished:
+                return
             self._cleaning = False
             sockets = list(self._sockets)
         for sock in sockets:
             _shutdown(sock)
+
+
+class _Watchdog:
+    """One thread per process for every node's deadline, started with the first one.
+
+    A thread per node cost little alone, but with 64 nodes in flight each node's end woke its own
+    watchdog (Event.set → a thread switch under the GIL): a quarter of the scanner's GIL time at
+    --parallel 64 (py-spy). Here a node's end only sets a flag; the thread sleeps until the earliest
+    pending deadline and drops the finished ones when their time comes. Reset in a forked child
+    (the pool's workers), which has the parent's memory but not its thread."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._pending: list[tuple[float, int, Callable[[], None]]] = []  # (when, order, action), a heap
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, when: float, action: Callable[[], None]) -> None:
+        with self._changed:
+            heapq.heappush(self._pending, (when, next(self._order), action))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="rollready-deadlines", daemon=True)
+                self._thread.start()
+            elif self._pending[0][2] is action:  # earlier than what the thread sleeps towards
+                self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._pending or self._pending[0][0] > time.monotonic():
+                    self._changed.wait(None if not self._pending else self._pending[0][0] - time.monotonic())
+                _, _, action = heapq.heappop(self._pending)
+            action()  # a finished deadline's action does nothing
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _reset_in_child() -> None:
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()
+
+
+os.register_at_fork(after_in_child=_reset_in_child)
 
 
 def _after(factory: Callable[..., T], hook: Callable[[T], None]) -> Callable[..., T]:
