@@ -174,6 +174,11 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
             keep()  # the node's decoded output stays to the end: later collections leave it alone
             display.finished(key, result)
 
+        def taken(ci: int) -> None:
+            """The consumer is done with cluster ci: its results are let go and later nodes may start."""
+            results[ci] = {}
+            open_to(window.taken(ci))
+
         def one(key: NodeKey, node: NodeTarget) -> NodeResult:
             display.started(key)
             result = bounded(node, credentials[key])
@@ -188,7 +193,7 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
             for ci in sorted(ci for ci in pending if not clusters[ci].nodes):
                 pending.discard(ci)
                 yield build(ci, False)
-                open_to(window.taken(ci))
+                taken(ci)
             # Every node's own deadline ends by scan_ends; the slack covers its cleanup grace.
             give_up = None if scan_ends is None else scan_ends + CLEANUP_GRACE + 5
             try:
@@ -206,8 +211,7 @@ def scan_fleet(clusters: Sequence[Cluster], meta: ScanMeta,
                     if len(results[ci]) == len(clusters[ci].nodes):
                         pending.discard(ci)
                         yield build(ci, False)
-                        results[ci] = {}  # the consumer is done with it: the outputs are its to keep or drop
-                        open_to(window.taken(ci))
+                        taken(ci)
             except KeyboardInterrupt:
                 stop.set()
                 done = sum(len(r) for r in results)
