@@ -138,10 +138,15 @@ def parse_scenario(text: str, file: str) -> Scenario:
         facts.update(name=name, reachable=True)
         facts.setdefault("errors", [])
         windows = WindowsShape.from_mapping(deep_merge(data.get("windows") or {}, entry.get("windows") or {}))
-        facts, unreal = shape_node_facts(facts, windows)
-        line = lines.mark(("nodes", i, "name"))[0]
-        problems.extend(Problem(message, file=file, line=line, node=name) for message in unreal)
-        problems.extend(_node_problem(e, i, lines, file, name) for e in _sorted(node_validator.iter_errors(facts)))
+        # Shaping reads the facts' fields, so it runs on valid facts only; the shaped facts are checked again.
+        invalid = [_node_problem(e, i, lines, file, name) for e in _sorted(node_validator.iter_errors(facts))]
+        if invalid:
+            problems.extend(invalid)
+        else:
+            facts, unreal = shape_node_facts(facts, windows)
+            line = lines.mark(("nodes", i, "name"))[0]
+            problems.extend(Problem(message, file=file, line=line, node=name) for message in unreal)
+            problems.extend(_node_problem(e, i, lines, file, name) for e in _sorted(node_validator.iter_errors(facts)))
         faults = entry.get("faults") or {}
         for section in [*(faults.get("section_errors") or {}), *_listed(faults.get("hang_section"))]:
             try:

@@ -33,7 +33,8 @@ from scanner.lab import load_scenario
 from scanner.lab.outputs import collector_output
 from scanner.rulefiles import load_catalogs, load_rules
 
-# CI runs a bounded sample; ROLLREADY_FUZZ=long is the long run whose figures docs/reliability.md records.
+# CI runs a bounded sample with fixed seeds (tests/conftest.py); ROLLREADY_FUZZ=long is the long, random
+# run whose figures docs/reliability.md records.
 LONG = os.environ.get("ROLLREADY_FUZZ") == "long"
 FUZZ = settings(max_examples=300 if LONG else 20, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])

@@ -85,3 +85,12 @@ def test_duplicate_node_names_are_an_error(scenario_file):
 def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="cannot read scenario"):
         load_scenario(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("entry", ["{altitude: '328010'}", "{name: 7, altitude: x}", "nonsense"])
+def test_invalid_facts_are_reported_before_shaping_reads_them(scenario_file, entry):
+    """Found by tests/fuzz: a filter without a name reached the in-box shaping and raised KeyError."""
+    text = SMALL.replace("os: {ubr: 20000}", f"os: {{ubr: 20000}}\n      filters: [{entry}]")
+    err = _error(scenario_file, text + "windows: {inbox_devices: standard}\n")
+    assert {p.node for p in err.problems} == {"N2"}
+    assert all("/filters/0" in (p.pointer or "") for p in err.problems)
