@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/collect.py [--peer replay|lab] [--tls] [--latency-ms 50] [--sizes 1,16,64]
                                       [--repeat 3] [--parallel 64] [--processes N] [--progress]
+                                      [--client rollready|pypsrp|floor]
 
 The peer runs in its own process (real nodes are other machines). `--peer replay` (the default) answers
 with exchanges recorded from the lab (bench/replay.py), spending almost no CPU of its own, so the
@@ -18,6 +19,14 @@ pipeline: create, receive pool state, command, receive output, delete = 5 with B
 Each scan runs in a new process, as `rollready scan` does. The CPU time of both processes is reported per
 node (the scanner's includes its worker processes).
 --progress scans with the rich per-node display drawn on a pseudo-terminal, as in an interactive run.
+--client replaces the per-node collection inside the same scan (same threads, processes, peer and facts
+building), as the references the scanner's cost per node is measured against:
+  pypsrp: pypsrp as its documentation shows it (WSMan, RunspacePool, PowerShell.add_script and
+          add_parameter, invoke), then the output decoded (json.loads): no rollready code per node;
+  floor:  the five HTTP exchanges alone, through a requests Session with Basic auth, each reply parsed
+          as XML (ElementTree), and the node's JSON decoded: the bodies rollready sent to the first
+          node are re-sent as they are, so there is no WS-Man or PSRP message work at all. What a client
+          that keeps requests and ElementTree spends before pypsrp does anything.
 """
 from __future__ import annotations
 
@@ -45,12 +54,20 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import xml.etree.ElementTree as ET  # noqa: E402
+
+import requests  # noqa: E402
+from pypsrp.powershell import PowerShell, RunspacePool  # noqa: E402
+from pypsrp.wsman import WSMan  # noqa: E402
 from replay import Peer, record  # noqa: E402  (bench/replay.py)
 
 from scanner.cli.progress import Progress  # noqa: E402
+from scanner.collect import collector_script  # noqa: E402
 from scanner.collect.scan import CollectOptions, ScanMeta, scan_cluster  # noqa: E402
-from scanner.credentials import CredentialResolver  # noqa: E402
-from scanner.inventory import inventory_from_dict  # noqa: E402
+from scanner.collect.winrm import NodeResult, collect_node  # noqa: E402
+from scanner.collect.wire import unpack  # noqa: E402
+from scanner.credentials import CredentialResolver, Credentials  # noqa: E402
+from scanner.inventory import NodeTarget, inventory_from_dict  # noqa: E402
 from scanner.lab import PASSWORD_ENV, Lab, parse_scenario  # noqa: E402
 
 MIN_EXCHANGES = 5  # Create shell, Receive (pool opened), Command, Receive (output), Delete shell
@@ -158,6 +175,72 @@ class Setup:
     parallel: int
     progress: bool
     processes: int | None  # None: the scanner's own choice (procpool.process_count)
+    client: str = "rollready"  # rollready | pypsrp | floor (the module docstring)
+
+
+def plain_pypsrp(node: NodeTarget, credentials: Credentials) -> NodeResult:
+    """One node through pypsrp as documented, and its output decoded: the reference without rollready."""
+    t = node.transport
+    password = credentials.password.reveal() if credentials.password else None
+    with WSMan(node.host, port=node.port, ssl=t.scheme == "https", path=t.path, auth="basic",
+               username=credentials.username, password=password, cert_validation=t.cert_validation,
+               encryption="never" if t.scheme == "http" else "auto") as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_script(collector_script())
+        ps.add_parameter("WmiTimeoutSec", t.wmi_timeout)
+        ps.add_parameter("CompressOutput", True)
+        output = ps.invoke()
+    return NodeResult(node.name, json.loads(unpack(output[0])), 1, 0)
+
+
+@dataclass(frozen=True)
+class Exchanges:
+    """What the floor client re-sends: the request bodies rollready sent to one node, and its JSON."""
+
+    bodies: tuple[bytes, ...]
+    json_text: str
+
+
+def record_exchanges(node: NodeTarget, credentials: Credentials) -> Exchanges:
+    """rollready's collection of one node, keeping the bodies it sent and the JSON it decoded."""
+    from scanner.collect import transport, winrm
+
+    bodies: list[bytes] = []
+    texts: list[str] = []
+    send, parse = transport._Transport.send, winrm.parse_output
+
+    def recording_send(self: Any, message: bytes, **kwargs: Any) -> bytes:
+        bodies.append(message)
+        return send(self, message, **kwargs)
+
+    def recording_parse(objects: list[Any], errors: list[str], failed: bool) -> dict[str, Any]:
+        texts.append(unpack(objects[0]))
+        return parse(objects, errors, failed)
+
+    transport._Transport.send = recording_send  # type: ignore[method-assign]
+    try:
+        collect_node(node, credentials, parse=recording_parse)
+    finally:
+        transport._Transport.send = send  # type: ignore[method-assign]
+    return Exchanges(tuple(bodies), texts[0])
+
+
+def floor_client(exchanges: Exchanges) -> Callable[[NodeTarget, Credentials], NodeResult]:
+    def collect(node: NodeTarget, credentials: Credentials) -> NodeResult:
+        t = node.transport
+        with requests.Session() as session:
+            session.auth = (credentials.username, credentials.password.reveal() if credentials.password else "")
+            session.verify = t.cert_validation
+            url = f"{t.scheme}://{node.host}:{node.port}/{t.path}"
+            for body in exchanges.bodies:
+                reply = session.post(url, data=body, headers={"Content-Type": "application/soap+xml;charset=UTF-8"})
+                reply.raise_for_status()
+                ET.fromstring(reply.content)
+        doc = json.loads(exchanges.json_text)
+        doc["node"]["name"] = node.name
+        return NodeResult(node.name, doc, 1, 0)
+
+    return collect
 
 
 def scanner_cpu() -> float:
@@ -186,12 +269,18 @@ def run_once(nodes: int, setup: Setup) -> Run:
     try:
         cluster = inventory_from_dict(json.loads(stdout.readline()), "bench").select(None)
         resolver = CredentialResolver(env={PASSWORD_ENV: password})
+        collect = collect_node
+        if setup.client == "pypsrp":
+            collect = plain_pypsrp
+        elif setup.client == "floor":
+            first = cluster.nodes[0]
+            collect = floor_client(record_exchanges(first, resolver.resolve(first.credentials, auth="basic", where="bench")))
         peer_cpu = ask("cpu")
         with terminal_stderr() if setup.progress else contextlib.nullcontext():
             started, cpu = time.perf_counter(), scanner_cpu()
             display = functools.partial(Progress, enabled=True) if setup.progress else None
             options = CollectOptions(resolver=resolver, parallel=setup.parallel, display=display,
-                                     processes=setup.processes)
+                                     processes=setup.processes, collect=collect)
             result = scan_cluster(cluster, ScanMeta(method="lab"), options)
             elapsed, cpu = time.perf_counter() - started, scanner_cpu() - cpu
         peer_cpu = ask("cpu") - peer_cpu
@@ -208,7 +297,7 @@ def fresh_run(nodes: int, args: argparse.Namespace) -> Run:
     command = [sys.executable, __file__, "--run-once", str(nodes), "--peer", args.peer,
                "--latency-ms", str(args.latency_ms), "--parallel", str(args.parallel),
                *(["--tls"] if args.tls else []), *(["--progress"] if args.progress else []),
-               *(["--processes", str(args.processes)] if args.processes else [])]
+               *(["--processes", str(args.processes)] if args.processes else []), "--client", args.client]
     done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
     return Run(**json.loads(done.stdout.splitlines()[-1]))
 
@@ -224,18 +313,20 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=64)
     parser.add_argument("--progress", action="store_true", help="draw the progress display on a pseudo-terminal")
     parser.add_argument("--processes", type=int, help="scanner processes (default: the scanner's choice per size)")
+    parser.add_argument("--client", choices=["rollready", "pypsrp", "floor"], default="rollready",
+                        help="what collects each node (the module docstring): rollready, or a reference")
     parser.add_argument("--serve", type=int, metavar="NODES", help=argparse.SUPPRESS)
     parser.add_argument("--run-once", type=int, metavar="NODES", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         return serve(args.peer, args.serve, args.latency_ms, args.tls, os.environ["BENCH_PASSWORD"])
-    setup = Setup(args.peer, args.tls, args.latency_ms, args.parallel, args.progress, args.processes)
+    setup = Setup(args.peer, args.tls, args.latency_ms, args.parallel, args.progress, args.processes, args.client)
     if args.run_once:
         print(json.dumps(dataclasses.asdict(run_once(args.run_once, setup))))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     cpus = os.cpu_count() or 1
-    print(f"peer {args.peer}, {'https' if args.tls else 'http'}, latency {args.latency_ms} ms per exchange, "
+    print(f"client {args.client}, peer {args.peer}, {'https' if args.tls else 'http'}, latency {args.latency_ms} ms per exchange, "
           f"--parallel {args.parallel}, --processes {args.processes or 'auto'}, median of {args.repeat} runs (each in a "
           f"new process), {cpus} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}{', progress display on a pseudo-terminal' if args.progress else ''}")
