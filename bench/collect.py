@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/collect.py [--peer replay|lab] [--tls] [--latency-ms 50] [--sizes 1,16,64]
                                       [--repeat 3] [--parallel 64] [--processes N] [--progress]
-                                      [--client rollready|pypsrp|floor]
+                                      [--client rollready|pypsrp|floor] [--auth basic|ntlm]
 
 The peer runs in its own process (real nodes are other machines). `--peer replay` (the default) answers
 with exchanges recorded from the lab (bench/replay.py), spending almost no CPU of its own, so the
@@ -105,10 +105,10 @@ def scenario_text(nodes: int, latency_ms: int, cluster_name: str = "BENCHCLU", p
     return json.dumps({k: v for k, v in base.items() if v is not None})
 
 
-def serve(peer: str, nodes: int, latency_ms: int, tls: bool, password: str) -> int:
+def serve(peer: str, nodes: int, latency_ms: int, tls: bool, password: str, auth: str = "basic") -> int:
     """Child process: run the peer, print its inventory, print its stats or CPU time when asked, stop on EOF."""
     scenario = parse_scenario(scenario_text(nodes, latency_ms if peer == "lab" else 0), "bench.yaml")
-    with Lab(scenario, tls=tls, auth="basic", username=USERNAME, password=password).running() as lab:
+    with Lab(scenario, tls=tls, auth=auth, username=USERNAME, password=password).running() as lab:
         if peer == "lab":
             print(json.dumps(lab.inventory()), flush=True)
             return answer_stdin(lambda: lab.stats)
@@ -176,6 +176,7 @@ class Setup:
     progress: bool
     processes: int | None  # None: the scanner's own choice (procpool.process_count)
     client: str = "rollready"  # rollready | pypsrp | floor (the module docstring)
+    auth: str = "basic"  # basic | ntlm (the lab peer only: NTLM seals each message with per-connection keys)
 
 
 def plain_pypsrp(node: NodeTarget, credentials: Credentials) -> NodeResult:
@@ -254,7 +255,7 @@ def run_once(nodes: int, setup: Setup) -> Run:
     """One scan; the peer runs in its own process, as real nodes would be other machines (and the
     scanner's CPU time is then measured without the peer's)."""
     password = "bench-password"
-    command = [sys.executable, __file__, "--serve", str(nodes), "--peer", setup.peer,
+    command = [sys.executable, __file__, "--serve", str(nodes), "--peer", setup.peer, "--auth", setup.auth,
                "--latency-ms", str(setup.latency_ms), *(["--tls"] if setup.tls else [])]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "BENCH_PASSWORD": password})
@@ -294,7 +295,7 @@ def run_once(nodes: int, setup: Setup) -> Run:
 def fresh_run(nodes: int, args: argparse.Namespace) -> Run:
     """run_once in a new process, as `rollready scan` runs: a scan repeated in one process reuses the
     memory the previous scan freed, and would be measured without the page faults a real run pays."""
-    command = [sys.executable, __file__, "--run-once", str(nodes), "--peer", args.peer,
+    command = [sys.executable, __file__, "--run-once", str(nodes), "--peer", args.peer, "--auth", args.auth,
                "--latency-ms", str(args.latency_ms), "--parallel", str(args.parallel),
                *(["--tls"] if args.tls else []), *(["--progress"] if args.progress else []),
                *(["--processes", str(args.processes)] if args.processes else []), "--client", args.client]
@@ -315,18 +316,23 @@ def main() -> int:
     parser.add_argument("--processes", type=int, help="scanner processes (default: the scanner's choice per size)")
     parser.add_argument("--client", choices=["rollready", "pypsrp", "floor"], default="rollready",
                         help="what collects each node (the module docstring): rollready, or a reference")
+    parser.add_argument("--auth", choices=["basic", "ntlm"], default="basic",
+                        help="ntlm: NTLM with WinRM message encryption, as most clusters run (needs --peer lab)")
     parser.add_argument("--serve", type=int, metavar="NODES", help=argparse.SUPPRESS)
     parser.add_argument("--run-once", type=int, metavar="NODES", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.auth != "basic" and (args.peer != "lab" or args.client != "rollready"):
+        parser.error("--auth ntlm needs --peer lab (a replay cannot answer sealed messages) and --client rollready")
     if args.serve:
-        return serve(args.peer, args.serve, args.latency_ms, args.tls, os.environ["BENCH_PASSWORD"])
-    setup = Setup(args.peer, args.tls, args.latency_ms, args.parallel, args.progress, args.processes, args.client)
+        return serve(args.peer, args.serve, args.latency_ms, args.tls, os.environ["BENCH_PASSWORD"], args.auth)
+    setup = Setup(args.peer, args.tls, args.latency_ms, args.parallel, args.progress, args.processes, args.client,
+                  args.auth)
     if args.run_once:
         print(json.dumps(dataclasses.asdict(run_once(args.run_once, setup))))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     cpus = os.cpu_count() or 1
-    print(f"client {args.client}, peer {args.peer}, {'https' if args.tls else 'http'}, latency {args.latency_ms} ms per exchange, "
+    print(f"client {args.client}, peer {args.peer}, {'https' if args.tls else 'http'}, auth {args.auth}, latency {args.latency_ms} ms per exchange, "
           f"--parallel {args.parallel}, --processes {args.processes or 'auto'}, median of {args.repeat} runs (each in a "
           f"new process), {cpus} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}{', progress display on a pseudo-terminal' if args.progress else ''}")
