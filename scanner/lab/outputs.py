@@ -19,7 +19,6 @@ scanner.facts.outputs, without a network.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,10 +29,9 @@ from scanner.collect.sections import CollectorParams, Section, default_params, r
 from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs
 from scanner.lab.scenario import NodeSpec, Scenario
-from scanner.lab.shapes import cluster_view, shape_hotfixes
+from scanner.lab.shapes import RELATIVE_DATE, cluster_view, shape_hotfixes
 from scanner.times import format_utc, utc_now
 
-RELATIVE_DATE = re.compile(r"^@now(?:-(\d+)d)?$")  # "@now", "@now-10d": dates that stay recent
 PROBE_NAMESPACES = {"cimv2": "root/cimv2", "mscluster": "root/MSCluster", "virtualization": "root/virtualization/v2"}
 RSAT_MESSAGE = ("the FailoverClusters PowerShell module is not installed: add the RSAT-Clustering-PowerShell feature "
                 "(Failover Cluster Module for Windows PowerShell)")

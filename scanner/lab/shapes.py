@@ -28,6 +28,7 @@ FILE_SYSTEM_TYPES = {14: "NTFS", 15: "ReFS", 32768: "CSVFS_NTFS", 32769: "CSVFS_
 UNDERLYING = {14: "NTFS", 15: "ReFS", 32768: "NTFS", 32769: "ReFS"}
 HEALTH = {0: "Healthy", 1: "Warning", 2: "Unhealthy", 5: "Unknown"}
 DATE_FORMATS = ("M/d/yyyy", "MM/dd/yyyy", "d/M/yyyy", "dd/MM/yyyy", "dd.MM.yyyy", "d.M.yyyy", "yyyyMMdd", "yyyy-MM-dd")
+RELATIVE_DATE = re.compile(r"^@now(?:-(\d+)d)?$")  # "@now", "@now-10d": dates that stay recent
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def shape_node_facts(facts: dict[str, Any], shape: WindowsShape) -> tuple[dict[s
     problems that make a scenario unlike any real node (each one line, naming the field)."""
     out = copy.deepcopy(facts)
     release = (out.get("os") or {}).get("release")
-    problems: list[str] = []
+    odd_altitudes = _altitude_problems(out["filters"]) if isinstance(out.get("filters"), list) else []
+    problems = list(odd_altitudes)
     if shape.inbox_devices:
         wanted = shape.inbox_devices.removeprefix("standard").lstrip("-") or release
         if wanted not in inbox.RELEASES:
@@ -66,7 +68,7 @@ def shape_node_facts(facts: dict[str, Any], shape: WindowsShape) -> tuple[dict[s
                 volumes = len(out.get("volumes") or []) + 1
                 out["drivers"] = out["drivers"] + inbox.inbox_devices(
                     wanted, features, cpus=shape.cpus, luns=shape.luns, paths=shape.paths, volumes=volumes)
-            if isinstance(out.get("filters"), list):
+            if isinstance(out.get("filters"), list) and not odd_altitudes:
                 defender = out.get("defender") or {}
                 running = bool(defender.get("present")) and defender.get("am_running_mode") not in (None, "Not running")
                 own = {f["name"].lower() for f in out["filters"]}
@@ -74,7 +76,33 @@ def shape_node_facts(facts: dict[str, Any], shape: WindowsShape) -> tuple[dict[s
                 out["filters"] = sorted(out["filters"] + generated, key=lambda f: -float(f.get("altitude") or 0))
     for i, volume in enumerate(out.get("volumes") or []):
         problems += _shape_volume(volume, release, i)
-    return out, problems
+    return out, problems + _date_problems(out.get("hotfixes"))
+
+
+def _altitude_problems(filters: list[dict[str, Any]]) -> list[str]:
+    """fltmc and FilterManager give every minifilter a number as its altitude (e.g. 328010, 385201.5)."""
+    problems = []
+    for i, entry in enumerate(filters):
+        try:
+            float(entry.get("altitude") or 0)
+        except ValueError:
+            problems.append(f"filters[{i}].altitude {entry['altitude']!r}: a minifilter's altitude is a number "
+                            "(e.g. '328010')")
+    return problems
+
+
+def _date_problems(hotfixes: Any) -> list[str]:
+    """An installed_on the lab turns into the node's InstalledOn text when it answers: a date, or @now[-Nd]."""
+    problems = []
+    for i, fix in enumerate(hotfixes if isinstance(hotfixes, list) else []):
+        value = fix.get("installed_on")
+        if fix.get("installed_on_raw") is None and isinstance(value, str) and not RELATIVE_DATE.match(value):
+            try:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                problems.append(f"hotfixes[{i}].installed_on {value!r}: write a date (2026-11-30, or with a time) or "
+                                "@now / @now-<days>d (or give the node's own text in installed_on_raw)")
+    return problems
 
 
 def _shape_volume(volume: dict[str, Any], release: str | None, index: int) -> list[str]:

@@ -94,3 +94,26 @@ def test_invalid_facts_are_reported_before_shaping_reads_them(scenario_file, ent
     err = _error(scenario_file, text + "windows: {inbox_devices: standard}\n")
     assert {p.node for p in err.problems} == {"N2"}
     assert all("/filters/0" in (p.pointer or "") for p in err.problems)
+
+
+@pytest.mark.parametrize("value", ["garbage", "2026-13-45", "@now-xd"])
+def test_a_hotfix_date_the_lab_cannot_answer_with_is_refused_at_load(scenario_file, value):
+    """It used to load, then fail inside the lab when a scan asked for the node's hotfixes."""
+    text = SMALL.replace("hotfixes: [{id: KB5001382}]", f"hotfixes: [{{id: KB5001382, installed_on: '{value}'}}]")
+    err = _error(scenario_file, text)
+    assert {p.node for p in err.problems} == {"N1", "N2"}
+    assert all(f"hotfixes[0].installed_on {value!r}" in p.message for p in err.problems)
+
+
+def test_dates_and_raw_text_the_lab_can_answer_with_load(scenario_file):
+    text = SMALL.replace("hotfixes: [{id: KB5001382}]", "hotfixes: [{id: KB1, installed_on: '2026-11-30'}, "
+                         "{id: KB2, installed_on: '@now-3d'}, {id: KB3, installed_on: 'x', installed_on_raw: '30.11.2026'}]")
+    fixes = load_scenario(scenario_file(text)).node("N1").facts["hotfixes"]
+    assert [f["id"] for f in fixes] == ["KB1", "KB2", "KB3"]
+
+
+def test_a_filter_altitude_that_is_not_a_number_is_refused_at_load(scenario_file):
+    text = SMALL.replace("os: {ubr: 20000}", "os: {ubr: 20000}\n      filters: [{name: odd, altitude: high}]")
+    err = _error(scenario_file, text + "windows: {inbox_devices: standard}\n")
+    assert [p.message for p in err.problems] == [
+        "filters[0].altitude 'high': a minifilter's altitude is a number (e.g. '328010')"]
