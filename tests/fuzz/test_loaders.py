@@ -29,7 +29,7 @@ from scanner.errors import RollreadyError
 from scanner.exception_files import load_attestations, load_waivers
 from scanner.facts.document import load_facts
 from scanner.inventory import load_inventory
-from scanner.lab import load_scenario
+from scanner.lab import load_scenario, scenario_facts
 from scanner.lab.outputs import collector_output
 from scanner.rulefiles import load_catalogs, load_rules
 
@@ -144,6 +144,12 @@ def _facts(path: Path) -> Any:
     return evaluate_facts(facts, PACK, CATALOGS, phase="pre", target_os="2016")  # valid facts: the engine runs too
 
 
+def _scenario(path: Path) -> Any:
+    scenario = load_scenario(path)
+    facts = scenario_facts(scenario)  # what the lab answers a scan with: a loaded scenario must serve
+    return evaluate_facts(facts, PACK, CATALOGS, phase="pre", target_os="2016")
+
+
 def _catalog(path: Path) -> Any:
     layer = path.parent / "layer"
     layer.mkdir()
@@ -164,7 +170,7 @@ LOADERS: dict[str, tuple[Callable[[Path], Any], str, str]] = {
     "ansible-yaml": (load_inventory, ANSIBLE_YAML_SEED, "hosts.yaml"),
     "waivers": (lambda p: load_waivers([p]), WAIVERS_SEED, "waivers.yaml"),
     "attestations": (lambda p: load_attestations([p]), ATTESTATIONS_SEED, "attestations.yaml"),
-    "scenario": (load_scenario, SCENARIO_SEED, "scenario.yaml"),
+    "scenario": (_scenario, SCENARIO_SEED, "scenario.yaml"),
 }
 
 
@@ -197,3 +203,41 @@ def test_deep_nesting_is_one_line(kind: str, depth: int) -> None:
     load, _, name = LOADERS[kind]
     for text in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth, "a: " + "[" * depth + "]" * depth):
         assert isinstance(outcome(load, text, name), RollreadyError)
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a parsed document, containers and leaves (the root excluded)."""
+    found = []
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        found.append((*prefix, key))
+        found.extend(_paths(value, (*prefix, key)))
+    return found
+
+
+def _replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    head, *rest = path
+    copy = dict(doc) if isinstance(doc, dict) else list(doc)
+    copy[head] = _replaced(doc[head], tuple(rest), value)
+    return copy
+
+
+STRUCTURED = {kind: yaml.safe_load(seed) for kind, (_, seed, _) in LOADERS.items()
+              if kind != "ansible-ini"}  # every seed but the INI one is YAML or JSON
+
+
+@pytest.mark.parametrize("kind", STRUCTURED)
+@FUZZ
+@given(data=st.data())
+def test_a_value_replaced_anywhere_is_a_clean_error_or_valid(kind: str, data: st.DataObject) -> None:
+    """Structure-aware: the seed stays well-formed and one value at any depth becomes anything
+    (another type, a hostile string, a huge number, a nested document), which reaches the code behind
+    the syntax and the schema far more often than edits to the text."""
+    load, _, name = LOADERS[kind]
+    seed = STRUCTURED[kind]
+    path = data.draw(st.sampled_from(_paths(seed)))
+    doc = _replaced(seed, path, data.draw(documents))
+    text = json.dumps(doc, default=str) if name.endswith(".json") else yaml.safe_dump(doc, allow_unicode=True)
+    outcome(load, text, name)
