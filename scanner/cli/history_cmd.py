@@ -19,6 +19,7 @@ from typing import Any
 from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.cli.common import write_output
+from scanner.cli.numbers import number, whole
 from scanner.errors import InputError, Problem, UsageError
 from scanner.history import HistoryStore, compute_drift
 from scanner.history.db import resolve_location
@@ -40,7 +41,7 @@ def register(p: argparse.ArgumentParser) -> None:
     common.add_argument("--cluster", metavar="NAME", help="only this cluster's runs")
 
     ls = actions.add_parser("list", parents=[common], help="recorded runs, newest first")
-    ls.add_argument("--limit", type=int, default=50, metavar="N", help="at most N runs (default 50)")
+    ls.add_argument("--limit", type=whole(1, 1_000_000), default=50, metavar="N", help="at most N runs (default 50)")
     ls.add_argument("--format", choices=["text", "json"], default="text")
     ls.set_defaults(func=run_list)
 
@@ -62,7 +63,7 @@ def register(p: argparse.ArgumentParser) -> None:
                                description="Every cluster's latest recorded verdict, the trend over its last N "
                                            "runs, its mixed-mode clock and the drift against its run before, as "
                                            "text or the fleet document (schemas/fleet.schema.json), HTML and PDF.")
-    fleet.add_argument("--last", type=int, default=DEFAULT_TREND, metavar="N",
+    fleet.add_argument("--last", type=whole(1, 10_000), default=DEFAULT_TREND, metavar="N",
                        help=f"runs in each cluster's trend (default {DEFAULT_TREND})")
     _add_outputs(fleet, "the dashboard", pdf_note=" (fleet.json attached)")
     fleet.set_defaults(func=run_fleet)
@@ -71,8 +72,8 @@ def register(p: argparse.ArgumentParser) -> None:
                                description="Delete runs no rule keeps: a run survives if it is among the newest "
                                            "N of its cluster or newer than D days. The newest run of each "
                                            "cluster and the mixed-mode clock always survive.")
-    prune.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs of each cluster")
-    prune.add_argument("--keep-days", type=float, metavar="D", help="keep runs newer than D days")
+    prune.add_argument("--keep", type=whole(1, 1_000_000), metavar="N", help="keep the newest N runs of each cluster")
+    prune.add_argument("--keep-days", type=number(0, 36_500, unit="days"), metavar="D", help="keep runs newer than D days")
     prune.set_defaults(func=run_prune)
 
     check = actions.add_parser("check", parents=[common], help="is the history sound, and how to recover if not",
@@ -133,8 +134,6 @@ def run_drift(args: argparse.Namespace) -> int:
 
 
 def run_fleet(args: argparse.Namespace) -> int:
-    if args.last < 1:
-        raise UsageError("--last must be at least 1")
     with HistoryStore.open(args.history) as store:
         doc = history_fleet(store, last=args.last, clusters=[args.cluster] if args.cluster else None)
     text = _json(doc) if args.format == "json" else render_fleet_text(doc)

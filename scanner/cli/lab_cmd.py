@@ -20,6 +20,8 @@ import yaml
 from scanner import exitcodes
 from scanner.atomic import write_atomic
 from scanner.cli.demo_cmd import scenario_path
+from scanner.cli.numbers import number, whole
+from scanner.errors import UsageError
 from scanner.lab.scenario import Scenario
 
 DESCRIPTION = "A loopback WinRM/PSRP lab that serves scenario clusters to real WinRM clients."
@@ -37,10 +39,10 @@ def register(p: argparse.ArgumentParser) -> None:
     serve.add_argument("--tls", action="store_true", help="HTTPS with a CA generated for this run")
     serve.add_argument("--auth", choices=["basic", "ntlm"], default="basic",
                        help="basic (default; unencrypted over HTTP) or ntlm (WinRM message encryption)")
-    serve.add_argument("--base-port", type=int, metavar="N",
+    serve.add_argument("--base-port", type=whole(1, 65535), metavar="N",
                        help="serve node i (counted over all scenarios) on port N+i (default: free ports chosen by the system)")
     serve.add_argument("--inventory", metavar="FILE", help="also write the inventory to FILE")
-    serve.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+    serve.add_argument("--time-scale", type=number(0, 1000), default=1.0, metavar="X",
                        help="real seconds per collector second: a hung section holds its node for its budget "
                             "times X (default 1: as long as on Windows)")
     serve.set_defaults(func=run)
@@ -66,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
     paths = [scenario_path(name) for name in args.scenarios]
     scenarios = fleet_scenarios([load_scenario(path) for path in paths])
+    nodes = sum(len(s.nodes) for s in scenarios)
+    if args.base_port is not None and args.base_port + nodes - 1 > 65535:
+        raise UsageError(f"--base-port {args.base_port}: the {nodes} nodes need ports up to "
+                         f"{args.base_port + nodes - 1}, past 65535")
     # The signals that asked to stop. Not a threading.Event: the handler runs in the main thread between
     # two bytecodes, possibly inside Event.wait() while it holds the Event's lock, and Event.set() takes
     # that lock: the process then waited on itself for ever. list.append takes no lock.

@@ -25,6 +25,7 @@ from scanner.cli.common import (
     signing_key,
 )
 from scanner.cli.notices import print_warning
+from scanner.cli.numbers import number, whole
 from scanner.cli.progress import Progress
 from scanner.cli.unattended_args import add_arguments as add_unattended_arguments
 from scanner.cli.unattended_args import run_from_args
@@ -58,6 +59,9 @@ DESCRIPTION = ("Collect every node of a cluster over WinRM/PSRP, evaluate the ru
                "inventory without --cluster, or --cluster repeated) each goes to OUT/<cluster>/ and "
                "OUT/fleet.json, fleet.html and fleet.pdf index them. Exits with the (worst) verdict code.")
 
+MAX_PARALLEL = 100_000
+TIMEOUT = number(0, 7 * 86400, above_low=True, unit="seconds")  # up to a week
+
 
 def register(p: argparse.ArgumentParser) -> None:
     add_target_options(p)
@@ -82,17 +86,17 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     where.add_argument("--node", action="append", metavar="HOST[:PORT]", help="scan this node (repeatable) instead of an inventory")
     where.add_argument("--cluster", metavar="NAME", action="append", default=[],
                        help="scan only this cluster (inventory group); repeatable; default: every cluster of the inventory")
-    where.add_argument("--parallel", type=_positive, default=DEFAULT_PARALLEL, metavar="N",
+    where.add_argument("--parallel", type=whole(1, MAX_PARALLEL), default=DEFAULT_PARALLEL, metavar="N",
                        help=f"nodes collected at once, across all clusters of a fleet (default {DEFAULT_PARALLEL})")
-    where.add_argument("--node-timeout", type=_seconds, metavar="SECONDS",
+    where.add_argument("--node-timeout", type=TIMEOUT, metavar="SECONDS",
                        help="wall-clock deadline per node, from connect to the last byte (default: the inventory's "
                             "transport.node_timeout, 600); a node past it is reported and the scan goes on")
-    where.add_argument("--scan-timeout", type=_seconds, metavar="SECONDS",
+    where.add_argument("--scan-timeout", type=TIMEOUT, metavar="SECONDS",
                        help="wall-clock deadline for collecting the whole cluster, or the whole fleet (default: none; "
                             f"with --unattended {UNATTENDED_SCAN_TIMEOUT // 3600} h); nodes not collected by then are reported")
     node = p.add_argument_group("--node transport (an inventory carries its own)")
     node.add_argument("--scheme", choices=["http", "https"], default="https")
-    node.add_argument("--port", type=int, help="default 5985 for http, 5986 for https")
+    node.add_argument("--port", type=whole(1, 65535), help="default 5985 for http, 5986 for https")
     node.add_argument("--auth", choices=AUTH_METHODS, default="negotiate")
     node.add_argument("--username", help="e.g. CORP\\svc-rollready")
     secret = node.add_mutually_exclusive_group()
@@ -103,23 +107,6 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     node.add_argument("--insecure", action="store_true", help="do NOT verify TLS certificates (loudly warned)")
     node.add_argument("--certificate-pem", metavar="PEM", help="client certificate (--auth certificate)")
     node.add_argument("--certificate-key-pem", metavar="PEM", help="its private key (--auth certificate)")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 7 * 86400:
-        raise argparse.ArgumentTypeError("must be more than 0 and at most 604800 (a week)")
-    return value
 
 
 def deadlines(args: argparse.Namespace) -> Deadlines:

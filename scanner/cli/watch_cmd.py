@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from scanner.cli.common import cli_resolver
+from scanner.cli.numbers import whole
 from scanner.cli.unattended_args import add_notify_arguments, notifier_from_args
 from scanner.errors import UsageError
 from scanner.facts.document import load_facts
@@ -34,7 +35,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("-i", "--inventory", required=True, metavar="FILE")
     p.add_argument("--cluster", metavar="NAME", help="the cluster, when the inventory holds several")
     p.add_argument("--every", default="5m", metavar="N(s|m|h)", help="time between looks (default 5m, at least 10s)")
-    p.add_argument("--count", type=int, metavar="N", help="stop after N looks (default: until Ctrl-C)")
+    p.add_argument("--count", type=whole(1, 1_000_000_000), metavar="N", help="stop after N looks (default: until Ctrl-C)")
     p.add_argument("--once", action="store_true", help="one look, then exit (1 when an alert is raised)")
     p.add_argument("--facts", metavar="FACTS.json",
                    help="the last full scan's facts: which disks carry deduplicated volumes")
