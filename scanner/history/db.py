@@ -77,7 +77,12 @@ def resolve_location(path_or_url: str | os.PathLike[str] | None) -> Path | str:
     text = os.fspath(path_or_url)
     if "://" not in text:
         return Path(text).expanduser()
-    url = urlparse(text)
+    try:
+        url = urlparse(text)
+        url.port  # noqa: B018  (parsed on first use: out of range raises here, not in a later message)
+    except ValueError as exc:  # the URL is not echoed: it may hold a password that cannot be cut out
+        raise UsageError(f"history location is not a valid URL ({exc}); e.g. postgresql://USER@HOST[:PORT]/DB "
+                         "or sqlite:///PATH") from None
     if url.scheme in PG_SCHEMES:
         return text
     if url.scheme not in ("sqlite", "file"):

@@ -62,6 +62,14 @@ def test_a_result_without_verdict_is_refused_with_a_pointer(tmp_path, make_scan)
     assert err.value.problems[0].pointer == "/verdict/status"
 
 
+@pytest.mark.parametrize("url", ["postgres://[::1", "postgresql://svc:s3cret@127.0.0.1:99999/db", "sqlite://:99999/x"])
+def test_a_url_that_does_not_parse_is_a_usage_error_that_does_not_echo_it(url):
+    """They ended as internal errors (ValueError from urllib) while the password check read the port."""
+    with pytest.raises(UsageError, match="history location is not a valid URL") as info:
+        resolve_location(url)
+    assert "s3cret" not in str(info.value)
+
+
 def test_location_default_env_and_url(tmp_path, monkeypatch):
     monkeypatch.delenv("ROLLREADY_HISTORY", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
