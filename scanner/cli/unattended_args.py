@@ -39,14 +39,17 @@ def add_notify_arguments(group: argparse._ArgumentGroup) -> None:
 
 def notifier_from_args(args: argparse.Namespace) -> Notifier | None:
     """Build the Notifier the options describe; None when no channel is configured."""
-    command = tuple(shlex.split(args.notify_cmd, posix=os.name != "nt")) if args.notify_cmd else ()
+    try:
+        command = tuple(shlex.split(args.notify_cmd, posix=os.name != "nt")) if args.notify_cmd else ()
+    except ValueError as exc:  # an unbalanced quote
+        raise UsageError(f"--notify-cmd: {exc} (quote it as a shell would)") from None
     smtp = None
     if args.smtp_host:
         if not args.smtp_from or not args.smtp_to:
             raise UsageError("--smtp-host needs --smtp-from and at least one --smtp-to")
         host, _, port = args.smtp_host.rpartition(":") if ":" in args.smtp_host else (args.smtp_host, "", "25")
-        if not port.isdigit():
-            raise UsageError(f"--smtp-host {args.smtp_host}: port must be a number")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise UsageError(f"--smtp-host {args.smtp_host}: give HOST or HOST:PORT with a port from 1 to 65535")
         smtp = SmtpSettings(host=host, port=int(port), sender=args.smtp_from, recipients=tuple(args.smtp_to),
                             starttls=args.smtp_starttls, username=args.smtp_user)
     if not command and smtp is None:

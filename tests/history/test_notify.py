@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from email import message_from_bytes
 
 import pytest
@@ -51,7 +52,6 @@ def test_mail_reaches_the_relay(relay):
 
 def _mail_with_pdf(relay, tmp_path):
     """Mail NOTE with a 1 KB report.pdf through the relay; (the message received, the PDF's path)."""
-    from dataclasses import replace
 
     inbox, port = relay
     pdf = tmp_path / "report.pdf"
@@ -97,6 +97,13 @@ def test_an_unreachable_relay_is_reported_not_raised():
     assert failure.startswith(f"mail via 127.0.0.1:{settings.port}:")
 
 
+def test_a_relay_name_that_cannot_be_looked_up_is_reported_not_raised():
+    """A label longer than DNS allows raised UnicodeError (IDNA) out of send_mail, after the scan."""
+    settings = SmtpSettings(host="a" * 70 + ".example", port=25, sender="a@x", recipients=("b@x",), timeout=5)
+    [failure] = send_mail(settings, NOTE)
+    assert failure.startswith("mail via aaaa") and "label empty or too long" in failure
+
+
 def test_a_relay_login_without_a_password_is_reported(monkeypatch):
     monkeypatch.delenv("ROLLREADY_SMTP_PASSWORD", raising=False)
     monkeypatch.setattr("keyring.get_password", lambda service, user: None)
@@ -118,3 +125,18 @@ def test_a_failing_command_is_reported():
     assert "exited 1: boom" in failure
     [failure] = run_command(("/nonexistent/notify",), NOTE)
     assert failure.startswith("--notify-cmd /nonexistent/notify:")
+
+
+def test_a_command_that_prints_bytes_that_are_not_utf8_is_reported(tmp_path):
+    """Its stderr was decoded strictly: UnicodeDecodeError escaped from the notification."""
+    script = "import sys; sys.stderr.buffer.write(b'bad \\xff\\xfe bytes'); sys.exit(3)"
+    [failure] = run_command((sys.executable, "-c", script), NOTE)
+    assert failure.startswith(f"--notify-cmd {sys.executable} exited 3: bad") and "\ufffd" in failure
+
+
+def test_a_cluster_name_with_a_nul_reaches_the_command_without_it(tmp_path):
+    """A name from the nodes' facts is untrusted; a NUL in an environment value raised ValueError."""
+    out = tmp_path / "cluster.txt"
+    script = "import os, sys; open(sys.argv[1], 'w').write(os.environ['ROLLREADY_CLUSTER'])"
+    assert run_command((sys.executable, "-c", script, str(out)), replace(NOTE, cluster="FS\x00CLU")) == []
+    assert out.read_text() == "FSCLU"

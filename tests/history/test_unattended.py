@@ -181,3 +181,20 @@ def test_options_build_the_notifier():
         notifier_from_args(_parse("--smtp-host", "relay"))
     with pytest.raises(UsageError, match="needs --out"):
         run_from_args(_parse("--unattended"), lambda d, s: pytest.fail("ran"))
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--notify-cmd", "/usr/bin/page 'unbalanced"], "--notify-cmd: No closing quotation"),
+    (["--smtp-host", "relay.example:99999"], "port from 1 to 65535"),
+    (["--smtp-host", "relay.example:0"], "port from 1 to 65535"),
+    (["--smtp-host", ":25"], "give HOST or HOST:PORT"),
+    (["--smtp-host", "relay.example:smtp"], "give HOST or HOST:PORT"),
+])
+def test_notification_options_that_cannot_work_are_usage_errors(argv, message):
+    """An unbalanced quote was an internal error (ValueError from shlex); a port past 65535 would have
+    failed only when the first mail was due (OverflowError from the socket, not an OSError)."""
+    from scanner.cli.unattended_args import notifier_from_args
+    from scanner.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        notifier_from_args(_parse(*argv, "--smtp-from", "a@corp.example", "--smtp-to", "b@corp.example"))
