@@ -104,20 +104,20 @@ class Notifier:
 
 def run_command(command: tuple[str, ...], note: Notification) -> list[str]:
     """Run argv + [verdict, report path] without a shell; details also in ROLLREADY_* variables."""
-    details = {
+    env = {
+        **os.environ,
         "ROLLREADY_VERDICT": note.verdict,
         "ROLLREADY_PREVIOUS_VERDICT": note.previous_verdict or "",
-        "ROLLREADY_CLUSTER": note.cluster,  # the name the nodes gave: a NUL in it cannot pass to a process
+        "ROLLREADY_CLUSTER": note.cluster,
         "ROLLREADY_REPORT": note.report_path,
         "ROLLREADY_RUN_ID": "" if note.run_id is None else str(note.run_id),
         "ROLLREADY_EXIT_CODE": str(note.exit_code),
     }
-    env = {**os.environ, **{key: value.replace("\x00", "") for key, value in details.items()}}
     try:
         done = subprocess.run([*command, note.verdict, note.report_path], env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, encoding="utf-8", errors="replace", timeout=COMMAND_TIMEOUT_S,
                               check=False)
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:
         return [f"--notify-cmd {command[0]}: {exc}"]
     if done.returncode != 0:
         tail = " ".join(done.stderr.split())[-300:]

@@ -133,10 +133,3 @@ def test_a_command_that_prints_bytes_that_are_not_utf8_is_reported(tmp_path):
     [failure] = run_command((sys.executable, "-c", script), NOTE)
     assert failure.startswith(f"--notify-cmd {sys.executable} exited 3: bad") and "\ufffd" in failure
 
-
-def test_a_cluster_name_with_a_nul_reaches_the_command_without_it(tmp_path):
-    """A name from the nodes' facts is untrusted; a NUL in an environment value raised ValueError."""
-    out = tmp_path / "cluster.txt"
-    script = "import os, sys; open(sys.argv[1], 'w').write(os.environ['ROLLREADY_CLUSTER'])"
-    assert run_command((sys.executable, "-c", script, str(out)), replace(NOTE, cluster="FS\x00CLU")) == []
-    assert out.read_text() == "FSCLU"
