@@ -17,7 +17,8 @@ from scanner import paths
 from scanner.engine.catalogs import Catalog, add_layer
 from scanner.engine.loader import Rule, RulePack, build_pack, rules_in
 from scanner.errors import InputError, Problem
-from scanner.yamlmarks import read_located
+from scanner.reading import MAX_YAML_BYTES, read_input
+from scanner.yamlmarks import located_from_bytes
 
 
 def rule_files(locations: Iterable[str | Path]) -> list[Path]:
@@ -42,14 +43,12 @@ def load_rules(locations: Iterable[str | Path] | None = None) -> RulePack:
         raise InputError([Problem("no rule files (*.yaml) found", file=", ".join(str(x) for x in (locations or [])))])
     for file in files:
         try:
-            digest.update(file.read_bytes())
-            doc = read_located(str(file))
+            raw = read_input(file, MAX_YAML_BYTES)
+            doc = located_from_bytes(raw, str(file))
         except InputError as exc:
             problems += exc.problems
             continue
-        except OSError as exc:
-            problems.append(Problem(f"cannot read: {exc.strerror or exc}", file=str(file)))
-            continue
+        digest.update(raw)
         file_rules, file_problems = rules_in(doc)
         rules += file_rules
         problems += file_problems
@@ -76,11 +75,12 @@ def load_catalogs(dirs: Iterable[str | Path] = ()) -> dict[str, Catalog]:
             continue
         for file in sorted(d.glob("*.yaml")):
             try:
-                doc = read_located(str(file))
+                raw = read_input(file, MAX_YAML_BYTES)
+                doc = located_from_bytes(raw, str(file))
             except InputError as exc:
                 problems += exc.problems
                 continue
-            problems += add_layer(doc, catalogs, sha256=hashlib.sha256(file.read_bytes()).hexdigest())
+            problems += add_layer(doc, catalogs, sha256=hashlib.sha256(raw).hexdigest())
     if problems:
         raise InputError(problems)
     return catalogs

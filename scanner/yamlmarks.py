@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from scanner.errors import InputError, Problem
+from scanner.reading import MAX_YAML_BYTES, decoded, read_input
 
 if TYPE_CHECKING:
     import jsonschema
@@ -119,14 +120,17 @@ class _Builder:
 
 
 def read_located(path: str) -> Located:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=path)]) from None
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=path)]) from None
-    return load_located(text, path)
+    return located_from_bytes(read_input(path, MAX_YAML_BYTES), path)
+
+
+def located_from_bytes(raw: bytes, file: str) -> Located:
+    """A YAML file's bytes (already read, e.g. to be hashed too) parsed with their marks."""
+    return load_located(universal_newlines(decoded(raw, file)), file)
+
+
+def universal_newlines(text: str) -> str:
+    """CR LF and CR as LF, as a file opened in text mode reads them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def schema_problems(doc: Located, validator: Checker, base: Path = ()) -> list[Problem]:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
-from scanner.facts.document import parse_json_file
+from scanner.facts.document import MAX_FACTS_BYTES, parse_json_file
+from scanner.reading import read_input
 from scanner.report import FORMATS, write_reports
 from scanner.report.result_doc import check_result, is_result
 from scanner.report.writer import render_format
@@ -39,19 +39,12 @@ def load_result(path: str) -> dict[str, Any]:
     return check_result(doc, file=path)
 
 
-def read_bytes(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=path)]) from None
-
-
 def run(args: argparse.Namespace) -> int:
     if args.sign_key and args.format != "pdf":
         raise UsageError("--sign-key signs a PDF; use it with --format pdf")
     sign = signing_key(args)
     result = load_result(args.findings)
-    facts = read_bytes(args.facts) if args.facts else None
+    facts = read_input(args.facts, MAX_FACTS_BYTES) if args.facts else None
     if args.out is None:
         if args.format in ("html", "pdf"):
             raise UsageError(f"--format {args.format} needs --out FILE")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scanner.cli.report_cmd import read_bytes
 from scanner.errors import InputError, Problem
+from scanner.reading import MAX_REPORT_BYTES, MAX_YAML_BYTES, read_input
 
 NOT_VERIFIED = 1
 
@@ -32,10 +32,10 @@ def register(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from scanner.report.signing import verify_pdf
 
-    data = read_bytes(args.report)
+    data = read_input(args.report, MAX_REPORT_BYTES)
     if not data.startswith(b"%PDF-"):
         raise InputError([Problem("not a PDF file", file=args.report)])
-    trust = [read_bytes(path) for path in args.trust]
+    trust = [read_input(path, MAX_YAML_BYTES) for path in args.trust]
     result = verify_pdf(data, trust=trust, require_signature=not args.unsigned_ok)
     for line in result.lines:
         print(f"  {line}")

@@ -14,9 +14,10 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
-from scanner.facts.document import check_facts, parse_json_file, schema_problems
+from scanner.facts.document import MAX_FACTS_BYTES, check_facts, parse_json_file, schema_problems
 from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
+from scanner.reading import read_input
 from scanner.times import format_utc, utc_now
 
 
@@ -64,7 +65,7 @@ def facts_from_files(files: Sequence[str | Path]) -> tuple[FactsDoc, bytes]:
     merged into one. Returns the document and the bytes its digest is taken over."""
     first = parse_json_file(files[0])
     if len(files) == 1 and not is_collector_output(first):
-        return check_facts(first, file=str(files[0])), Path(files[0]).read_bytes()
+        return check_facts(first, file=str(files[0])), read_input(files[0], MAX_FACTS_BYTES)
     outputs = load_collector_outputs(files)
     scan: ScanInput = {"tool_version": __version__, "method": "offline",
             "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")

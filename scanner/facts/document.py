@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 from scanner import paths
 from scanner.errors import InputError, Problem
 from scanner.facts.model import FactsDoc
+from scanner.reading import read_input
 from scanner.schemas import size_problems, violations, within_bounds_and_valid
 
 SCHEMA_VERSION = "1"
@@ -76,13 +77,7 @@ def decode_text(raw: bytes, file: str) -> str:
 def parse_json_file(path: str | Path) -> Any:
     """Read JSON from a file; a syntax error names file:line:column."""
     p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FACTS_BYTES:
-            raise InputError([Problem(f"file is {size} bytes, more than the {MAX_FACTS_BYTES} allowed", file=str(p))])
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read: {exc.strerror or exc}", file=str(p))]) from None
+    raw = read_input(p, MAX_FACTS_BYTES)
     try:
         return json.loads(decode_text(raw, str(p)))
     except json.JSONDecodeError as exc:

@@ -26,7 +26,8 @@ from scanner.inventory.model import (
     Transport,
 )
 from scanner.inventory.native import from_native, inventory_for_hosts, inventory_from_dict, schema_validator
-from scanner.yamlmarks import load_located, schema_problems
+from scanner.reading import MAX_YAML_BYTES, read_input_text
+from scanner.yamlmarks import load_located, schema_problems, universal_newlines
 
 __all__ = [
     "AUTH_METHODS", "DEFAULT_PORTS", "Cluster", "CredentialRef", "Inventory", "NodeTarget", "Transport",
@@ -37,13 +38,8 @@ __all__ = [
 def load_inventory(path: str | Path) -> Inventory:
     """Read an inventory file in any of the supported formats."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=file)]) from None
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read inventory: {exc.strerror or exc}", file=file)]) from None
-    return parse_inventory(text, file)
+    text = read_input_text(path, MAX_YAML_BYTES, what="inventory", encoding="utf-8-sig")
+    return parse_inventory(universal_newlines(text), file)
 
 
 def parse_inventory(text: str, file: str) -> Inventory:

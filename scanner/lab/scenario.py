@@ -12,6 +12,7 @@ import jsonschema
 from scanner.collect.sections import resolve_section
 from scanner.errors import InputError, Problem
 from scanner.lab.shapes import WindowsShape, shape_node_facts
+from scanner.reading import read_input_text
 from scanner.schemas import validator
 from scanner.yamlmarks import Located, load_located
 
@@ -107,17 +108,7 @@ def _expected(raw: dict[str, Any]) -> Expected:
 def load_scenario(path: str | Path) -> Scenario:
     """Read, validate (schema, then merged node facts) and build a scenario; InputError with file:line."""
     file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(f"cannot read scenario: {exc.strerror or exc}", file=file)]) from None
-    if len(raw) > MAX_SCENARIO_BYTES:
-        raise InputError([Problem(f"scenario is larger than {MAX_SCENARIO_BYTES} bytes", file=file)])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=file)]) from None
-    return parse_scenario(text, file)
+    return parse_scenario(read_input_text(path, MAX_SCENARIO_BYTES, what="scenario", encoding="utf-8-sig"), file)
 
 
 def parse_scenario(text: str, file: str) -> Scenario:

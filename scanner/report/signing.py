@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import exitcodes
-from scanner.errors import Problem, RollreadyError
+from scanner.errors import InputError, Problem, RollreadyError
+from scanner.reading import MAX_YAML_BYTES, read_input
 
 SIGNATURE_FIELD = "rollready"
 # pyHanko logs a path-building traceback at WARNING when the signer has no trust anchor; the
@@ -59,9 +60,9 @@ def _signer(key: SigningKey) -> Any:  # pyHanko's SimpleSigner
     from pyhanko.sign import signers
 
     try:
-        data = key.path.read_bytes()
-    except OSError as exc:
-        raise SigningError([Problem(f"cannot read the signing key: {exc.strerror or exc}", file=str(key.path))]) from None
+        data = read_input(key.path, MAX_YAML_BYTES, what="the signing key")
+    except InputError as exc:
+        raise SigningError(exc.problems) from None
     try:
         from cryptography.hazmat.primitives.serialization import pkcs12
 
