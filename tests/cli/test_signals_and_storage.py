@@ -118,3 +118,22 @@ def test_ctrl_d_at_the_password_prompt_is_one_line() -> None:
     with pytest.raises(InputError) as err:
         resolver.resolve(CredentialRef(username="u", password_prompt=True), auth="ntlm", where="--node")
     assert [p.render() for p in err.value.problems] == ["--node: credentials: no password given (end of input at the prompt)"]
+
+
+@pytest.mark.parametrize("option", ["--out", "--html"])
+def test_an_output_path_that_is_a_folder_is_one_line_and_nothing_is_written_beside_it(option, tmp_path, capsys) -> None:
+    """The temp file was made in the folder's parent, the rename refused, and the message named the temp file."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    assert main(["evaluate", str(EXAMPLE), "--format", "json", option, str(folder)]) == exitcodes.CANTCREAT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{folder}: " in err[0] and "is a folder; give a file name" in err[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["reports"] and not list(folder.iterdir())
+
+
+def test_an_output_path_through_a_file_names_that_file(tmp_path, capsys) -> None:
+    (tmp_path / "notes").write_text("a file")
+    target = tmp_path / "notes" / "findings.json"
+    assert main(["evaluate", str(EXAMPLE), "--format", "json", "--out", str(target)]) == exitcodes.CANTCREAT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"rollready: error: {tmp_path / 'notes'} is a file, not a folder"]
