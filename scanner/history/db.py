@@ -24,6 +24,10 @@ from scanner.hostpaths import user_data_dir
 
 ENV_VAR = "ROLLREADY_HISTORY"
 BUSY_TIMEOUT_S = 30.0
+STATEMENT_TIMEOUT_S = 120.0  # a PostgreSQL statement (a write waits BUSY_TIMEOUT_S at most for the lock)
+# libpq's TCP keepalives for a server that stops answering mid-statement (a dead host, a cut network):
+# probed after 30 s idle, every 10 s, given up after 3 unanswered probes, unless the URL says otherwise.
+PG_KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3"}
 # pg_advisory_xact_lock key shared by every rollready writer of a PostgreSQL history ("rollrdy").
 PG_LOCK_KEY = 0x726F6C6C726479
 PG_SCHEMES = ("postgresql", "postgres")
@@ -192,9 +196,14 @@ class PostgresDatabase:
             from psycopg.rows import dict_row
         except ImportError as exc:
             raise UsageError("a PostgreSQL history needs psycopg: pip install 'rollready[postgresql]'") from exc
+        given = parse_qs(parsed.query)
+        keepalives = {key: value for key, value in PG_KEEPALIVES.items() if key not in given}
         try:
             conn = psycopg.connect(with_tls_default(url), autocommit=True, row_factory=dict_row,
-                                   connect_timeout=int(BUSY_TIMEOUT_S), application_name="rollready")
+                                   connect_timeout=int(BUSY_TIMEOUT_S), application_name="rollready", **keepalives)
+            # Nothing waits for ever: not the writers' lock held by a hung scanner, not a stuck statement.
+            conn.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT_S * 1000)}")
         except psycopg.Error as exc:
             raise InputError([Problem(f"cannot open history database: {_one_line(exc)}", file=shown)]) from exc
         return cls(conn, shown, (psycopg.Error,))

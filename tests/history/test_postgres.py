@@ -95,3 +95,39 @@ def test_an_unreachable_server_is_one_clear_error(postgres_server):
     with pytest.raises(InputError, match="cannot open history database") as err:
         HistoryStore.open(f"postgresql://nobody@127.0.0.1:{postgres_server.port}/no_such_db")
     assert err.value.problems[0].file.startswith("postgresql://nobody@127.0.0.1")
+
+
+def test_a_writer_waits_for_the_lock_a_hung_writer_holds_only_so_long(postgres_url, make_scan, monkeypatch):
+    """Another rollready holding the writers' lock (hung mid-transaction) made every later write wait
+    for ever; now the wait ends at lock_timeout with one database error (the scan then goes on unrecorded)."""
+    import time
+
+    import psycopg
+
+    from scanner.history import db
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 1.0)
+    HistoryStore.open(postgres_url).close()  # the layout exists, so opening takes no lock
+    with psycopg.connect(postgres_url) as hung, ThreadPoolExecutor(1) as pool:  # a transaction left open
+        hung.execute("SELECT pg_advisory_xact_lock(%s)", [db.PG_LOCK_KEY])
+        with HistoryStore.open(postgres_url) as store:
+            started = time.monotonic()
+            waiting = pool.submit(store.record, *_rec(make_scan()))
+            try:
+                with pytest.raises(db.DatabaseError, match="lock timeout"):
+                    waiting.result(timeout=20)  # the old code waited until the lock was released
+            finally:
+                hung.rollback()
+            assert time.monotonic() - started < 10
+
+
+def test_the_session_gets_its_timeouts_and_keepalives_unless_the_url_sets_them(postgres_url):
+    with HistoryStore.open(postgres_url) as store:
+        conn = store._db._conn
+        assert conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"] == "30s"
+        assert conn.execute("SHOW statement_timeout").fetchone()["statement_timeout"] == "2min"
+        assert conn.info.get_parameters()["keepalives_idle"] == "30"
+    with HistoryStore.open(postgres_url + "?keepalives_idle=7") as store:
+        assert store._db._conn.info.get_parameters()["keepalives_idle"] == "7"
