@@ -197,7 +197,7 @@ class PostgresDatabase:
         except ImportError as exc:
             raise UsageError("a PostgreSQL history needs psycopg: pip install 'rollready[postgresql]'") from exc
         given = parse_qs(parsed.query)
-        keepalives = {key: value for key, value in PG_KEEPALIVES.items() if key not in given}
+        keepalives: dict[str, Any] = {key: value for key, value in PG_KEEPALIVES.items() if key not in given}
         try:
             conn = psycopg.connect(with_tls_default(url), autocommit=True, row_factory=dict_row,
                                    connect_timeout=int(BUSY_TIMEOUT_S), application_name="rollready", **keepalives)
