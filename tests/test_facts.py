@@ -108,7 +108,7 @@ def test_a_node_is_matched_with_its_member_entry_once_by_either_name() -> None:
     # NODE2 unreached: the facts know it by the inventory's FQDN; a second node carries NODE1's key again
     doc["nodes"][1] = {"name": "node2.corp.example", "reachable": False,
                        "errors": [{"section": "connection", "message": "x"}]}
-    doc["nodes"].append({**factory.node("node1.other.example"), "inventory_name": "10.0.0.1"})
+    doc["nodes"].append({**factory.node("node1.other.example"), "inventory_name": "127.0.0.21"})
     view = build_view(doc)
     members = {m["name"]: m for m in doc["cluster"]["nodes"]}
     by_name = {n["name"]: n for n in view.nodes}

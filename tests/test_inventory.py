@@ -99,7 +99,7 @@ ANSIBLE_INI = """\
 # a typical Windows inventory
 [fscluster]
 fs[01:03].corp.example ansible_user=CORP\\\\svc
-fs09.corp.example ansible_host=10.0.0.9 ansible_port=15986
+fs09.corp.example ansible_host=127.0.0.9 ansible_port=15986
 
 [fscluster:vars]
 ansible_connection=psrp
@@ -130,7 +130,7 @@ def test_ansible_ini(tmp_path: Path) -> None:
     assert n1.transport.auth == "kerberos" and n1.transport.cert_validation is False
     assert n1.transport.operation_timeout == 300 and n1.port == 5986
     assert n1.credentials.username == "CORP\\svc" and n1.credentials.password_env == "FS_PASSWORD"
-    assert (n9.host, n9.port) == ("10.0.0.9", 15986)
+    assert (n9.host, n9.port) == ("127.0.0.9", 15986)
     hv = inv.select("hv").nodes[0]
     assert (hv.transport.scheme, hv.transport.auth, hv.port) == ("http", "ntlm", 5985)
     assert {c.name for c in inv.clusters} >= {"fscluster", "hv", "windows"}
@@ -141,7 +141,7 @@ def test_ansible_ini(tmp_path: Path) -> None:
 
 
 def test_ansible_ini_password_is_refused_with_its_line() -> None:
-    text = ANSIBLE_INI.replace("ansible_host=10.0.0.9", "ansible_host=10.0.0.9 ansible_password=hunter2")
+    text = ANSIBLE_INI.replace("ansible_host=127.0.0.9", "ansible_host=127.0.0.9 ansible_password=hunter2")
     with pytest.raises(InputError) as err:
         parse_inventory(text, "hosts")
     (problem,) = err.value.problems
@@ -218,3 +218,34 @@ def test_ansible_group_vars_yield_to_host_vars() -> None:
     assert (n1.port, n2.port) == (15986, 25986)
     assert n1.transport.auth == n2.transport.auth == "ntlm"
 
+
+
+HOSTILE_HOSTS = ["good.example@127.0.0.2", "127.0.0.1:1/evil?", "n1.example/../x", "n1.example#frag", " n1.example",
+                 "n1 .example", "-n1.example", "a..example"]
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+def test_a_host_a_url_would_read_as_another_host_or_port_is_refused_everywhere(host: str) -> None:
+    """pypsrp writes the host into http://HOST:PORT/wsman as it is: `good.example@127.0.0.2` connected to
+    127.0.0.2 with the inventory's credentials, `127.0.0.1:1/evil?` to port 1."""
+    native = NATIVE.replace("host: 127.0.0.11", f"host: {host!r}")
+    with pytest.raises(InputError) as err:
+        parse_inventory(native, "inv.yaml")
+    (problem,) = err.value.problems
+    assert problem.line == native.splitlines().index(f"        host: {host!r}") + 1
+    assert f"host {host!r} is not a DNS name or an IP address" in problem.message
+    if host != host.strip():
+        return  # an INI value and a --node argument are read without their surrounding spaces
+    ini = ANSIBLE_INI.replace("ansible_host=127.0.0.9", f'ansible_host="{host}"')
+    with pytest.raises(InputError, match="is not a DNS name or an IP address"):
+        parse_inventory(ini, "hosts")
+    t = Transport(scheme="http", auth="basic")
+    with pytest.raises(UsageError, match="is not a DNS name or an IP address"):
+        inventory_for_hosts([host], transport=t, credentials=CredentialRef(username="u"))
+
+
+@pytest.mark.parametrize("host", ["NODE1", "node1.corp.example", "node1.corp.example.", "srv_01", "127.0.0.5", "::1",
+                                  "[::1]", "ノード.example"])
+def test_names_and_addresses_are_hosts(host: str) -> None:
+    inv = parse_inventory(NATIVE.replace("host: 127.0.0.11", f"host: {host!r}"), "inv.yaml")
+    assert inv.select("FSCLUSTER1").nodes[0].host == host

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.errors import InputError, Problem
+from scanner.inventory.address import host_problem
 from scanner.inventory.model import Cluster, CredentialRef, Inventory, NodeTarget, Transport, rebased
 from scanner.inventory.native import schema_validator
 
@@ -319,6 +320,9 @@ def _ansible_node(host: str, v: Mapping[str, Any], file: str, line: int | None, 
         return None
     t = rebased(Transport(**transport), file)
     address = str(_first(v, "ansible_host") or host)
+    if problem := host_problem(address):
+        problems.append(Problem(f"host {host}: {problem}", file=file, line=line))
+        return None
     return NodeTarget(host, address, t.port_for(None), t, rebased(CredentialRef(**credentials), file))
 
 

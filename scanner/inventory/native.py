@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scanner.errors import InputError, Problem, UsageError
+from scanner.inventory.address import host_problem
 from scanner.inventory.model import Cluster, CredentialRef, Inventory, NodeTarget, Transport, rebased
 from scanner.schemas import Checker, validator
 
@@ -33,6 +34,8 @@ def inventory_for_hosts(
     nodes: list[NodeTarget] = []
     for spec in hosts:
         host, port = _split_host_port(spec)
+        if problem := host_problem(host):
+            raise UsageError(f"node {spec!r}: {problem}")
         name = host if port is None else f"{host}:{port}"  # the collector reports the computer name
         if any(n.name == name for n in nodes):
             raise UsageError(f"node {spec} given twice")
@@ -70,7 +73,11 @@ def from_native(data: Mapping[str, Any], file: str, located: Any) -> Inventory:
             if node["name"].lower() in seen:
                 problems.append(_problem(located, file, ("clusters", ci, "nodes", ni, "name"), f"duplicate node {node['name']!r}"))
             seen.add(node["name"].lower())
-            nodes.append(NodeTarget(node["name"], node.get("host", node["name"]), transport.port_for(node.get("port")), transport, credentials))
+            host = node.get("host", node["name"])
+            if problem := host_problem(host):
+                where = ("clusters", ci, "nodes", ni, "host" if "host" in node else "name")
+                problems.append(_problem(located, file, where, problem))
+            nodes.append(NodeTarget(node["name"], host, transport.port_for(node.get("port")), transport, credentials))
         clusters.append(Cluster(raw["name"], tuple(nodes)))
     if problems:
         raise InputError(problems)
