@@ -19,6 +19,13 @@ def systemd_quote(arg: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def systemd_literal(text: str) -> str:
+    """A path or text setting (WorkingDirectory=, Description=): systemd takes it verbatim, quotes
+    included (a quoted WorkingDirectory is "not absolute", a fatal unit error), and expands only its
+    % specifiers; so % is doubled and nothing else is touched."""
+    return text.replace("%", "%%")
+
+
 def on_calendar(spec: ScheduleSpec) -> str:
     trig = spec.trigger
     if isinstance(trig, Daily):
@@ -31,14 +38,14 @@ def on_calendar(spec: ScheduleSpec) -> str:
 def service_unit(spec: ScheduleSpec) -> str:
     exec_start = " ".join(systemd_quote(a) for a in (spec.program, *spec.arguments))
     return f"""[Unit]
-Description={spec.description}
+Description={systemd_literal(spec.description)}
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
 User={spec.unix_user}
-WorkingDirectory={systemd_quote(spec.working_dir)}
+WorkingDirectory={systemd_literal(spec.working_dir)}
 # Secrets (ROLLREADY_PASSWORD, ROLLREADY_SMTP_PASSWORD, ROLLREADY_SIGN_PASSWORD) go in this file, mode 0600,
 # never in the unit.
 EnvironmentFile=-/etc/rollready/{spec.name}.env
@@ -51,7 +58,7 @@ PrivateTmp=yes
 
 def timer_unit(spec: ScheduleSpec) -> str:
     return f"""[Unit]
-Description=Timer for {spec.description}
+Description=Timer for {systemd_literal(spec.description)}
 
 [Timer]
 OnCalendar={on_calendar(spec)}

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import shlex
+import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from scanner.schedule import ScheduleSpec, parse_daily, parse_every, render_all
 from scanner.pwsh import ps_quote
 from scanner.schedule.powershell import register_line
 from scanner.schedule.spec import task_name
-from scanner.schedule.systemd import cron_line, on_calendar, service_unit, systemd_quote, timer_unit
+from scanner.schedule.systemd import cron_line, on_calendar, service_unit, systemd_literal, systemd_quote, timer_unit
 from scanner.schedule.taskscheduler import task_xml
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "task.xsd")))
@@ -139,6 +142,25 @@ def test_cron_line_is_shell_quoted_and_escapes_percent():
 def test_systemd_quote():
     assert systemd_quote("plain/path.yaml") == "plain/path.yaml"
     assert systemd_quote('a "b" $HOME') == '"a \\"b\\" $$HOME"'
+    assert systemd_literal('/srv/out dir/100% "x" $HOME') == '/srv/out dir/100%% "x" $HOME'
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
+def test_systemd_accepts_the_units_for_paths_with_spaces_percent_and_dollar(tmp_path):
+    """WorkingDirectory was written quoted, which systemd takes as part of a relative path: 'Unit
+    configuration has fatal error, unit will not be started' for any --out with a space."""
+    out = tmp_path / "runs dir" / "100% $HOME"
+    out.mkdir(parents=True)
+    s = spec(args=("scan", "-i", str(tmp_path / "fs cluster.yaml"), "--out", str(out), "--unattended"))
+    s = ScheduleSpec(**{**vars(s), "program": sys.executable, "working_dir": str(out),
+                        "description": f"rollready scan of {tmp_path / 'fs cluster.yaml'} at 100%", "name": "rr-test"})
+    (tmp_path / "rr-test.service").write_text(service_unit(s))
+    (tmp_path / "rr-test.timer").write_text(timer_unit(s))
+    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "rr-test.service"),
+                           str(tmp_path / "rr-test.timer")], capture_output=True, text=True, timeout=60)
+    errors = [line for line in done.stderr.splitlines() if "rr-test" in line]
+    assert not errors, done.stderr
+    assert f"WorkingDirectory={str(out).replace('%', '%%')}\n" in service_unit(s)
 
 
 @pytest.mark.parametrize("text", ["7m", "5h", "90m", "0h", "2d", "4"])
