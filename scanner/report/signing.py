@@ -18,12 +18,14 @@ import logging
 import re
 import shutil
 import subprocess
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner import exitcodes
 from scanner.errors import InputError, Problem, RollreadyError
+from scanner.facts.document import MAX_FACTS_BYTES
 from scanner.reading import MAX_YAML_BYTES, read_input
 
 SIGNATURE_FIELD = "rollready"
@@ -33,6 +35,7 @@ for _name in ("pyhanko", "pyhanko_certvalidator"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
     logging.getLogger(_name).propagate = False
 _DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
+MAX_ATTACHMENT_BYTES = MAX_FACTS_BYTES  # an attachment is a facts or result document
 PDFTOTEXT_TIMEOUT_S = 60
 
 
@@ -188,7 +191,7 @@ def _check_attachments(data: bytes, v: Verification) -> None:
 
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            files = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+            files = {name: _attachment(spec.get_file().obj) for name, spec in pdf.attachments.items()}
     except (pikepdf.PdfError, ValueError, KeyError) as exc:
         v.bad(f"attachments: cannot be read ({exc})")
         return
@@ -207,6 +210,30 @@ def _check_attachments(data: bytes, v: Verification) -> None:
         else:
             v.bad(f"{name}: its SHA-256 {digest} is not the digest printed in the report (the attachment was changed)")
     _check_result_names_facts(files, digests, v)
+
+
+def _attachment(stream: Any) -> bytes:
+    """An attached file's bytes, inflated with a bound: a PDF to verify may come from anyone, and a
+    few hundred kilobytes of Flate can expand to gigabytes. rollready's reports attach files as one
+    Flate stream (WeasyPrint) or uncompressed; any other filter is refused rather than decoded."""
+    import pikepdf
+
+    raw = stream.read_raw_bytes()
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
+        filters = filters[0]
+    if filters is None:
+        return bytes(raw)
+    if filters != pikepdf.Name.FlateDecode or "/DecodeParms" in stream:
+        raise ValueError(f"an attachment is encoded with {filters}, which rollready's reports do not use")
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(raw, MAX_ATTACHMENT_BYTES + 1)
+    except zlib.error as exc:
+        raise ValueError(f"an attachment is not valid Flate data: {exc}") from None
+    if len(out) > MAX_ATTACHMENT_BYTES:
+        raise ValueError(f"an attachment expands beyond {MAX_ATTACHMENT_BYTES:,} bytes")
+    return out
 
 
 def _check_result_names_facts(files: dict[str, bytes], digests: dict[str, str], v: Verification) -> None:

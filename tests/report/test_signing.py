@@ -117,3 +117,27 @@ def test_no_password_and_no_terminal_is_a_usage_error(keys, tmp_path, monkeypatc
     monkeypatch.delenv(SIGN_PASSWORD_ENV, raising=False)
     code = main(["evaluate", EXAMPLE, "--phase", "mixed", "--pdf", str(tmp_path / "r.pdf"), "--sign-key", str(keys[0])])
     assert code == 64 and SIGN_PASSWORD_ENV in capsys.readouterr().err
+
+
+def test_an_attachment_that_inflates_past_the_bound_is_refused_not_read(unsigned, tmp_path, monkeypatch, capsys) -> None:
+    """A PDF to verify may come from anyone: a Flate bomb was inflated whole (read_bytes)."""
+    import scanner.report.signing as signing
+
+    monkeypatch.setattr(signing, "MAX_ATTACHMENT_BYTES", 1024 * 1024)
+    with pikepdf.open(unsigned) as pdf:
+        pdf.attachments["findings.json"].obj.EF.F.write(b"\0" * (2 * 1024 * 1024))
+        pdf.save(tmp_path / "bomb.pdf")  # pikepdf compresses the stream with Flate
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "bomb.pdf"), "--unsigned-ok"]) == 1
+    err = capsys.readouterr().err
+    assert "attachments: cannot be read (an attachment expands beyond 1,048,576 bytes)" in err
+
+
+def test_an_attachment_in_a_filter_rollready_does_not_write_is_refused(unsigned, tmp_path, capsys) -> None:
+    with pikepdf.open(unsigned) as pdf:
+        stream = pdf.attachments["findings.json"].obj.EF.F
+        stream.write(stream.read_bytes().hex().encode() + b">", filter=pikepdf.Name.ASCIIHexDecode)
+        pdf.save(tmp_path / "hex.pdf", compress_streams=False)
+    capsys.readouterr()
+    assert main(["verify", str(tmp_path / "hex.pdf"), "--unsigned-ok"]) == 1
+    assert "encoded with /ASCIIHexDecode, which rollready's reports do not use" in capsys.readouterr().err
