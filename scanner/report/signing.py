@@ -176,14 +176,17 @@ def _check_signature(data: bytes, trust: list[bytes] | None, required: bool, v: 
         v.good(f"signature by {signer}{when}: intact, covers the whole file; {trusted}{stamp}")
 
 
-def _printed_text(data: bytes) -> str | None:
-    """The report's text as printed (poppler's pdftotext), or None when the tool is not installed."""
+def _printed_text(data: bytes) -> tuple[str | None, str]:
+    """The report's text as printed (poppler's pdftotext), or None and why it could not be read."""
     tool = shutil.which("pdftotext")
     if tool is None:
-        return None
-    done = subprocess.run([tool, "-q", "-", "-"], input=data, capture_output=True, timeout=PDFTOTEXT_TIMEOUT_S,
-                          check=False)
-    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+        return None, "pdftotext (poppler-utils) is needed to read the digests printed in the report"
+    try:
+        done = subprocess.run([tool, "-q", "-", "-"], input=data, capture_output=True, timeout=PDFTOTEXT_TIMEOUT_S,
+                              check=False)
+    except subprocess.TimeoutExpired:  # a PDF from anyone may be made to keep it busy
+        return None, f"pdftotext did not finish within {PDFTOTEXT_TIMEOUT_S:g} s: the printed digests cannot be read"
+    return (done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""), ""
 
 
 def _check_attachments(data: bytes, v: Verification) -> None:
@@ -198,9 +201,9 @@ def _check_attachments(data: bytes, v: Verification) -> None:
     if not files:
         v.bad("attachments: the report carries no evidence file")
         return
-    text = _printed_text(data)
+    text, why_not = _printed_text(data)
     if text is None:
-        v.bad("attachments: pdftotext (poppler-utils) is needed to read the digests printed in the report")
+        v.bad(f"attachments: {why_not}")
         return
     printed = set(_DIGEST.findall(re.sub(r"[\u200b\s]+(?=[0-9a-f])", "", text)) + _DIGEST.findall(text))
     digests = {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()}

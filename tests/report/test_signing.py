@@ -141,3 +141,13 @@ def test_an_attachment_in_a_filter_rollready_does_not_write_is_refused(unsigned,
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "hex.pdf"), "--unsigned-ok"]) == 1
     assert "encoded with /ASCIIHexDecode, which rollready's reports do not use" in capsys.readouterr().err
+
+
+def test_pdftotext_that_does_not_finish_is_a_failed_check_not_an_error(unsigned, monkeypatch, capsys) -> None:
+    """subprocess.TimeoutExpired escaped from verify (exit 70) when pdftotext outlived its timeout."""
+    import scanner.report.signing as signing
+
+    monkeypatch.setattr(signing, "PDFTOTEXT_TIMEOUT_S", 0.000001)
+    capsys.readouterr()
+    assert main(["verify", str(unsigned), "--unsigned-ok"]) == 1
+    assert "attachments: pdftotext did not finish within 1e-06 s: the printed digests cannot be read" in capsys.readouterr().err
