@@ -197,6 +197,8 @@ def test_node_flags() -> None:
     assert [(n.name, n.host, n.port) for n in clu.nodes] == [("n1", "n1", 5985), ("127.0.0.1:15985", "127.0.0.1", 15985)]
     with pytest.raises(UsageError):
         inventory_for_hosts(["n1:99999"], transport=t, credentials=CredentialRef())
+    ipv6 = inventory_for_hosts(["::1", "[::2]:15986"], transport=t, credentials=CredentialRef(username="u"))
+    assert [(n.host, n.port) for n in ipv6.select(None).nodes] == [("::1", 5985), ("::2", 15986)]  # '::1' was host '::
     with pytest.raises(UsageError, match="twice"):
         inventory_for_hosts(["n1", "n1"], transport=t, credentials=CredentialRef())
 
@@ -240,7 +242,7 @@ def test_a_host_a_url_would_read_as_another_host_or_port_is_refused_everywhere(h
     with pytest.raises(InputError, match="is not a DNS name or an IP address"):
         parse_inventory(ini, "hosts")
     t = Transport(scheme="http", auth="basic")
-    with pytest.raises(UsageError, match="is not a DNS name or an IP address"):
+    with pytest.raises(UsageError, match="is not a DNS name or an IP address|expected HOST or HOST:PORT"):
         inventory_for_hosts([host], transport=t, credentials=CredentialRef(username="u"))
 
 

@@ -6,6 +6,7 @@ import os
 import shlex
 
 from scanner.errors import UsageError
+from scanner.inventory.address import split_host_port
 from scanner.schedule.notify import NOTIFY_WHEN, Notifier, SmtpSettings
 from scanner.schedule.unattended import DoScan, run_unattended
 
@@ -47,10 +48,12 @@ def notifier_from_args(args: argparse.Namespace) -> Notifier | None:
     if args.smtp_host:
         if not args.smtp_from or not args.smtp_to:
             raise UsageError("--smtp-host needs --smtp-from and at least one --smtp-to")
-        host, _, port = args.smtp_host.rpartition(":") if ":" in args.smtp_host else (args.smtp_host, "", "25")
-        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise UsageError(f"--smtp-host {args.smtp_host}: give HOST or HOST:PORT with a port from 1 to 65535")
-        smtp = SmtpSettings(host=host, port=int(port), sender=args.smtp_from, recipients=tuple(args.smtp_to),
+        try:
+            host, port = split_host_port(args.smtp_host)
+        except ValueError:
+            raise UsageError(f"--smtp-host {args.smtp_host}: give HOST, HOST:PORT or [IPv6]:PORT with a port "
+                             "from 1 to 65535") from None
+        smtp = SmtpSettings(host=host, port=port or 25, sender=args.smtp_from, recipients=tuple(args.smtp_to),
                             starttls=args.smtp_starttls, username=args.smtp_user)
     if not command and smtp is None:
         return None

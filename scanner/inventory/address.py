@@ -26,3 +26,23 @@ def host_problem(host: str) -> str | None:
         return None
     return (f"host {host!r} is not a DNS name or an IP address (in a URL, '/', '?', '#', '@', ':' or a space "
             "would send the exchange and its credentials to another host or port)")
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    """HOST, HOST:PORT, an IPv6 address alone, or [IPv6]:PORT, as (host, port or None); ValueError
+    for anything else or a port outside 1-65535. (An IPv6 address is not split at its last colon.)"""
+    text = text.strip()
+    port: str | None
+    if text.startswith("["):
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise ValueError(f"{text!r} is not [IPv6] or [IPv6]:PORT")
+        port = rest[1:] if rest else None
+    elif text.count(":") > 1:
+        host, port = text, None
+    else:
+        host, colon, rest = text.partition(":")
+        port = rest if colon else None
+    if not host or (port is not None and not (port.isdigit() and 1 <= int(port) <= 65535)):
+        raise ValueError(f"{text!r} is not HOST or HOST:PORT with a port from 1 to 65535")
+    return host, int(port) if port is not None else None

@@ -2,12 +2,11 @@
 as a file or as data, and the inventory behind `--node HOST` on the command line."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scanner.errors import InputError, Problem, UsageError
-from scanner.inventory.address import host_problem
+from scanner.inventory.address import host_problem, split_host_port
 from scanner.inventory.model import Cluster, CredentialRef, Inventory, NodeTarget, Transport, rebased
 from scanner.schemas import Checker, validator
 
@@ -47,10 +46,10 @@ def inventory_for_hosts(
 
 
 def _split_host_port(spec: str) -> tuple[str, int | None]:
-    m = re.fullmatch(r"\[?([^\[\]]+?)\]?(?::(\d{1,5}))?", spec.strip())
-    if not m or not m.group(1) or (m.group(2) and not 0 < int(m.group(2)) < 65536):
-        raise UsageError(f"node {spec!r}: expected HOST or HOST:PORT")
-    return m.group(1), int(m.group(2)) if m.group(2) else None
+    try:
+        return split_host_port(spec)
+    except ValueError:
+        raise UsageError(f"node {spec!r}: expected HOST or HOST:PORT") from None
 
 
 def schema_validator(ref: str | None = None) -> Checker:

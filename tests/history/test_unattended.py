@@ -187,8 +187,9 @@ def test_options_build_the_notifier():
     (["--notify-cmd", "/usr/bin/page 'unbalanced"], "--notify-cmd: No closing quotation"),
     (["--smtp-host", "relay.example:99999"], "port from 1 to 65535"),
     (["--smtp-host", "relay.example:0"], "port from 1 to 65535"),
-    (["--smtp-host", ":25"], "give HOST or HOST:PORT"),
-    (["--smtp-host", "relay.example:smtp"], "give HOST or HOST:PORT"),
+    (["--smtp-host", ":25"], "give HOST, HOST:PORT"),
+    (["--smtp-host", "relay.example:smtp"], "give HOST, HOST:PORT"),
+    (["--smtp-host", "[::1]x"], "give HOST, HOST:PORT"),
 ])
 def test_notification_options_that_cannot_work_are_usage_errors(argv, message):
     """An unbalanced quote was an internal error (ValueError from shlex); a port past 65535 would have
@@ -198,3 +199,14 @@ def test_notification_options_that_cannot_work_are_usage_errors(argv, message):
 
     with pytest.raises(UsageError, match=message):
         notifier_from_args(_parse(*argv, "--smtp-from", "a@corp.example", "--smtp-to", "b@corp.example"))
+
+
+@pytest.mark.parametrize("given,host,port", [("relay.example", "relay.example", 25), ("relay.example:587", "relay.example", 587),
+                                             ("::1", "::1", 25), ("[::1]:2525", "::1", 2525), ("[::1]", "::1", 25),
+                                             ("127.0.0.1:26", "127.0.0.1", 26)])
+def test_the_relay_may_be_a_name_an_ipv4_or_an_ipv6_address(given, host, port):
+    """'::1' was split at its last colon: host '::', port 1."""
+    from scanner.cli.unattended_args import notifier_from_args
+
+    n = notifier_from_args(_parse("--smtp-host", given, "--smtp-from", "a@corp.example", "--smtp-to", "b@corp.example"))
+    assert (n.smtp.host, n.smtp.port) == (host, port)
