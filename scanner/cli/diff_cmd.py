@@ -15,10 +15,9 @@ from typing import Any
 
 from scanner.cli.common import add_signing_options, signing_key
 from scanner.errors import InputError, Problem, UsageError
-from scanner.facts.document import MAX_FACTS_BYTES, check_facts, parse_json_file
+from scanner.facts.document import check_facts, read_json_file
 from scanner.facts.model import FactsDoc
 from scanner.provenance import run_provenance
-from scanner.reading import read_input
 from scanner.report.diff import Side, check_diff, diff
 from scanner.report.diff_render import render_html, render_pdf, render_text
 from scanner.report.result_doc import check_result, is_result, sha256_hex
@@ -49,7 +48,7 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str | Path) -> tuple[Any, bytes]:
-    return parse_json_file(path), read_input(path, MAX_FACTS_BYTES)
+    return read_json_file(path)
 
 
 def facts_next_to(result_path: Path, sha256: str) -> Path | None:

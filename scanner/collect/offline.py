@@ -14,10 +14,9 @@ from typing import Any
 from scanner import __version__
 from scanner.collect import COLLECTOR_VERSION
 from scanner.errors import InputError, Problem
-from scanner.facts.document import MAX_FACTS_BYTES, check_facts, parse_json_file, schema_problems
+from scanner.facts.document import check_facts, parse_json_file, read_json_file, schema_problems
 from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
-from scanner.reading import read_input
 from scanner.times import format_utc, utc_now
 
 
@@ -63,9 +62,9 @@ def load_collector_outputs(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
 def facts_from_files(files: Sequence[str | Path]) -> tuple[FactsDoc, bytes]:
     """One facts document, or collector outputs (one per node, from collector.ps1 run by hand)
     merged into one. Returns the document and the bytes its digest is taken over."""
-    first = parse_json_file(files[0])
+    first, raw = read_json_file(files[0])
     if len(files) == 1 and not is_collector_output(first):
-        return check_facts(first, file=str(files[0])), read_input(files[0], MAX_FACTS_BYTES)
+        return check_facts(first, file=str(files[0])), raw
     outputs = load_collector_outputs(files)
     scan: ScanInput = {"tool_version": __version__, "method": "offline",
             "collected_at": max((o["node"].get("collected_at") or "" for o in outputs), default="")

@@ -76,14 +76,22 @@ def decode_text(raw: bytes, file: str) -> str:
 
 def parse_json_file(path: str | Path) -> Any:
     """Read JSON from a file; a syntax error names file:line:column."""
-    p = Path(path)
-    raw = read_input(p, MAX_FACTS_BYTES)
+    return parse_json_bytes(read_input(path, MAX_FACTS_BYTES), str(path))
+
+
+def read_json_file(path: str | Path) -> tuple[Any, bytes]:
+    """The file's JSON and its bytes (for a digest), read once."""
+    raw = read_input(path, MAX_FACTS_BYTES)
+    return parse_json_bytes(raw, str(path)), raw
+
+
+def parse_json_bytes(raw: bytes, file: str) -> Any:
     try:
-        return json.loads(decode_text(raw, str(p)))
+        return json.loads(decode_text(raw, file))
     except json.JSONDecodeError as exc:
-        raise InputError([Problem(f"invalid JSON: {exc.msg}", file=str(p), line=exc.lineno, column=exc.colno)]) from None
+        raise InputError([Problem(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno)]) from None
     except RecursionError:
-        raise InputError([Problem("JSON nested too deeply to read", file=str(p))]) from None
+        raise InputError([Problem("JSON nested too deeply to read", file=file)]) from None
 
 
 def check_facts(doc: Any, *, file: str | None = None) -> FactsDoc:
