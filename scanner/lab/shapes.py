@@ -98,11 +98,16 @@ def _date_problems(hotfixes: Any) -> list[str]:
         value = fix.get("installed_on")
         if fix.get("installed_on_raw") is None and isinstance(value, str) and not RELATIVE_DATE.match(value):
             try:
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                _iso_day(value)
             except ValueError:
                 problems.append(f"hotfixes[{i}].installed_on {value!r}: write a date (2026-11-30, or with a time) or "
                                 "@now / @now-<days>d (or give the node's own text in installed_on_raw)")
     return problems
+
+
+def _iso_day(text: str) -> date:
+    """The day of a scenario's ISO date or date-time (a trailing Z allowed); ValueError otherwise."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
 
 
 def _shape_volume(volume: dict[str, Any], release: str | None, index: int) -> list[str]:
@@ -141,7 +146,7 @@ def shape_hotfixes(hotfixes: list[dict[str, Any]], shape: WindowsShape, today: d
         fix = dict(fix)
         raw = fix.get("installed_on_raw")
         if raw is None and isinstance(fix.get("installed_on"), str):
-            day = datetime.fromisoformat(fix["installed_on"].replace("Z", "+00:00")).date()
+            day = _iso_day(fix["installed_on"])
             raw = format_date(day, shape.date_format)
         fix["installed_on_raw"] = raw
         parsed = parse_windows_date(raw, today=today, day_first=shape.day_first) if raw else None
