@@ -22,3 +22,14 @@ SCHEMAS_DIR = ROOT / "schemas"
 TEMPLATES_DIR = ROOT / "report_templates"
 SCENARIOS_DIR = ROOT / "scenarios"
 EXAMPLES_DIR = ROOT / "examples"
+
+
+def home_problem() -> str | None:
+    """Why ROLLREADY_HOME cannot serve as the data folder; None when it can or is not set. (Unchecked,
+    a wrong one surfaced as an unwritable-output error naming schemas/facts.schema.json.)"""
+    if not os.environ.get("ROLLREADY_HOME"):
+        return None
+    missing = [f"{d.name}/" for d in (RULES_DIR, SCHEMAS_DIR, TEMPLATES_DIR) if not d.is_dir()]
+    if missing:
+        return f"ROLLREADY_HOME={ROOT} is not a rollready data folder (no {', '.join(missing)})"
+    return None

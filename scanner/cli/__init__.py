@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, NoReturn
 
-from scanner import __version__, exitcodes
+from scanner import __version__, exitcodes, paths
 from scanner.cli.commands import COMMANDS, module_of
 from scanner.cli.notices import shown
 from scanner.errors import RollreadyError, UsageError
@@ -110,6 +110,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if func is None:
             parser.print_help(sys.stderr)
             return exitcodes.USAGE
+        if unusable := paths.home_problem():
+            raise UsageError(unusable)
         return func(args)
     except RollreadyError as exc:
         for problem in exc.problems:

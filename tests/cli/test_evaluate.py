@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,13 @@ def test_an_unwritable_output_is_one_line_and_exit_73() -> None:
     r = run_cli("evaluate", str(EX / "pre-healthy-2012r2.json"), "--out", "/proc/no-such-dir/r.txt")
     assert r.returncode == exitcodes.CANTCREAT and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "/proc/no-such-dir" in r.stderr
+
+
+@pytest.mark.parametrize("home", ["/nonexistent-rollready-home", "/etc/hostname"])
+def test_a_rollready_home_without_the_data_is_one_usage_line(home: str) -> None:
+    """It surfaced as exit 73 (an output that could not be written) naming schemas/facts.schema.json."""
+    done = subprocess.run([sys.executable, "-m", "scanner", "evaluate", str(paths.EXAMPLES_DIR / "pre-healthy-2012r2.json")],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "ROLLREADY_HOME": home})
+    assert done.returncode == exitcodes.USAGE
+    assert done.stderr.strip() == (f"rollready: error: ROLLREADY_HOME={home} is not a rollready data folder "
+                                   "(no rules/, schemas/, report_templates/)")
