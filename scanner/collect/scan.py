@@ -26,7 +26,7 @@ from scanner.collect.window import StartWindow, ThreadGate
 from scanner.collect.winrm import NodeResult, auth_support_problem, collect_node, prepare, unreachable
 from scanner.credentials import CredentialResolver, Credentials
 from scanner.errors import InputError, Problem
-from scanner.facts.coverage import cluster_conflicts, conflict_line
+from scanner.facts.coverage import cluster_conflicts, conflict_line, repeated_nodes
 from scanner.facts.model import FactsDoc, ScanInput
 from scanner.facts.outputs import facts_from_outputs, is_collector_output
 from scanner.gcpause import kept_frozen
@@ -65,12 +65,12 @@ class ScanResult:
 @dataclass(frozen=True)
 class ClusterMismatch:
     """A cluster whose reached nodes report another cluster's name (or, with no name of its own, several
-    clusters' names): the inventory is wrong. Its facts are not built, so it is never evaluated, written
+    clusters' names), or two of whose inventory entries reached the same node: the inventory is wrong. Its facts are not built, so it is never evaluated, written
     or recorded (one cluster's facts and history are never merged with another's). A value, not an
     exception, so a fleet reports it and goes on; a one-cluster scan raises error()."""
 
     cluster: str  # the inventory's name
-    conflicts: tuple[tuple[str, str], ...]  # (node, the cluster name it reports): server text
+    conflicts: tuple[tuple[str, str], ...]  # (node, the cluster name it reports): server text; () for a repeat
     line: str  # the one line naming the nodes, the clusters they report and the inventory's cluster
     results: tuple[NodeResult, ...]
     partial: bool
@@ -240,6 +240,10 @@ def _cluster_result(cluster: Cluster, meta: ScanMeta, collected_at: str, results
     if conflicts:
         return ClusterMismatch(cluster.name, tuple(conflicts), conflict_line(expected, conflicts), ordered, partial,
                                meta.inventory)
+    repeated = repeated_nodes((node.name, results[i].output["node"]["name"]) for i, node in enumerate(cluster.nodes)
+                              if i in results and is_collector_output(results[i].output))
+    if repeated:
+        return ClusterMismatch(cluster.name, (), repeated, ordered, partial, meta.inventory)
     scan: ScanInput = {
         "tool_version": __version__,
         "collected_at": collected_at,

@@ -156,6 +156,21 @@ def cluster_conflicts(expected: str | None, reported: Iterable[tuple[str, object
     return list(first.values()) if len(first) > 1 else []
 
 
+def repeated_nodes(reached: Iterable[tuple[str, str]]) -> str | None:
+    """The line naming inventory entries that reached the same computer, from (inventory name, name
+    the node reports) for each reached node; None when every entry reached its own. A facts document
+    holds each node once (check_facts): two entries for one node (a DNS alias beside the name), or two
+    machines answering with one name, must not be evaluated as two members."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    for entry, name in reached:
+        entries.setdefault(name.lower(), (name, []))[1].append(entry)
+    repeated = [(name, found) for name, found in entries.values() if len(found) > 1]
+    if not repeated:
+        return None
+    said = "; ".join(f"{' and '.join(found)} reached the same node {name}" for name, found in repeated)
+    return f"inventory entries {said}: list each node of the cluster once"
+
+
 def conflict_line(expected: str | None, conflicts: Iterable[tuple[str, str]]) -> str:
     """The one line that names the nodes of a cluster_conflicts() result and the clusters they report."""
     if expected is not None:

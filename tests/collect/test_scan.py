@@ -207,3 +207,20 @@ def test_each_output_is_kept_out_of_the_collectors_walks_and_nothing_stays_froze
     scan_cluster(cluster, META, CollectOptions(resolver=resolver(), parallel=2, collect=collect, display=Watch))
     assert seen == [True, True, True]
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_two_inventory_entries_reaching_one_node_are_an_error_not_two_members() -> None:
+    """A DNS alias listed beside the node's name: the facts held NODE1 twice (a document check_facts
+    refuses when it is read back) and the verdict was GO."""
+    from dataclasses import replace
+
+    from scanner.errors import InputError
+
+    with start_lab(scenario()).running() as lab:
+        cluster = lab_cluster(lab, **FAST)
+        alias = replace(cluster.nodes[0], name="N1.corp.example")
+        twice = replace(cluster, nodes=(*cluster.nodes, alias))
+        with pytest.raises(InputError) as err:
+            scan_cluster(twice, META, CollectOptions(resolver=resolver()))
+    assert err.value.problems[0].render().endswith(
+        "inventory entries N1 and N1.corp.example reached the same node N1: list each node of the cluster once")
