@@ -6,6 +6,7 @@ grow after the check. So at most `limit + 1` bytes are read, and more than `limi
 """
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from scanner.errors import InputError, Problem
@@ -40,3 +41,26 @@ def decoded(raw: bytes, file: str, encoding: str = "utf-8") -> str:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=file)]) from None
+
+
+class InflateError(ValueError):
+    """Compressed data that is not of its format, expands beyond its bound, is cut short or goes on
+    after its end; the message reads after the name of what it is ("compressed output is cut short")."""
+
+
+def inflate(raw: bytes, limit: int, *, kind: str, wbits: int = zlib.MAX_WBITS) -> bytes:
+    """raw decompressed with a bound checked while inflating: a few kilobytes of gzip or Flate can
+    expand to gigabytes. kind names the format in the message ("gzip", "Flate data"); wbits selects it
+    (zlib's: MAX_WBITS for a zlib stream, 16 + MAX_WBITS for gzip framing only)."""
+    inflater = zlib.decompressobj(wbits=wbits)
+    try:
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise InflateError(f"is not {kind}: {exc}") from None
+    if len(data) > limit:
+        raise InflateError(f"expands beyond {limit:,} bytes")
+    if not inflater.eof:
+        raise InflateError("is cut short")
+    if inflater.unused_data:
+        raise InflateError("has data after its end")
+    return data

@@ -53,3 +53,17 @@ def test_a_loader_given_a_device_says_so_in_one_line(argv, limit, capsys, tmp_pa
     assert main(argv) == exitcodes.DATAERR
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f"larger than {limit} bytes" in err
+
+
+def test_inflate_keeps_its_bound_and_names_what_is_wrong():
+    import zlib
+
+    from scanner.reading import InflateError, inflate
+
+    packed = zlib.compress(b"x" * 1000)
+    assert inflate(packed, 1000, kind="Flate data") == b"x" * 1000
+    for raw, limit, message in ((packed, 999, "expands beyond 999 bytes"), (packed[:-4], 1000, "is cut short"),
+                                (packed + b"junk", 1000, "has data after its end"),
+                                (b"not zlib", 1000, "is not Flate data: Error -3")):
+        with pytest.raises(InflateError, match=message):
+            inflate(raw, limit, kind="Flate data")

@@ -17,6 +17,7 @@ import gzip
 import zlib
 
 from scanner.facts.document import MAX_FACTS_BYTES
+from scanner.reading import InflateError, inflate
 
 PREFIX = "rollready-gzip-base64:"
 
@@ -36,16 +37,10 @@ def unpack(text: str) -> str:
         packed = base64.b64decode(text[len(PREFIX):], validate=True)
     except (binascii.Error, ValueError):
         raise OutputEncodingError("compressed output is not base64") from None
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing only
     try:
-        data = inflater.decompress(packed, MAX_FACTS_BYTES + 1)
-    except zlib.error as exc:
-        raise OutputEncodingError(f"compressed output is not gzip: {exc}") from None
-    if len(data) > MAX_FACTS_BYTES:
-        raise OutputEncodingError(f"compressed output expands beyond {MAX_FACTS_BYTES // (1024 * 1024)} MB")
-    if not inflater.eof or inflater.unused_data:
-        raise OutputEncodingError("compressed output is cut short" if not inflater.eof
-                                  else "compressed output has data after its end")
+        data = inflate(packed, MAX_FACTS_BYTES, kind="gzip", wbits=16 + zlib.MAX_WBITS)  # gzip framing only
+    except InflateError as exc:
+        raise OutputEncodingError(f"compressed output {exc}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -18,7 +18,6 @@ import logging
 import re
 import shutil
 import subprocess
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from scanner import exitcodes
 from scanner.errors import InputError, Problem, RollreadyError
 from scanner.facts.document import MAX_FACTS_BYTES
-from scanner.reading import MAX_YAML_BYTES, read_input
+from scanner.reading import MAX_YAML_BYTES, InflateError, inflate, read_input
 
 SIGNATURE_FIELD = "rollready"
 # pyHanko logs a path-building traceback at WARNING when the signer has no trust anchor; the
@@ -229,14 +228,10 @@ def _attachment(stream: Any) -> bytes:
         return bytes(raw)
     if filters != pikepdf.Name.FlateDecode or "/DecodeParms" in stream:
         raise ValueError(f"an attachment is encoded with {filters}, which rollready's reports do not use")
-    inflater = zlib.decompressobj()
     try:
-        out = inflater.decompress(raw, MAX_ATTACHMENT_BYTES + 1)
-    except zlib.error as exc:
-        raise ValueError(f"an attachment is not valid Flate data: {exc}") from None
-    if len(out) > MAX_ATTACHMENT_BYTES:
-        raise ValueError(f"an attachment expands beyond {MAX_ATTACHMENT_BYTES:,} bytes")
-    return out
+        return inflate(bytes(raw), MAX_ATTACHMENT_BYTES, kind="Flate data")
+    except InflateError as exc:
+        raise ValueError(f"an attachment {exc}") from None
 
 
 def _check_result_names_facts(files: dict[str, bytes], digests: dict[str, str], v: Verification) -> None:
